@@ -1,0 +1,62 @@
+"""geolasso: ReLU networks seen through geometry.
+
+Training a two-layer ReLU network with weight decay is a convex Lasso in
+disguise, over a dictionary whose atoms are wedge products of training
+samples: each optimal neuron is a hyperplane through data points, and its
+feature on a sample is the ReLU of a signed volume (exactly so with an ℓ1
+first-layer norm and basis generators; an approximation under plain weight
+decay in d >= 2).
+
+Public API
+----------
+Algebra (:mod:`geolasso.algebra`)
+    :func:`wedge`, :func:`cross`, :func:`blade_basis`, :func:`blade_norm`,
+    :func:`signed_volume`, :func:`simplex_volume`, :func:`hyperplane`,
+    :func:`reflect`, :func:`subsets`, :func:`wedge_all`, :func:`cross_all`,
+    :func:`to_clifford`, :func:`from_clifford`.
+Exact arithmetic (:mod:`geolasso.symbolic`, imported on demand)
+    sympy versions of the algebra, with LaTeX output.
+Warnings (:mod:`geolasso.exceptions`)
+    :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
+
+Compiled kernels are cached on disk (see :mod:`geolasso._numba` and the
+``NUMBA_CACHE_DIR`` environment variable); ``import geolasso`` imports
+neither numba nor sympy.
+"""
+
+from ._version import __version__
+from .algebra import (
+    blade_basis,
+    blade_norm,
+    cross,
+    cross_all,
+    from_clifford,
+    hyperplane,
+    reflect,
+    signed_volume,
+    simplex_volume,
+    subsets,
+    to_clifford,
+    wedge,
+    wedge_all,
+)
+from .exceptions import GeolassoWarning, NumbaCacheWarning
+
+__all__ = [
+    "GeolassoWarning",
+    "NumbaCacheWarning",
+    "__version__",
+    "blade_basis",
+    "blade_norm",
+    "cross",
+    "cross_all",
+    "from_clifford",
+    "hyperplane",
+    "reflect",
+    "signed_volume",
+    "simplex_volume",
+    "subsets",
+    "to_clifford",
+    "wedge",
+    "wedge_all",
+]

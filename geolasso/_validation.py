@@ -1,0 +1,131 @@
+"""Input validation at the public boundary (internal).
+
+Public functions validate once, here, and hand float64 C-ordered arrays to the
+kernels, which trust their input. Every error names the argument, what was
+expected and what was received.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["as_float_array", "as_index_array", "check_scalar"]
+
+
+def _describe(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    return f"{type(value).__name__}"
+
+
+def as_float_array(value, name: str, *, min_ndim: int = 0, shape_doc: str = "") -> np.ndarray:
+    """Convert ``value`` to a finite float64 C-ordered array or raise.
+
+    Parameters
+    ----------
+    value : array_like
+        Real numbers (bool, integer or floating dtype).
+    name : str
+        Argument name used in error messages.
+    min_ndim : int, default=0
+        Minimum number of dimensions.
+    shape_doc : str, default=""
+        Expected shape, quoted in error messages, e.g. ``"(..., k, d)"``.
+
+    Returns
+    -------
+    ndarray of float64
+        A C-contiguous copy or view of ``value``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not numeric (strings, objects, complex numbers).
+    ValueError
+        If it has fewer than ``min_ndim`` dimensions or non-finite entries.
+    """
+    expected = f" of shape {shape_doc}" if shape_doc else ""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested sequences
+        raise ValueError(
+            f"{name} must be a rectangular array of real numbers{expected}; "
+            f"could not build an array from it ({exc})"
+        ) from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must contain real numbers{expected}; got {_describe(arr)}"
+            + (" (complex values are not supported)" if arr.dtype.kind == "c" else "")
+        )
+    if arr.ndim < min_ndim:
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimension(s){expected}; got shape {arr.shape}"
+        )
+    arr = np.asarray(arr, dtype=np.float64, order="C")
+    if not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite; it has {bad} NaN or infinite value(s)")
+    return arr
+
+
+def as_index_array(value, name: str, *, upper: int) -> np.ndarray:
+    """Convert ``value`` to a 2-D int64 array of row indices in ``[0, upper)``.
+
+    Parameters
+    ----------
+    value : array_like of int, shape (m, k)
+        Index sets, one per row.
+    name : str
+        Argument name used in error messages.
+    upper : int
+        Exclusive upper bound of valid indices (the number of rows indexed).
+
+    Returns
+    -------
+    ndarray of int64, shape (m, k)
+        C-contiguous.
+
+    Raises
+    ------
+    TypeError
+        If the entries are not integers.
+    ValueError
+        If the array is not 2-D or an index is out of range.
+    """
+    arr = np.asarray(value)
+    if arr.size == 0 and arr.dtype.kind == "f":
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer array of shape (m, k); got {_describe(arr)}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have shape (m, k), one index set per row; got {arr.shape}")
+    if arr.size and (arr.min() < 0 or arr.max() >= upper):
+        raise ValueError(
+            f"{name} must hold row indices in [0, {upper}); got values in "
+            f"[{arr.min()}, {arr.max()}]"
+        )
+    return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def check_scalar(value, name: str) -> float:
+    """Return ``value`` as a finite Python float or raise.
+
+    Parameters
+    ----------
+    value : real number
+        The scalar.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    float
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {_describe(value)}")
+    out = float(value)
+    if not np.isfinite(out):
+        raise ValueError(f"{name} must be finite; got {out}")
+    return out

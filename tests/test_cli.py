@@ -1,0 +1,59 @@
+"""The console script, run as a user would run it."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import geolasso
+
+
+def run(*args):
+    exe = shutil.which("geolasso")
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "geolasso", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+
+
+def test_version():
+    out = run("--version")
+    assert out.returncode == 0
+    assert out.stdout.strip() == f"geolasso {geolasso.__version__}"
+
+
+def test_demo_prints_the_worked_example():
+    out = run("demo")
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    X = np.array([[1.0, 0.0, 2.0], [0.0, 3.0, 1.0], [2.0, 1.0, 0.0]])
+    det = round(np.linalg.det(X))  # independent: numpy's LU determinant
+    assert f"Trivector x1∧x2∧x3 = {det} e123" in text
+    assert f"det = {det}" in text
+    normal = np.cross(X[0], X[1]).astype(int)
+    assert f"×(x1, x2) = ({', '.join(map(str, normal))})" in text
+    assert "w·x_i + b = (0, 0, 0) at the three samples" in text
+    # the hyperplane printed passes through the samples
+    w = [float(v) for v in re.search(r"w = \(([^)]*)\), b", text).group(1).split(",")]
+    b = float(re.search(r"b = (-?[\d.]+):", text).group(1))
+    np.testing.assert_allclose(X @ np.array(w) + b, 0.0, atol=1e-12)
+
+
+def test_no_command_prints_help():
+    out = run()
+    assert out.returncode == 2
+    assert "demo" in out.stdout
+
+
+@pytest.mark.parametrize("argv", [["demo"], ["--version"]])
+def test_main_in_process(argv, capsys):
+    from geolasso.cli import main
+
+    if argv == ["--version"]:
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 0
+    else:
+        assert main(argv) == 0
+    assert "geolasso" in capsys.readouterr().out

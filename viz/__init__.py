@@ -1,0 +1,23 @@
+"""viz: pictures of geolasso's geometry (matplotlib).
+
+Neurons as hyperplanes through training samples, features as signed volumes,
+Lasso paths and reflections. ``viz`` depends on :mod:`geolasso`; geolasso never
+imports viz or matplotlib. Every plotting function takes ``ax=None``, returns
+the Axes (or a small display object) and leaves matplotlib's global rcParams
+alone; pyplot is imported lazily.
+
+The plotting functions arrive with the issues that build the objects they draw;
+for now the package only checks that matplotlib is importable.
+"""
+
+try:
+    import matplotlib as _matplotlib  # noqa: F401
+except ImportError as exc:  # pragma: no cover - matplotlib is a runtime dependency
+    raise ImportError(
+        "viz needs matplotlib; install geolasso with its dependencies "
+        "(pip install geolasso) or pip install matplotlib"
+    ) from exc
+
+from geolasso import __version__
+
+__all__ = ["__version__"]
