@@ -106,9 +106,9 @@ def _kernels():
 
 
 def _wedge_kernel(d, k):
-    from ._wedge_unrolled_kernels import KERNELS
+    from . import _wedge_kernels
 
-    return KERNELS.get((d, k), _kernels()._wedge_subsets)
+    return _wedge_kernels.KERNELS.get((d, k), _wedge_kernels._wedge_subsets)
 
 
 # --------------------------------------------------------------------------- tables

@@ -23,9 +23,14 @@ def test_defaults_cache_on_fastmath_off():
 
 
 def test_kernels_use_the_shim_defaults():
-    from geolasso import _algebra_kernels, _wedge_unrolled_kernels
+    from geolasso import _algebra_kernels, _wedge_kernels
 
-    for kernel in (_algebra_kernels._wedge_subsets, _wedge_unrolled_kernels._wedge_d4_k3):
+    kernels = (
+        _algebra_kernels._combinations,
+        _wedge_kernels._wedge_subsets,
+        _wedge_kernels._wedge_d4_k3,
+    )
+    for kernel in kernels:
         assert isinstance(kernel, numba.core.registry.CPUDispatcher)
         assert kernel._cache.__class__.__name__ == "FunctionCache"
         assert not kernel.targetoptions.get("fastmath", False)
@@ -47,7 +52,7 @@ def test_uncachable_function_falls_back_with_one_warning(monkeypatch):
 
 def test_disable_jit_runs_plain_python():
     code = (
-        "import geolasso as gl, geolasso._algebra_kernels as k, numpy as np;"
+        "import geolasso as gl, geolasso._wedge_kernels as k, numpy as np;"
         "print(type(k._wedge_subsets).__name__, gl.wedge([[1, 2], [3, 4]])[0],"
         " gl.cross_all(np.eye(3), [[0, 1]])[0].tolist())"
     )

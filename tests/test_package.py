@@ -52,7 +52,7 @@ def test_core_never_imports_viz():
 
 
 def test_generated_kernels_are_current():
-    committed = (REPO / "geolasso" / "_wedge_unrolled_kernels.py").read_text()
+    committed = (REPO / "geolasso" / "_wedge_kernels.py").read_text()
     assert committed == _codegen.render(), "run: python -m geolasso._codegen"
     assert _codegen.MAX_DIM == algebra.MINORS_MAX_DIM
 
