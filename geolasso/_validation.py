@@ -7,11 +7,9 @@ expected and what was received.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-__all__ = ["as_float_array", "as_index_array", "check_scalar"]
+__all__ = ["as_float_array", "as_index_array"]
 
 
 def _describe(value) -> str:
@@ -107,25 +105,3 @@ def as_index_array(value, name: str, *, upper: int) -> np.ndarray:
             f"[{arr.min()}, {arr.max()}]"
         )
     return np.ascontiguousarray(arr, dtype=np.int64)
-
-
-def check_scalar(value, name: str) -> float:
-    """Return ``value`` as a finite Python float or raise.
-
-    Parameters
-    ----------
-    value : real number
-        The scalar.
-    name : str
-        Argument name used in error messages.
-
-    Returns
-    -------
-    float
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {_describe(value)}")
-    out = float(value)
-    if not np.isfinite(out):
-        raise ValueError(f"{name} must be finite; got {out}")
-    return out
