@@ -153,6 +153,25 @@ def fresh_process_times():
             imp, first = map(float, res.stdout.split())
             out[label] = first
             out["import"] = imp
+    # numba's own first-dispatch cost: the smallest geolasso kernel (subset
+    # generation) on a tiny input, numba imported beforehand, cache warm.
+    floor_code = "import time, numba, geolasso as gl; gl.subsets(5, 2);"  # warms the cache
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        subprocess.run([sys.executable, "-c", floor_code], env=env, check=True)
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import numba, time, geolasso as gl; t = time.perf_counter();"
+                "gl.subsets(5, 2); print(time.perf_counter() - t)",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out["floor"] = float(res.stdout)
     numba_import = subprocess.run(
         [
             sys.executable,
@@ -238,6 +257,10 @@ def main():
         f"(includes importing numba: {fresh['numba_import']:.3f} s on its own)"
     )
     print(f"   first wedge_all call, warm cache       {fresh['warm']:.3f} s")
+    print(
+        f"   numba floor: first call of a trivial cached kernel, numba already imported, "
+        f"warm cache {fresh['floor']:.3f} s"
+    )
     print(f"   generating the {S3.shape[0]:,} triples (gl.subsets)  {subsets_time * 1e3:.1f} ms")
 
     print("\n== ratios (time of the path / time of geolasso, medians, same run) ==")
