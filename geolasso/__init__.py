@@ -16,8 +16,14 @@ Algebra (:mod:`geolasso.algebra`)
     :func:`to_clifford`, :func:`from_clifford`.
 Exact arithmetic (:mod:`geolasso.symbolic`, imported on demand)
     sympy versions of the algebra, with LaTeX output.
-Warnings (:mod:`geolasso.exceptions`)
-    :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
+Dictionaries (:mod:`geolasso.dictionary`)
+    :class:`WedgeDictionary` (exhaustive, sampled and matrix-free wedge-product
+    Lasso dictionaries), :func:`alpha_max`, :func:`dictionary_size`.
+Data (:mod:`geolasso.datasets`)
+    :func:`~geolasso.datasets.spiral`.
+Exceptions and warnings (:mod:`geolasso.exceptions`)
+    :class:`DictionaryTooLargeError`, :class:`GeolassoWarning`,
+    :class:`NumbaCacheWarning`.
 
 Compiled kernels are cached on disk (see :mod:`geolasso._numba` and the
 ``NUMBA_CACHE_DIR`` environment variable); ``import geolasso`` imports
@@ -40,16 +46,21 @@ from .algebra import (
     wedge,
     wedge_all,
 )
-from .exceptions import GeolassoWarning, NumbaCacheWarning
+from .dictionary import WedgeDictionary, alpha_max, dictionary_size
+from .exceptions import DictionaryTooLargeError, GeolassoWarning, NumbaCacheWarning
 
 __all__ = [
+    "DictionaryTooLargeError",
     "GeolassoWarning",
     "NumbaCacheWarning",
+    "WedgeDictionary",
     "__version__",
+    "alpha_max",
     "blade_basis",
     "blade_norm",
     "cross",
     "cross_all",
+    "dictionary_size",
     "from_clifford",
     "hyperplane",
     "reflect",

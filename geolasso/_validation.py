@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_index_array"]
+__all__ = ["as_float_array", "as_generator", "as_index_array", "as_positive_int", "check_option"]
 
 
 def _describe(value) -> str:
@@ -105,3 +105,72 @@ def as_index_array(value, name: str, *, upper: int) -> np.ndarray:
             f"[{arr.min()}, {arr.max()}]"
         )
     return np.ascontiguousarray(arr, dtype=np.int64)
+
+
+def as_generator(random_state, name: str = "random_state") -> np.random.Generator:
+    """A :class:`numpy.random.Generator` from a seed, a generator or None.
+
+    Parameters
+    ----------
+    random_state : int, numpy.random.Generator or None
+        A seed (non-negative int), an existing generator (used as is) or None
+        (fresh entropy: not reproducible).
+    name : str, default="random_state"
+        Argument name used in error messages.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(
+        random_state, (int, np.integer)
+    ):
+        raise TypeError(
+            f"{name} must be None, a non-negative int or a numpy.random.Generator; "
+            f"got {type(random_state).__name__}"
+        )
+    if random_state < 0:
+        raise ValueError(f"{name} must be a non-negative int; got {random_state}")
+    return np.random.default_rng(int(random_state))
+
+
+def as_positive_int(value, name: str, *, minimum: int = 1) -> int:
+    """Check that ``value`` is an integer ``>= minimum`` and return it as int.
+
+    Parameters
+    ----------
+    value : int
+        The value to check.
+    name : str
+        Argument name used in error messages.
+    minimum : int, default=1
+        Smallest allowed value.
+
+    Returns
+    -------
+    int
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_option(value, name: str, valid) -> None:
+    """Raise a ValueError listing the valid options unless ``value`` is one of them.
+
+    Parameters
+    ----------
+    value : object
+        The option received.
+    name : str
+        Argument name used in error messages.
+    valid : sequence
+        The accepted values.
+    """
+    if not any(value is v or (type(value) is type(v) and value == v) for v in valid):
+        options = ", ".join(repr(v) for v in valid)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")

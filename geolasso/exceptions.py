@@ -2,6 +2,9 @@
 
 Hierarchy::
 
+    ValueError
+     └── DictionaryTooLargeError    a dictionary (or its dense matrix) exceeds the memory budget
+
     UserWarning
      └── GeolassoWarning
           └── NumbaCacheWarning     compiled kernels cannot be cached
@@ -13,7 +16,7 @@ expected and what was received.
 
 from __future__ import annotations
 
-__all__ = ["GeolassoWarning", "NumbaCacheWarning"]
+__all__ = ["DictionaryTooLargeError", "GeolassoWarning", "NumbaCacheWarning"]
 
 
 class GeolassoWarning(UserWarning):
@@ -22,3 +25,37 @@ class GeolassoWarning(UserWarning):
 
 class NumbaCacheWarning(GeolassoWarning):
     """numba found no writable cache location; kernels are compiled per process."""
+
+
+class DictionaryTooLargeError(ValueError):
+    """A wedge dictionary, or its dense matrix, would exceed the memory budget.
+
+    Raised before anything is allocated. The message states the number of
+    atoms, the memory they would need, the budget, and how to sample instead.
+
+    Parameters
+    ----------
+    message : str
+        The explanation shown to the user.
+    n_atoms : int
+        Number of atoms (columns) requested.
+    required_bytes : int
+        Memory the request would need.
+    limit_bytes : int
+        The budget.
+
+    Attributes
+    ----------
+    n_atoms : int
+        Number of atoms (columns) requested.
+    required_bytes : int
+        Memory the request would need.
+    limit_bytes : int
+        The budget (the ``memory_limit`` argument).
+    """
+
+    def __init__(self, message: str, *, n_atoms: int, required_bytes: int, limit_bytes: int):
+        super().__init__(message)
+        self.n_atoms = n_atoms
+        self.required_bytes = required_bytes
+        self.limit_bytes = limit_bytes

@@ -1,0 +1,186 @@
+"""numba kernels of :mod:`geolasso.dictionary` (internal).
+
+A wedge dictionary is stored as ``H`` hyperplanes ``U`` of shape (H, D), each
+row the normalised ``(w, b)`` of one hyperplane, and the data as the
+transposed augmented matrix ``XT = [X, 1]^T`` of shape (D, n). Column
+``2h`` of the dictionary is ``max(X̃ u_h, 0)`` (the "+" orientation) and
+column ``2h + 1`` is ``max(-X̃ u_h, 0)``, so every kernel computes the
+pre-activation ``t = X̃ u_h`` once and uses it for both orientations.
+
+The kernels trust their input: float64, C-contiguous, matching shapes. They
+run in parallel over independent outputs (hyperplanes for ``_rmatvec`` and
+``_sq_norms``, samples for ``_matvec``); each output is a serial sum in a
+fixed order, so results do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import njit
+
+try:  # prange is range when numba is absent or disabled
+    from numba import prange
+except ImportError:  # pragma: no cover - numba is a hard dependency
+    prange = range
+
+#: Hyperplanes handled per task in the parallel loops.
+_BLOCK = 64
+
+
+@njit(parallel=True)
+def _rmatvec(XT, U, r, out):
+    """Inner products of every column with a residual, without forming columns.
+
+    Parameters
+    ----------
+    XT : ndarray of float64, shape (D, n)
+        Transposed augmented data.
+    U : ndarray of float64, shape (H, D)
+        Normalised hyperplanes.
+    r : ndarray of float64, shape (n,)
+        The vector multiplied from the left.
+    out : ndarray of float64, shape (2 * H,)
+        Written in place: ``out[2h] = r · max(X̃ u_h, 0)`` and
+        ``out[2h + 1] = r · max(-X̃ u_h, 0)``.
+    """
+    D, n = XT.shape
+    H = U.shape[0]
+    n_blocks = (H + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        t = np.empty(n)
+        for h in range(blk * _BLOCK, min(H, (blk + 1) * _BLOCK)):
+            u0 = U[h, 0]
+            for i in range(n):
+                t[i] = u0 * XT[0, i]
+            for c in range(1, D):
+                uc = U[h, c]
+                for i in range(n):
+                    t[i] += uc * XT[c, i]
+            # four interleaved partial sums in a fixed order: no branches, no
+            # dependency chain on one accumulator, same result on any thread count
+            p0 = p1 = p2 = p3 = 0.0
+            q0 = q1 = q2 = q3 = 0.0
+            m = n - n % 4
+            for i in range(0, m, 4):
+                a0 = t[i]
+                a1 = t[i + 1]
+                a2 = t[i + 2]
+                a3 = t[i + 3]
+                p0 += r[i] * max(a0, 0.0)
+                p1 += r[i + 1] * max(a1, 0.0)
+                p2 += r[i + 2] * max(a2, 0.0)
+                p3 += r[i + 3] * max(a3, 0.0)
+                q0 += r[i] * max(-a0, 0.0)
+                q1 += r[i + 1] * max(-a1, 0.0)
+                q2 += r[i + 2] * max(-a2, 0.0)
+                q3 += r[i + 3] * max(-a3, 0.0)
+            for i in range(m, n):
+                p0 += r[i] * max(t[i], 0.0)
+                q0 += r[i] * max(-t[i], 0.0)
+            out[2 * h] = (p0 + p1) + (p2 + p3)
+            out[2 * h + 1] = (q0 + q1) + (q2 + q3)
+
+
+@njit(parallel=True)
+def _sq_norms(XT, U, out):
+    """Squared Euclidean norms of every column.
+
+    Parameters
+    ----------
+    XT : ndarray of float64, shape (D, n)
+        Transposed augmented data.
+    U : ndarray of float64, shape (H, D)
+        Normalised hyperplanes.
+    out : ndarray of float64, shape (2 * H,)
+        Written in place: ``out[2h]`` and ``out[2h + 1]`` are the squared norms
+        of the "+" and "-" columns of hyperplane ``h``.
+    """
+    D, n = XT.shape
+    H = U.shape[0]
+    n_blocks = (H + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        t = np.empty(n)
+        for h in range(blk * _BLOCK, min(H, (blk + 1) * _BLOCK)):
+            u0 = U[h, 0]
+            for i in range(n):
+                t[i] = u0 * XT[0, i]
+            for c in range(1, D):
+                uc = U[h, c]
+                for i in range(n):
+                    t[i] += uc * XT[c, i]
+            pos = 0.0
+            neg = 0.0
+            for i in range(n):
+                ti = t[i]
+                pos += max(ti, 0.0) ** 2
+                neg += min(ti, 0.0) ** 2
+            out[2 * h] = pos
+            out[2 * h + 1] = neg
+
+
+@njit(parallel=True)
+def _matvec(Xa, U, active, z_pos, z_neg, out):
+    """Combination of columns, ``out = Σ_h z_pos[h] max(t_h, 0) + z_neg[h] max(-t_h, 0)``.
+
+    Parameters
+    ----------
+    Xa : ndarray of float64, shape (n, D)
+        Augmented points at which the columns are evaluated.
+    U : ndarray of float64, shape (H, D)
+        Normalised hyperplanes.
+    active : ndarray of int64, shape (a,)
+        The hyperplanes with a non-zero coefficient, in increasing order.
+    z_pos, z_neg : ndarray of float64, shape (a,)
+        Coefficients of their "+" and "-" columns.
+    out : ndarray of float64, shape (n,)
+        Written in place.
+    """
+    n, D = Xa.shape
+    a = active.shape[0]
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        for i in range(blk * _BLOCK, min(n, (blk + 1) * _BLOCK)):
+            acc = 0.0
+            for j in range(a):
+                h = active[j]
+                t = 0.0
+                for c in range(D):
+                    t += Xa[i, c] * U[h, c]
+                if t > 0.0:
+                    acc += z_pos[j] * t
+                elif t < 0.0:
+                    acc -= z_neg[j] * t
+            out[i] = acc
+
+
+@njit(parallel=True)
+def _max_abs_preactivation(XT, U, out):
+    """Largest ``|X̃ u_h|`` over the samples, per hyperplane.
+
+    Parameters
+    ----------
+    XT : ndarray of float64, shape (D, n)
+        Transposed augmented data.
+    U : ndarray of float64, shape (H, D)
+        Hyperplanes.
+    out : ndarray of float64, shape (H,)
+        Written in place.
+    """
+    D, n = XT.shape
+    H = U.shape[0]
+    n_blocks = (H + _BLOCK - 1) // _BLOCK
+    for blk in prange(n_blocks):
+        t = np.empty(n)
+        for h in range(blk * _BLOCK, min(H, (blk + 1) * _BLOCK)):
+            u0 = U[h, 0]
+            for i in range(n):
+                t[i] = u0 * XT[0, i]
+            for c in range(1, D):
+                uc = U[h, c]
+                for i in range(n):
+                    t[i] += uc * XT[c, i]
+            m = 0.0
+            for i in range(n):
+                m = max(m, abs(t[i]))
+            out[h] = m
