@@ -14,37 +14,25 @@ extra). Object paths are timed on OBJECT_SUBSETS subsets and scaled up.
 
 from __future__ import annotations
 
+import _harness  # first, before numpy: pins BLAS to one thread
+
+# isort: split
+import itertools
 import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
 
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ[_var] = "1"
+import numpy as np
 
-import itertools  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import geolasso as gl
 
-import numpy as np  # noqa: E402
+timed = _harness.timed
 
-import geolasso as gl  # noqa: E402
-
-REPEATS = 7
 OBJECT_SUBSETS = 20_000
 N = 200
-
-
-def timed(func, repeats=REPEATS):
-    """Warm up once, then return (median, min, last result) over ``repeats`` runs."""
-    result = func()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), result
 
 
 def numpy_det_minors(X, S):

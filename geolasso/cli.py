@@ -97,6 +97,32 @@ def demo(out=None) -> None:
     say()
     say("A ReLU neuron whose hyperplane passes through training samples computes exactly")
     say("such a feature: the ReLU of a signed volume spanned by the sample and the data.")
+    _dictionary_demo(say)
+
+
+def _dictionary_demo(say) -> None:
+    """The wedge dictionary of the 2-D spiral and the first atom a Lasso selects."""
+    from .datasets import spiral
+    from .dictionary import WedgeDictionary, alpha_max
+
+    X, y = spiral()
+    D = WedgeDictionary(X)
+    say()
+    say(
+        f"The wedge-product Lasso dictionary of the two-arm spiral "
+        f"({X.shape[0]} samples, labels ±1):"
+    )
+    for line in D.summary().splitlines():
+        say(f"  {line}")
+    scores = np.abs(D.rmatvec(y - y.mean()))
+    first = int(np.argmax(scores))
+    say()
+    say(
+        f"alpha_max = {alpha_max(D, y):.4g}: below it the Lasso's first atom is the one most "
+        "correlated with the centred labels,"
+    )
+    for line in D.describe(first).splitlines():
+        say(f"  {line}")
 
 
 def main(argv=None) -> int:

@@ -320,8 +320,9 @@ class WedgeDictionary:
     >>> print(D.describe(6))
     atom 6: line through samples 1 and 2, orientation +
       feature: max(0, w·x + b) with w = [-0.5, -0.5], b = 2 (normalizer ‖w_S‖₁ = 6)
-      = max(0, det[x̃; x̃_1; x̃_2]) / 6, the signed area of the parallelogram
-        spanned by x̃, x̃_1, x̃_2, over the normalizer
+      = max(0, det[x̃; x̃_1; x̃_2]) / 6
+        the signed volume of the parallelepiped spanned by x̃, x̃_1, x̃_2,
+        twice the signed area of the triangle (x, x_1, x_2)
       active on 1 of 3 samples: [0]
     """
 
@@ -661,7 +662,12 @@ class WedgeDictionary:
             f"{self.n_flat} containing every sample, {self.n_duplicate} duplicate hyperplanes "
             "dropped",
             f"{self.n_hyperplanes} hyperplanes x 2 orientations = {self.n_atoms} atoms; "
-            + ("exact" if self.exact else "not exact (an upper bound on the network optimum)"),
+            + (
+                f"exact: its Lasso optimum is the network's global optimum ({self.norm} "
+                "first-layer norm)"
+                if self.exact
+                else "not exact: its Lasso optimum is an upper bound on the network's"
+            ),
         ]
         return "\n".join(lines)
 
@@ -843,18 +849,11 @@ class WedgeDictionary:
         z = as_float_array(z, "z", shape_doc=f"({self.n_atoms},)")
         if z.shape != (self.n_atoms,):
             raise ValueError(f"z must have shape ({self.n_atoms},); got {z.shape}")
-        Xa = self._points(X)
-        pairs = z.reshape(-1, 2)
-        active = np.flatnonzero(np.any(pairs != 0.0, axis=1))
-        out = np.empty(Xa.shape[0])
-        _kernels()._matvec(
-            Xa,
-            self._U,
-            active,
-            np.ascontiguousarray(pairs[active, 0]),
-            np.ascontiguousarray(pairs[active, 1]),
-            out,
-        )
+        XT = self._XT if X is None else np.ascontiguousarray(self._points(X).T)
+        half = np.flatnonzero(z) // 2  # sorted
+        active = half[np.concatenate(([True], half[1:] != half[:-1]))] if half.size else half
+        out = np.empty(XT.shape[1])
+        _kernels()._matvec(XT, self._U, active, z[2 * active], z[2 * active + 1], out)
         return out
 
     def rmatvec(self, r) -> np.ndarray:
@@ -942,6 +941,8 @@ class WedgeDictionary:
             if len(samples) > 1
             else "".join(map(str, samples))
         )
+        if self.setting == "C" and not samples and len(axes) == d:
+            return "constant atom (the bias alone, w = 0)"
         if d == 1:
             if samples:
                 return f"breakpoint at sample {listed} (x = {self.X[samples[0], 0]:.4g})"
@@ -955,8 +956,6 @@ class WedgeDictionary:
             names = ", ".join(f"x{a}" for a in axes)
             verb = "containing" if origin else "parallel to"
             text += f", {verb} the {names} ax{'is' if len(axes) == 1 else 'es'}"
-        if not through and not axes:
-            text = "constant atom (the bias direction alone)"
         if self.sketch_dim:
             text += f" (drawn in a {self.sketch_dim}-dimensional sketch)"
         return text
@@ -998,18 +997,14 @@ class WedgeDictionary:
                 rows, f"{rows}-volume of the parallelotope"
             )
             det = f"det[{'; '.join([var, *gens])}]"
-            lines.append(
-                f"  = max(0, {'' if sign > 0 else '-'}{det}) / {self._normalizer[h]:.4g}: "
-                f"the signed {shape} spanned by {', '.join([var, *gens])}"
-            )
+            lines.append(f"  = max(0, {'' if sign > 0 else '-'}{det}) / {self._normalizer[h]:.4g}")
+            if gens:
+                lines.append(f"    the signed {shape} spanned by {', '.join([var, *gens])}")
             if self.setting != "A" and self.n_features == 2 and all(c >= 0 for c in codes):
-                i1, i2 = codes
+                lines[-1] += ","
                 lines.append(
-                    f"    (twice the signed area of the triangle (x, x_{i1}, x_{i2})), "
-                    "over the normalizer"
+                    f"    twice the signed area of the triangle (x, x_{codes[0]}, x_{codes[1]})"
                 )
-            else:
-                lines.append("    over the normalizer")
         active = np.flatnonzero(self.patterns([j])[:, 0])
         listed = active[:12].tolist()
         more = ", ..." if active.size > 12 else ""

@@ -22,7 +22,7 @@ Matrix([[-3, 6, -3]])
 >>> import sympy
 >>> a, b, c, d = sympy.symbols("a b c d")
 >>> symbolic.latex(symbolic.blade_expression(symbolic.wedge([[a, b], [c, d]]), 2, 2))
-'\\\\left(a d - b c\\\\right) e_{12}'
+'e_{12} \\\\left(a d - b c\\\\right)'
 """
 
 from __future__ import annotations

@@ -40,6 +40,22 @@ def test_demo_prints_the_worked_example():
     np.testing.assert_allclose(X @ np.array(w) + b, 0.0, atol=1e-12)
 
 
+def test_demo_describes_the_spiral_dictionary():
+    from geolasso.datasets import spiral
+    from geolasso.dictionary import WedgeDictionary
+
+    text = run("demo").stdout
+    X, y = spiral()
+    D = WedgeDictionary(X)
+    K = D.matrix()
+    scores = np.abs(K.T @ (y - y.mean()))  # dense product, not rmatvec
+    assert f"= {D.n_atoms} atoms; exact: " in text
+    shown = int(re.search(r"^  atom (\d+): ", text, re.M).group(1))
+    np.testing.assert_allclose(scores[shown], scores.max(), rtol=1e-12)  # ties are possible
+    amax = scores.max() / len(y)
+    assert f"alpha_max = {amax:.4g}" in text
+
+
 def test_no_command_prints_help():
     out = run()
     assert out.returncode == 2
