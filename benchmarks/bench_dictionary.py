@@ -31,9 +31,6 @@ import _harness  # first, before numpy: pins BLAS to one thread
 # isort: split
 import os
 import platform
-import subprocess
-import sys
-import tempfile
 import tracemalloc
 
 import numba
@@ -93,15 +90,7 @@ def fresh_process_times():
         "D.rmatvec(r); t3 = time.perf_counter(); D.matvec(np.ones(D.n_atoms));"
         "t4 = time.perf_counter(); print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)"
     )
-    out = {}
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        for label in ("cold", "warm"):
-            res = subprocess.run(
-                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-            )
-            out[label] = [float(v) for v in res.stdout.split()]
-    return out
+    return _harness.fresh_process_floats(code)
 
 
 def main():

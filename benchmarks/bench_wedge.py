@@ -131,16 +131,9 @@ def fresh_process_times():
         "t2 = time.perf_counter(); gl.wedge_all(X, S); t3 = time.perf_counter();"
         "print(t1 - t0, t3 - t2)"
     )
-    out = {}
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        for label in ("cold", "warm"):
-            res = subprocess.run(
-                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-            )
-            imp, first = map(float, res.stdout.split())
-            out[label] = first
-            out["import"] = imp
+    runs = _harness.fresh_process_floats(code)
+    out = {label: runs[label][1] for label in runs}
+    out["import"] = runs["warm"][0]
     # numba's own first-dispatch cost: the smallest geolasso kernel (subset
     # generation) on a tiny input, numba imported beforehand, cache warm.
     floor_code = "import time, numba, geolasso as gl; gl.subsets(5, 2);"  # warms the cache

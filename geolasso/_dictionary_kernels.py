@@ -28,6 +28,31 @@ except ImportError:  # pragma: no cover - numba is a hard dependency
 _BLOCK = 64
 
 
+@njit
+def _preactivation(XT, U, h, t):
+    """``t = X̃ u_h`` for one hyperplane, one coordinate at a time (vectorises over samples).
+
+    Parameters
+    ----------
+    XT : ndarray of float64, shape (D, n)
+        Transposed augmented points.
+    U : ndarray of float64, shape (H, D)
+        Hyperplanes.
+    h : int
+        Row of ``U``.
+    t : ndarray of float64, shape (n,)
+        Written in place.
+    """
+    D, n = XT.shape
+    u0 = U[h, 0]
+    for i in range(n):
+        t[i] = u0 * XT[0, i]
+    for c in range(1, D):
+        uc = U[h, c]
+        for i in range(n):
+            t[i] += uc * XT[c, i]
+
+
 @njit(parallel=True)
 def _rmatvec(XT, U, r, out):
     """Inner products of every column with a residual, without forming columns.
@@ -44,19 +69,13 @@ def _rmatvec(XT, U, r, out):
         Written in place: ``out[2h] = r · max(X̃ u_h, 0)`` and
         ``out[2h + 1] = r · max(-X̃ u_h, 0)``.
     """
-    D, n = XT.shape
+    n = XT.shape[1]
     H = U.shape[0]
     n_blocks = (H + _BLOCK - 1) // _BLOCK
     for blk in prange(n_blocks):
         t = np.empty(n)
         for h in range(blk * _BLOCK, min(H, (blk + 1) * _BLOCK)):
-            u0 = U[h, 0]
-            for i in range(n):
-                t[i] = u0 * XT[0, i]
-            for c in range(1, D):
-                uc = U[h, c]
-                for i in range(n):
-                    t[i] += uc * XT[c, i]
+            _preactivation(XT, U, h, t)
             # Branch-free selects (not max(), whose NaN handling blocks
             # vectorisation: inputs are finite) and four interleaved partial
             # sums in a fixed order, so no single accumulator chain limits
@@ -99,19 +118,13 @@ def _sq_norms(XT, U, out):
         Written in place: ``out[2h]`` and ``out[2h + 1]`` are the squared norms
         of the "+" and "-" columns of hyperplane ``h``.
     """
-    D, n = XT.shape
+    n = XT.shape[1]
     H = U.shape[0]
     n_blocks = (H + _BLOCK - 1) // _BLOCK
     for blk in prange(n_blocks):
         t = np.empty(n)
         for h in range(blk * _BLOCK, min(H, (blk + 1) * _BLOCK)):
-            u0 = U[h, 0]
-            for i in range(n):
-                t[i] = u0 * XT[0, i]
-            for c in range(1, D):
-                uc = U[h, c]
-                for i in range(n):
-                    t[i] += uc * XT[c, i]
+            _preactivation(XT, U, h, t)
             pos = 0.0
             neg = 0.0
             for i in range(n):
@@ -143,19 +156,13 @@ def _matvec(XT, U, active, z_pos, z_neg, out):
     out : ndarray of float64, shape (n,)
         Written in place.
     """
-    D, n = XT.shape
+    n = XT.shape[1]
     t = np.empty(n)
     for i in range(n):
         out[i] = 0.0
     for j in range(active.shape[0]):
         h = active[j]
-        u0 = U[h, 0]
-        for i in range(n):
-            t[i] = u0 * XT[0, i]
-        for c in range(1, D):
-            uc = U[h, c]
-            for i in range(n):
-                t[i] += uc * XT[c, i]
+        _preactivation(XT, U, h, t)
         zp = z_pos[j]
         zn = z_neg[j]
         for i in range(n):
@@ -176,19 +183,13 @@ def _max_abs_preactivation(XT, U, out):
     out : ndarray of float64, shape (H,)
         Written in place.
     """
-    D, n = XT.shape
+    n = XT.shape[1]
     H = U.shape[0]
     n_blocks = (H + _BLOCK - 1) // _BLOCK
     for blk in prange(n_blocks):
         t = np.empty(n)
         for h in range(blk * _BLOCK, min(H, (blk + 1) * _BLOCK)):
-            u0 = U[h, 0]
-            for i in range(n):
-                t[i] = u0 * XT[0, i]
-            for c in range(1, D):
-                uc = U[h, c]
-                for i in range(n):
-                    t[i] += uc * XT[c, i]
+            _preactivation(XT, U, h, t)
             m = 0.0
             for i in range(n):
                 a = abs(t[i])
