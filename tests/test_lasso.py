@@ -1,0 +1,219 @@
+"""The Lasso solver: optimality conditions, oracles, paths, matrix-free input, estimator API."""
+
+import warnings
+
+import numpy as np
+import pytest
+from _oracles import lasso_value
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning, SkipTestWarning
+from sklearn.linear_model import Lasso as SkLasso
+
+from geolasso.datasets import spiral
+from geolasso.dictionary import WedgeDictionary, alpha_max
+from geolasso.lasso import Lasso, lasso, lasso_path
+
+
+def _objective(K, y, z, c, alpha):
+    r = y - K @ z - c
+    return r @ r / (2 * len(y)) + alpha * np.abs(z).sum()
+
+
+def _assert_kkt(K, y, res, alpha, *, fit_intercept, rtol=1e-6):
+    """Subgradient conditions: |K_jᵀr|/n <= α at zeros, = α·sign(z_j) on the support."""
+    n = len(y)
+    r = y - K @ res.coef - res.intercept
+    if fit_intercept:
+        assert abs(r.mean()) <= 1e-10 * np.abs(y).max()
+    g = K.T @ r / n
+    on = res.coef != 0
+    assert np.all(np.abs(g[~on]) <= alpha * (1 + rtol))
+    assert_allclose(g[on], alpha * np.sign(res.coef[on]), rtol=0, atol=rtol * alpha)
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    rng = np.random.default_rng(3)
+    K = rng.normal(size=(60, 300))
+    z = np.zeros(300)
+    z[rng.choice(300, 8, replace=False)] = rng.normal(size=8) * 3
+    y = K @ z + 0.5 + 0.1 * rng.normal(size=60)
+    return np.asfortranarray(K), y
+
+
+@pytest.fixture(scope="module")
+def wedge():
+    X, y = spiral(80, random_state=0)
+    D = WedgeDictionary(X)
+    return D, D.matrix(), y
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("frac", [0.5, 0.1, 0.01])
+def test_kkt_and_gap_on_gaussian_designs(gaussian, fit_intercept, frac):
+    K, y = gaussian
+    alpha = frac * alpha_max(K, y, fit_intercept=fit_intercept)
+    res = lasso(K, y, alpha, fit_intercept=fit_intercept, tol=1e-10)
+    assert res.converged
+    assert res.dual_gap <= 1e-10
+    _assert_kkt(K, y, res, alpha, fit_intercept=fit_intercept)
+    assert_allclose(res.objective, _objective(K, y, res.coef, res.intercept, alpha), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_agrees_with_scikit_learn(gaussian, fit_intercept):
+    K, y = gaussian
+    alpha = 0.05 * alpha_max(K, y, fit_intercept=fit_intercept)
+    ours = lasso(K, y, alpha, fit_intercept=fit_intercept, tol=1e-12)
+    theirs = SkLasso(alpha=alpha, fit_intercept=fit_intercept, tol=1e-14, max_iter=10**6).fit(K, y)
+    ref = _objective(K, y, theirs.coef_, theirs.intercept_, alpha)
+    assert_allclose(ours.objective, ref, rtol=1e-9)
+    assert ours.objective <= ref * (1 + 1e-12)
+    assert_allclose(ours.coef, theirs.coef_, rtol=0, atol=1e-6 * np.abs(theirs.coef_).max())
+    assert_allclose(ours.intercept, theirs.intercept_, atol=1e-6)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_agrees_with_cvxpy_clarabel(fit_intercept, seed):
+    rng = np.random.default_rng(seed)
+    K = rng.normal(size=(15, 40))
+    y = rng.normal(size=15)
+    alpha = 0.02
+    res = lasso(K, y, alpha, fit_intercept=fit_intercept, tol=1e-12)
+    ref = lasso_value(K, y, alpha, fit_intercept=fit_intercept)
+    assert_allclose(res.objective, ref, rtol=1e-7)
+    assert res.objective <= ref + 1e-9
+
+
+@pytest.mark.parametrize("frac", [0.01, 0.001])
+def test_wedge_dictionary_kkt_and_cvxpy(wedge, frac):
+    D, K, y = wedge
+    alpha = frac * alpha_max(D, y)
+    res = lasso(K, y, alpha, tol=1e-10)
+    assert res.converged
+    _assert_kkt(K, y, res, alpha, fit_intercept=True, rtol=1e-5)
+    ref = lasso_value(K, y, alpha, fit_intercept=True)
+    assert_allclose(res.objective, ref, rtol=1e-6)
+
+
+def test_dense_and_matrix_free_agree(wedge):
+    D, K, y = wedge
+    alpha = alpha_max(D, y) / 100
+    dense = lasso(K, y, alpha, tol=1e-10)
+    free = lasso(D, y, alpha, tol=1e-10)
+    assert free.converged
+    assert_allclose(free.objective, dense.objective, rtol=1e-9)
+    # the fit is unique even when the coefficients are not (dependent columns)
+    assert_allclose(K @ free.coef + free.intercept, K @ dense.coef + dense.intercept, atol=1e-4)
+
+
+def test_alpha_max_gives_the_zero_solution(gaussian):
+    K, y = gaussian
+    top = alpha_max(K, y)
+    res = lasso(K, y, top)
+    assert not res.coef.any()
+    assert res.intercept == pytest.approx(y.mean())
+    assert res.dual_gap == 0.0
+    assert lasso(K, y, top * 0.999, tol=1e-10).coef.any()
+    no_int = lasso(K, y, alpha_max(K, y, fit_intercept=False), fit_intercept=False)
+    assert not no_int.coef.any()
+    assert no_int.intercept == 0.0
+
+
+def test_warm_started_path_equals_cold_solves(gaussian):
+    K, y = gaussian
+    path = lasso_path(K, y, n_alphas=8, eps=1e-2, tol=1e-10)
+    assert np.all(np.diff(path.alphas) < 0)
+    assert path.coefs.shape == (K.shape[1], 8)
+    assert path.supports[0].size == 0
+    for k, alpha in enumerate(path.alphas):
+        cold = lasso(K, y, alpha, tol=1e-10)
+        assert_allclose(path.objectives[k], cold.objective, rtol=1e-9)
+        assert_allclose(path.coefs[:, k].toarray().ravel(), cold.coef, atol=1e-6)
+    assert np.all(path.dual_gaps <= 1e-10)
+    explicit = lasso_path(K, y, alphas=[path.alphas[3], path.alphas[1]], tol=1e-10)
+    assert_allclose(explicit.alphas, path.alphas[[1, 3]])
+
+
+def test_path_on_a_matrix_free_dictionary(wedge):
+    D, K, y = wedge
+    path = lasso_path(D, y, n_alphas=4, eps=1e-2, tol=1e-8)
+    dense = lasso_path(K, y, n_alphas=4, eps=1e-2, tol=1e-8)
+    assert_allclose(path.alphas, dense.alphas, rtol=1e-12)
+    assert_allclose(path.objectives, dense.objectives, rtol=1e-7)
+
+
+def test_convergence_warning_names_the_gap(gaussian):
+    K, y = gaussian
+    with pytest.warns(ConvergenceWarning, match=r"relative duality gap \d"):
+        res = lasso(K, y, alpha_max(K, y) / 100, max_iter=1)
+    assert not res.converged
+    assert res.dual_gap > 1e-6
+
+
+def test_history_records_rounds(gaussian):
+    K, y = gaussian
+    res = lasso(K, y, alpha_max(K, y) / 50, history=True, tol=1e-10)
+    assert len(res.history) == res.n_iter
+    gaps = [h[2] for h in res.history]
+    assert gaps[-1] <= 1e-10 < gaps[0]
+    times = [h[0] for h in res.history]
+    assert times == sorted(times)
+
+
+def test_integer_and_float32_inputs_are_converted(gaussian):
+    K, y = gaussian
+    Ki = np.rint(K * 4).astype(np.int64)
+    res_i = lasso(Ki, y, 0.5, tol=1e-10)
+    res_f = lasso(Ki.astype(np.float64), y, 0.5, tol=1e-10)
+    assert_allclose(res_i.coef, res_f.coef)
+    res_32 = lasso(K.astype(np.float32), y.astype(np.float32), 0.1, tol=1e-10)
+    res_64 = lasso(K.astype(np.float32).astype(np.float64), y.astype(np.float32), 0.1, tol=1e-10)
+    assert_allclose(res_32.coef, res_64.coef)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        ((np.ones((3, 2)), [1.0, np.nan, 2.0], 0.1), {}, ValueError, "y must be finite"),
+        ((np.full((3, 2), np.inf), [1.0, 0.0, 2.0], 0.1), {}, ValueError, "K must be finite"),
+        ((np.ones((3, 2)), [1.0, 2.0], 0.1), {}, ValueError, r"y must have shape \(3,\)"),
+        ((np.ones((3, 2)), np.ones((3, 2)), 0.1), {}, ValueError, "multi-output"),
+        ((np.ones((3, 2)), np.ones(3), -1.0), {}, ValueError, "alpha must be"),
+        ((np.ones((3, 2)), np.ones(3), 0.1), {"tol": 0.0}, ValueError, "tol must be"),
+        ((np.ones((3, 0)), np.ones(3), 0.1), {}, ValueError, "empty dictionary"),
+        ((np.ones(3), np.ones(3), 0.1), {}, ValueError, r"K must have shape"),
+        ((np.ones((3, 2)), np.ones(3), 0.1), {"warm_start": np.ones(5)}, ValueError, "warm_start"),
+    ],
+)
+def test_bad_input_is_named(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        lasso(*args, **kwargs)
+
+
+def test_estimator_matches_the_function_and_refits_warm(gaussian):
+    K, y = gaussian
+    model = Lasso(alpha=0.2, tol=1e-10).fit(K, y)
+    res = lasso(K, y, 0.2, tol=1e-10)
+    assert_allclose(model.coef_, res.coef)
+    assert model.intercept_ == pytest.approx(res.intercept)
+    assert model.dual_gap_ <= 1e-10
+    assert model.n_iter_ == res.n_iter
+    assert_allclose(model.predict(K), K @ res.coef + res.intercept)
+    warm = Lasso(alpha=0.2, tol=1e-10, warm_start=True).fit(K, y)
+    assert warm.set_params(alpha=0.19).fit(K, y).n_iter_ <= res.n_iter
+    assert model.score(K, y) > 0.9
+
+
+def test_scikit_learn_estimator_checks():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkipTestWarning)
+        results = check_estimator(Lasso(), on_fail=None)
+    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
+    assert failed == []
+    assert skipped <= {"check_array_api_input"}  # needs SCIPY_ARRAY_API in the environment
+    assert len(results) > 40
