@@ -19,11 +19,15 @@ Exact arithmetic (:mod:`geolasso.symbolic`, imported on demand)
 Dictionaries (:mod:`geolasso.dictionary`)
     :class:`WedgeDictionary` (exhaustive, sampled and matrix-free wedge-product
     Lasso dictionaries), :func:`alpha_max`, :func:`dictionary_size`.
+Lasso (:mod:`geolasso.lasso`, :mod:`geolasso.estimators`)
+    :func:`lasso` and :func:`lasso_path` (working sets, exact subproblems,
+    certified duality gaps; dense or matrix-free), and the scikit-learn
+    estimator :class:`Lasso` (imported on first use, with scikit-learn).
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
-    :class:`DictionaryTooLargeError`, :class:`GeolassoWarning`,
-    :class:`NumbaCacheWarning`.
+    :class:`DictionaryTooLargeError`, :class:`ConvergenceWarning`,
+    :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
 
 Compiled kernels are cached on disk (see :mod:`geolasso._numba` and the
 ``NUMBA_CACHE_DIR`` environment variable); ``import geolasso`` imports
@@ -47,11 +51,21 @@ from .algebra import (
     wedge_all,
 )
 from .dictionary import WedgeDictionary, alpha_max, dictionary_size
-from .exceptions import DictionaryTooLargeError, GeolassoWarning, NumbaCacheWarning
+from .exceptions import (
+    ConvergenceWarning,
+    DictionaryTooLargeError,
+    GeolassoWarning,
+    NumbaCacheWarning,
+)
+from .lasso import LassoPath, LassoResult, lasso, lasso_path
 
 __all__ = [
+    "ConvergenceWarning",
     "DictionaryTooLargeError",
     "GeolassoWarning",
+    "Lasso",
+    "LassoPath",
+    "LassoResult",
     "NumbaCacheWarning",
     "WedgeDictionary",
     "__version__",
@@ -63,6 +77,8 @@ __all__ = [
     "dictionary_size",
     "from_clifford",
     "hyperplane",
+    "lasso",
+    "lasso_path",
     "reflect",
     "signed_volume",
     "simplex_volume",
@@ -71,3 +87,12 @@ __all__ = [
     "wedge",
     "wedge_all",
 ]
+
+
+def __getattr__(name):
+    # the estimator imports scikit-learn, which costs about a second: only on first use
+    if name == "Lasso":
+        from .estimators import Lasso
+
+        return Lasso
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

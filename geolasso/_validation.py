@@ -18,7 +18,9 @@ def _describe(value) -> str:
     return f"{type(value).__name__}"
 
 
-def as_float_array(value, name: str, *, min_ndim: int = 0, shape_doc: str = "") -> np.ndarray:
+def as_float_array(
+    value, name: str, *, min_ndim: int = 0, shape_doc: str = "", order: str = "C"
+) -> np.ndarray:
     """Convert ``value`` to a finite float64 C-ordered array or raise.
 
     Parameters
@@ -31,11 +33,13 @@ def as_float_array(value, name: str, *, min_ndim: int = 0, shape_doc: str = "") 
         Minimum number of dimensions.
     shape_doc : str, default=""
         Expected shape, quoted in error messages, e.g. ``"(..., k, d)"``.
+    order : {"C", "F"}, default="C"
+        Memory layout of the result (a view when ``value`` already has it).
 
     Returns
     -------
     ndarray of float64
-        A C-contiguous copy or view of ``value``.
+        A contiguous copy or view of ``value`` in the requested order.
 
     Raises
     ------
@@ -61,7 +65,7 @@ def as_float_array(value, name: str, *, min_ndim: int = 0, shape_doc: str = "") 
         raise ValueError(
             f"{name} must have at least {min_ndim} dimension(s){expected}; got shape {arr.shape}"
         )
-    arr = np.asarray(arr, dtype=np.float64, order="C")
+    arr = np.asarray(arr, dtype=np.float64, order=order)
     if not np.isfinite(arr).all():
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must be finite; it has {bad} NaN or infinite value(s)")

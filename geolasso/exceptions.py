@@ -7,6 +7,7 @@ Hierarchy::
 
     UserWarning
      └── GeolassoWarning
+          ├── ConvergenceWarning    a solver stopped at max_iter above its tolerance
           └── NumbaCacheWarning     compiled kernels cannot be cached
 
 Wrong types raise the built-in :class:`TypeError`, wrong shapes and values the
@@ -16,11 +17,15 @@ expected and what was received.
 
 from __future__ import annotations
 
-__all__ = ["DictionaryTooLargeError", "GeolassoWarning", "NumbaCacheWarning"]
+__all__ = ["ConvergenceWarning", "DictionaryTooLargeError", "GeolassoWarning", "NumbaCacheWarning"]
 
 
 class GeolassoWarning(UserWarning):
     """Base class of geolasso's warnings."""
+
+
+class ConvergenceWarning(GeolassoWarning):
+    """A solver reached ``max_iter`` above its tolerance; the message names the gap reached."""
 
 
 class NumbaCacheWarning(GeolassoWarning):

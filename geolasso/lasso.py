@@ -19,8 +19,8 @@ coordinate descent crawls. The solver therefore
    (one ``Kᵀ r``; matrix-free for a :class:`~geolasso.dictionary.WedgeDictionary`),
    doubling it while the duality gap is too large;
 2. solves the Lasso restricted to ``W`` **exactly**, by feature-sign search on
-   the Gram matrix ``K_Wᵀ K_W`` (signed active sets, one small linear solve
-   per step, in numba), warm-started from the previous solution;
+   the Gram matrix ``K_Wᵀ K_W`` (signed active sets, one small LAPACK solve
+   per step), warm-started from the previous solution;
 3. certifies the result with a **duality gap** on the full problem, using the
    best dual point seen: ``θ = r / max(nα, ‖Kᵀ r‖_∞)`` (centred residual ``r``)
    and
@@ -52,21 +52,15 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 
+from ._feature_sign import feature_sign
 from ._validation import as_float_array, as_positive_int
+from .exceptions import ConvergenceWarning
 
-__all__ = ["Lasso", "LassoPath", "LassoResult", "lasso", "lasso_path"]
+__all__ = ["LassoPath", "LassoResult", "lasso", "lasso_path"]  # and Lasso, lazily
 
 #: Atoms added to the working set per round, at least.
 _WS_MIN = 32
-
-
-def _kernels():
-    from . import _lasso_kernels
-
-    return _lasso_kernels
 
 
 class _Dense:
@@ -91,7 +85,7 @@ def _as_operator(K):
     """Validated operator: a dense float64 array or a matrix-free dictionary."""
     if all(hasattr(K, name) for name in ("rmatvec", "matvec", "columns", "shape")):
         return K
-    arr = as_float_array(K, "K", shape_doc="(n_samples, n_atoms)")
+    arr = as_float_array(K, "K", shape_doc="(n_samples, n_atoms)", order="F")
     if arr.ndim != 2:
         raise ValueError(f"K must have shape (n_samples, n_atoms); got {arr.shape}")
     if arr.shape[1] == 0:
@@ -206,7 +200,7 @@ def lasso(
 
     Warns
     -----
-    sklearn.exceptions.ConvergenceWarning
+    geolasso.exceptions.ConvergenceWarning
         When ``max_iter`` rounds end with the gap above ``tol``.
 
     Examples
@@ -254,6 +248,8 @@ def lasso(
     corr = op.rmatvec(r)
     records = []
     best_dual = -np.inf
+    stalled = 0  # rounds in a row without a real gain in the gap
+    previous_gap = previous_primal = np.inf
     n_steps = 0
     ws_size = 0
     result_gap = np.inf
@@ -278,6 +274,14 @@ def lasso(
             )
         if result_gap <= tol:
             break
+        # near machine precision rounding limits the gap: stop when three rounds in a
+        # row neither lower the objective nor the gap (reported as not converged)
+        flat = primal > previous_primal - 1e-14 * abs(primal)
+        stalled = stalled + 1 if flat and result_gap >= previous_gap else 0
+        previous_gap = min(previous_gap, result_gap)
+        previous_primal = min(previous_primal, primal)
+        if stalled >= 3:
+            break
         if alpha == 0.0 and it > 1:
             break
         # working set: the support, and as many more atoms (at least _WS_MIN) with the
@@ -299,9 +303,7 @@ def lasso(
         zw = np.ascontiguousarray(z[W])
         lam = n * alpha
         if lam > 0:
-            steps, _ = _kernels()._feature_sign(
-                np.ascontiguousarray(G), bw, lam, zw, 1e-10, 50 * ws_size + 100
-            )
+            steps, _ = feature_sign(G, bw, lam, zw, 1e-10, 50 * ws_size + 100)
         else:  # least squares on the working set
             zw = np.linalg.lstsq(Kw, yc, rcond=None)[0]
             steps = 1
@@ -311,11 +313,16 @@ def lasso(
         r = yc - Kw @ zw
         corr = op.rmatvec(r)
     objective = float(r @ r) / (2 * n) + alpha * np.abs(z).sum()
-    converged = result_gap <= tol
+    converged = bool(result_gap <= tol)
     if not converged:
+        why = (
+            f"stalled after {it} rounds (rounding limits the gap at this tol)"
+            if stalled >= 3
+            else f"did not converge in max_iter = {max_iter} rounds"
+        )
         warnings.warn(
-            f"lasso did not converge in max_iter = {max_iter} rounds: relative duality gap "
-            f"{result_gap:.3e} > tol = {tol:.1e}. Increase max_iter or tol.",
+            f"lasso {why}: relative duality gap {result_gap:.3e} > tol = {tol:.1e}. "
+            "Increase max_iter or tol.",
             ConvergenceWarning,
             stacklevel=2,
         )
@@ -457,109 +464,9 @@ def lasso_path(
     )
 
 
-class Lasso(RegressorMixin, BaseEstimator):
-    """Lasso regression with geolasso's working-set solver (scikit-learn API).
+def __getattr__(name):
+    if name == "Lasso":  # the estimator lives apart so that this module does not import sklearn
+        from .estimators import Lasso
 
-    Minimises ``(1/(2n))‖y - Xw - c‖² + α‖w‖₁``, like
-    :class:`sklearn.linear_model.Lasso`, and stops on the relative duality
-    gap ``(P - D) / P(0) <= tol`` (see :func:`lasso`).
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-        Penalty, ``>= 0``.
-    fit_intercept : bool, default=True
-        Fit an unpenalised intercept.
-    tol : float, default=1e-6
-        Relative duality gap at which to stop, ``> 0``.
-    max_iter : int, default=100
-        Maximum number of working-set rounds.
-    warm_start : bool, default=False
-        Start from the previous ``coef_`` when refitting.
-
-    Attributes
-    ----------
-    coef_ : ndarray of float64, shape (n_features,)
-        Coefficients.
-    intercept_ : float
-        Intercept.
-    dual_gap_ : float
-        Relative duality gap reached.
-    n_iter_ : int
-        Working-set rounds used.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(40, 100))
-    >>> model = Lasso(alpha=0.05).fit(X, X[:, 3] - 2 * X[:, 7])
-    >>> np.flatnonzero(model.coef_).tolist()
-    [3, 7]
-    """
-
-    def __init__(self, alpha=1.0, *, fit_intercept=True, tol=1e-6, max_iter=100, warm_start=False):
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.tol = tol
-        self.max_iter = max_iter
-        self.warm_start = warm_start
-
-    def fit(self, X, y):
-        """Fit the model.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-            Training data (converted once to float64, Fortran order).
-        y : array_like, shape (n_samples,)
-            Targets.
-
-        Returns
-        -------
-        self : Lasso
-            The fitted estimator.
-        """
-        from sklearn.utils.validation import validate_data
-
-        X, y = validate_data(
-            self, X, y, dtype=np.float64, order="F", y_numeric=True, multi_output=False
-        )
-        warm = None
-        previous = getattr(self, "coef_", None)
-        if self.warm_start and previous is not None and previous.shape == (X.shape[1],):
-            warm = previous
-        res = lasso(
-            X,
-            y,
-            self.alpha,
-            fit_intercept=self.fit_intercept,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            warm_start=warm,
-        )
-        self.coef_ = res.coef
-        self.intercept_ = float(res.intercept)
-        self.dual_gap_ = res.dual_gap
-        self.n_iter_ = res.n_iter
-        return self
-
-    def predict(self, X):
-        """Predict with the fitted linear model.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        ndarray of float64, shape (n_samples,)
-        """
-        from sklearn.utils.validation import check_is_fitted, validate_data
-
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return X @ self.coef_ + self.intercept_
+        return Lasso
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,8 @@ MODULES = [
     "geolasso.algebra",
     "geolasso.datasets",
     "geolasso.dictionary",
+    "geolasso.estimators",
+    "geolasso.lasso",
     "geolasso.symbolic",
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 from _oracles import lasso_value
 from numpy.testing import assert_allclose
-from sklearn.exceptions import ConvergenceWarning, SkipTestWarning
+from sklearn.exceptions import SkipTestWarning
 from sklearn.linear_model import Lasso as SkLasso
 
 from geolasso.datasets import spiral
 from geolasso.dictionary import WedgeDictionary, alpha_max
-from geolasso.lasso import Lasso, lasso, lasso_path
+from geolasso.estimators import Lasso
+from geolasso.exceptions import ConvergenceWarning
+from geolasso.lasso import lasso, lasso_path
 
 
 def _objective(K, y, z, c, alpha):
@@ -217,3 +219,21 @@ def test_scikit_learn_estimator_checks():
     assert failed == []
     assert skipped <= {"check_array_api_input"}  # needs SCIPY_ARRAY_API in the environment
     assert len(results) > 40
+
+
+def test_rounding_limited_solves_stop_and_say_so(wedge):
+    D, K, y = wedge
+    with pytest.warns(ConvergenceWarning, match="relative duality gap"):
+        res = lasso(K, y, alpha_max(D, y) / 100, tol=1e-17, max_iter=500)
+    assert res.n_iter < 100
+    assert res.dual_gap < 1e-10
+
+
+def test_alpha_chosen_by_grid_search_cross_validation(gaussian):
+    from sklearn.model_selection import GridSearchCV
+
+    K, y = gaussian
+    grid = alpha_max(K, y) * np.array([0.3, 0.03, 0.003])
+    search = GridSearchCV(Lasso(tol=1e-8), {"alpha": grid}, cv=3).fit(K, y)
+    assert search.best_params_["alpha"] in grid
+    assert search.best_estimator_.dual_gap_ <= 1e-8
