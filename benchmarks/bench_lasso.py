@@ -25,7 +25,7 @@ Run: ``python benchmarks/bench_lasso.py`` (peers come with the ``bench`` extra).
 
 from __future__ import annotations
 
-import _harness  # noqa: F401 - first, before numpy: pins BLAS to one thread
+import _harness  # first, before numpy: pins BLAS to one thread
 
 # isort: split
 import os
@@ -153,6 +153,24 @@ def bench_problem(label, K, y, alpha, fit_intercept, fits, first_calls):
     return rows
 
 
+def fresh_process_times():
+    """Import and first fit in fresh processes, cold and warm numba cache.
+
+    Dense input needs no compiled kernel; a wedge dictionary compiles (cold) or
+    loads (warm) its numba kernels on first use.
+    """
+    code = (
+        "import time; t0 = time.perf_counter(); import numpy as np, geolasso as gl;"
+        "t1 = time.perf_counter(); rng = np.random.default_rng(0);"
+        "K = rng.normal(size=(50, 400)); y = rng.normal(size=50);"
+        "t2 = time.perf_counter(); gl.lasso(K, y, 0.05); t3 = time.perf_counter();"
+        "X = rng.normal(size=(30, 2)); D = gl.WedgeDictionary(X);"
+        "t4 = time.perf_counter(); gl.lasso(D, rng.normal(size=30), 0.01);"
+        "t5 = time.perf_counter(); print(t1 - t0, t3 - t2, t5 - t4)"
+    )
+    return _harness.fresh_process_floats(code)
+
+
 def main():
     import numba
     import sklearn
@@ -169,6 +187,7 @@ def main():
         f"Python {platform.python_version()}, {', '.join(versions)}, geolasso {gl.__version__},"
         f" {platform.machine()}, {os.cpu_count()} cores"
     )
+    fresh = fresh_process_times()
     rng = np.random.default_rng(0)
     first_calls = {}
     results = {}
@@ -216,7 +235,14 @@ def main():
             f"{8 * Db.n_samples * Db.n_atoms / 2**30:.1f} GiB)"
         )
 
-    print("\n== first call (warm-up fit on 50 columns; includes any compilation) ==")
+    print("\n== fresh processes: import geolasso, first dense fit, first matrix-free fit ==")
+    for label, (imp, dense, free) in fresh.items():
+        print(
+            f"   {label} numba cache: import {imp:.2f} s, first dense fit {dense:.2f} s, "
+            f"first fit on a WedgeDictionary {free:.2f} s (its kernels compiled or loaded)"
+        )
+
+    print("\n== first call in this process (warm-up fit on 50 columns; includes compilation) ==")
     for name, seconds in first_calls.items():
         print(f"   {name:13s} {seconds:.2f} s")
 

@@ -20,9 +20,10 @@ Dictionaries (:mod:`geolasso.dictionary`)
     :class:`WedgeDictionary` (exhaustive, sampled and matrix-free wedge-product
     Lasso dictionaries), :func:`alpha_max`, :func:`dictionary_size`.
 Lasso (:mod:`geolasso.lasso`, :mod:`geolasso.estimators`)
-    :func:`lasso` and :func:`lasso_path` (working sets, exact subproblems,
-    certified duality gaps; dense or matrix-free), and the scikit-learn
-    estimator :class:`Lasso` (imported on first use, with scikit-learn).
+    :func:`geolasso.lasso.lasso` (working sets, exact subproblems, certified
+    duality gaps; dense or matrix-free; not re-exported here, where the name
+    is the module's), :func:`lasso_path`, and the scikit-learn estimator
+    :class:`Lasso` (imported on first use, with scikit-learn).
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
@@ -57,7 +58,7 @@ from .exceptions import (
     GeolassoWarning,
     NumbaCacheWarning,
 )
-from .lasso import LassoPath, LassoResult, lasso, lasso_path
+from .lasso import LassoPath, LassoResult, lasso_path
 
 __all__ = [
     "ConvergenceWarning",
@@ -77,7 +78,6 @@ __all__ = [
     "dictionary_size",
     "from_clifford",
     "hyperplane",
-    "lasso",
     "lasso_path",
     "reflect",
     "signed_volume",

@@ -92,7 +92,10 @@ def feature_sign(G, b, lam, z, rtol, max_steps):
         za = z[active]
         steps += 1
         rhs_norm = np.sqrt(rhs @ rhs)
-        _, _, target, info = lapack.dgesv(Gaa, rhs)
+        # Cholesky first (half the work of LU), LU if Gaa is not numerically definite
+        _, target, info = lapack.dposv(Gaa, rhs)
+        if info != 0:
+            _, _, target, info = lapack.dgesv(Gaa, rhs)
         solved = info == 0
         if solved:
             res = rhs - Gaa @ target

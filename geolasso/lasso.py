@@ -60,7 +60,7 @@ from .exceptions import ConvergenceWarning
 __all__ = ["LassoPath", "LassoResult", "lasso", "lasso_path"]  # and Lasso, lazily
 
 #: Atoms added to the working set per round, at least.
-_WS_MIN = 32
+_WS_MIN = 64
 
 
 class _Dense:
