@@ -24,7 +24,7 @@ class Lasso(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=1.0
-        Penalty, ``>= 0``.
+        Penalty, ``> 0``.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     tol : float, default=1e-6

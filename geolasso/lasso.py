@@ -177,8 +177,9 @@ def lasso(
     y : array_like, shape (n_samples,)
         Targets. Multi-output targets are not supported.
     alpha : float
-        Penalty, ``alpha >= 0``; for ``alpha >= alpha_max`` the exact answer
-        is ``z = 0`` (returned at once).
+        Penalty, ``alpha > 0`` (``alpha = 0`` is least squares, which has no
+        sparse solution to certify); for ``alpha >= alpha_max`` the exact
+        answer is ``z = 0``, found in one round.
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
     tol : float, default=1e-6
@@ -223,7 +224,7 @@ def lasso(
     y = y.reshape(-1) if y.ndim == 2 else y
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},), one target per row of K; got {y.shape}")
-    alpha = _check_scalar(alpha, "alpha", low=0.0, low_inclusive=True)
+    alpha = _check_scalar(alpha, "alpha", low=0.0, low_inclusive=False)
     tol = _check_scalar(tol, "tol", low=0.0, low_inclusive=False)
     max_iter = as_positive_int(max_iter, "max_iter")
 
@@ -282,8 +283,6 @@ def lasso(
         previous_primal = min(previous_primal, primal)
         if stalled >= 3:
             break
-        if alpha == 0.0 and it > 1:
-            break
         # working set: the support, and as many more atoms (at least _WS_MIN) with the
         # largest scores |K_jᵀ r|, violators of |K_jᵀ r| <= nα first
         support = np.flatnonzero(z)
@@ -301,12 +300,7 @@ def lasso(
         G = Kw.T @ Kw
         bw = Kw.T @ yc
         zw = np.ascontiguousarray(z[W])
-        lam = n * alpha
-        if lam > 0:
-            steps, _ = feature_sign(G, bw, lam, zw, 1e-10, 50 * ws_size + 100)
-        else:  # least squares on the working set
-            zw = np.linalg.lstsq(Kw, yc, rcond=None)[0]
-            steps = 1
+        steps, _ = feature_sign(G, bw, n * alpha, zw, 1e-10, 50 * ws_size + 100)
         n_steps += steps
         z[:] = 0.0
         z[W] = zw

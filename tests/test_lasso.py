@@ -183,6 +183,7 @@ def test_integer_and_float32_inputs_are_converted(gaussian):
         ((np.ones((3, 2)), [1.0, 2.0], 0.1), {}, ValueError, r"y must have shape \(3,\)"),
         ((np.ones((3, 2)), np.ones((3, 2)), 0.1), {}, ValueError, "multi-output"),
         ((np.ones((3, 2)), np.ones(3), -1.0), {}, ValueError, "alpha must be"),
+        ((np.ones((3, 2)), np.ones(3), 0.0), {}, ValueError, "alpha must be a finite number > 0"),
         ((np.ones((3, 2)), np.ones(3), 0.1), {"tol": 0.0}, ValueError, "tol must be"),
         ((np.ones((3, 0)), np.ones(3), 0.1), {}, ValueError, "empty dictionary"),
         ((np.ones(3), np.ones(3), 0.1), {}, ValueError, r"K must have shape"),
