@@ -29,7 +29,7 @@ class Lasso(RegressorMixin, BaseEstimator):
         Fit an unpenalised intercept.
     tol : float, default=1e-6
         Relative duality gap at which to stop, ``> 0``.
-    max_iter : int, default=100
+    max_iter : int, default=500
         Maximum number of working-set rounds.
     warm_start : bool, default=False
         Start from the previous ``coef_`` when refitting.
@@ -57,7 +57,7 @@ class Lasso(RegressorMixin, BaseEstimator):
     [3, 7]
     """
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, tol=1e-6, max_iter=100, warm_start=False):
+    def __init__(self, alpha=1.0, *, fit_intercept=True, tol=1e-6, max_iter=500, warm_start=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.tol = tol

@@ -73,3 +73,14 @@ def test_main_in_process(argv, capsys):
     else:
         assert main(argv) == 0
     assert "geolasso" in capsys.readouterr().out
+
+
+def test_demo_solves_the_spiral_lasso_with_a_certificate():
+    text = run("demo").stdout
+    match = re.search(
+        r"objective ([\d.]+), certified relative duality gap ([\d.e+-]+), (\d+) atoms", text
+    )
+    assert match is not None
+    assert float(match.group(2)) <= 1e-8
+    assert int(match.group(3)) > 0
+    assert "training accuracy of sign(prediction): " in text
