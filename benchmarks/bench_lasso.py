@@ -63,6 +63,17 @@ def naive_gap(K, y, coef, intercept, alpha, fit_intercept, p0):
     return (objective(K, y, coef, intercept, alpha) - dual) / p0
 
 
+def _estimator(cls, max_iter):
+    """fit(K, y, alpha, tol, fit_intercept) -> (coef, intercept) for a scikit-learn-style class."""
+
+    def fit(K, y, alpha, tol, fit_intercept):
+        model = cls(alpha=alpha, tol=tol, fit_intercept=fit_intercept, max_iter=max_iter)
+        model.fit(K, y)
+        return model.coef_, model.intercept_
+
+    return fit
+
+
 def solvers():
     """name -> fit(K, y, alpha, tol, fit_intercept) returning (coef, intercept)."""
     from sklearn.linear_model import Lasso as SkLasso
@@ -71,34 +82,12 @@ def solvers():
         res = lasso(K, y, alpha, tol=tol, fit_intercept=fit_intercept, max_iter=1000)
         return res.coef, res.intercept
 
-    def sklearn_fit(K, y, alpha, tol, fit_intercept):
-        m = SkLasso(alpha=alpha, tol=tol, fit_intercept=fit_intercept, max_iter=100_000)
-        m.fit(K, y)
-        return m.coef_, m.intercept_
-
-    out = {"geolasso": geolasso_fit, "scikit-learn": sklearn_fit}
-    try:
-        from skglm import Lasso as SkglmLasso
-
-        def skglm_fit(K, y, alpha, tol, fit_intercept):
-            m = SkglmLasso(alpha=alpha, tol=tol, fit_intercept=fit_intercept, max_iter=1000)
-            m.fit(K, y)
-            return m.coef_, m.intercept_
-
-        out["skglm"] = skglm_fit
-    except ImportError:
-        pass
-    try:
-        from celer import Lasso as CelerLasso
-
-        def celer_fit(K, y, alpha, tol, fit_intercept):
-            m = CelerLasso(alpha=alpha, tol=tol, fit_intercept=fit_intercept, max_iter=1000)
-            m.fit(K, y)
-            return m.coef_, m.intercept_
-
-        out["celer"] = celer_fit
-    except ImportError:
-        pass
+    out = {"geolasso": geolasso_fit, "scikit-learn": _estimator(SkLasso, 100_000)}
+    for name, module in (("skglm", "skglm"), ("celer", "celer")):
+        try:
+            out[name] = _estimator(__import__(module).Lasso, 1000)
+        except ImportError:
+            continue
     return out
 
 
