@@ -1042,7 +1042,8 @@ def alpha_max(dictionary, y, *, fit_intercept: bool | None = None) -> float:
     Parameters
     ----------
     dictionary : WedgeDictionary or array_like, shape (n_samples, n_atoms)
-        The dictionary, or any dense feature matrix.
+        The dictionary (or any operator with ``shape`` and ``rmatvec``), or
+        a dense feature matrix.
     y : array_like, shape (n_samples,)
         Targets.
     fit_intercept : bool, optional
@@ -1058,10 +1059,10 @@ def alpha_max(dictionary, y, *, fit_intercept: bool | None = None) -> float:
     >>> alpha_max([[1.0, 0.0], [0.0, 2.0]], [1.0, 3.0])
     1.0
     """
-    if isinstance(dictionary, WedgeDictionary):
-        n = dictionary.n_samples
+    if hasattr(dictionary, "rmatvec") and hasattr(dictionary, "shape"):  # matrix-free
+        n = dictionary.shape[0]
         apply_t = dictionary.rmatvec
-        default = dictionary.fit_intercept
+        default = getattr(dictionary, "fit_intercept", True)
     else:
         K = as_float_array(dictionary, "dictionary", shape_doc="(n_samples, n_atoms)")
         if K.ndim != 2:

@@ -57,6 +57,7 @@ import numpy as np
 
 from ._feature_sign import feature_sign
 from ._validation import as_float_array, as_positive_int
+from .dictionary import alpha_max
 from .exceptions import ConvergenceWarning
 
 __all__ = ["LassoPath", "LassoResult", "lasso", "lasso_path"]  # and Lasso, lazily
@@ -437,11 +438,7 @@ def lasso_path(
     if alphas is None:
         n_alphas = as_positive_int(n_alphas, "n_alphas")
         eps = _check_scalar(eps, "eps", low=0.0, low_inclusive=False)
-        yv = as_float_array(y, "y", shape_doc=f"({op.shape[0]},)").reshape(-1)
-        if yv.shape != (op.shape[0],):
-            raise ValueError(f"y must have shape ({op.shape[0]},); got {yv.shape}")
-        centred = yv - yv.mean() if fit_intercept else yv
-        top = float(np.abs(op.rmatvec(centred)).max()) / op.shape[0]
+        top = alpha_max(op, y, fit_intercept=fit_intercept)
         alphas = top * np.geomspace(1.0, eps, n_alphas) if top > 0 else np.zeros(1)
     else:
         alphas = np.sort(as_float_array(alphas, "alphas", min_ndim=1).ravel())[::-1]
