@@ -24,6 +24,9 @@ Lasso (:mod:`geolasso.lasso`, :mod:`geolasso.estimators`)
     duality gaps; dense or matrix-free; not re-exported here, where the name
     is the module's), :func:`lasso_path`, and the scikit-learn estimator
     :class:`Lasso` (imported on first use, with scikit-learn).
+Networks (:mod:`geolasso.network`)
+    :class:`ReLUNetwork`: a plain two-layer ReLU network, its SPEC §0.1
+    objective, ``.npz`` save/load, and the network of a wedge Lasso solution.
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
@@ -59,6 +62,7 @@ from .exceptions import (
     NumbaCacheWarning,
 )
 from .lasso import LassoPath, LassoResult, lasso_path
+from .network import ReLUNetwork
 
 __all__ = [
     "ConvergenceWarning",
@@ -68,6 +72,7 @@ __all__ = [
     "LassoPath",
     "LassoResult",
     "NumbaCacheWarning",
+    "ReLUNetwork",
     "WedgeDictionary",
     "__version__",
     "alpha_max",

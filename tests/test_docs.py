@@ -12,6 +12,7 @@ MODULES = [
     "geolasso.dictionary",
     "geolasso.estimators",
     "geolasso.lasso",
+    "geolasso.network",
     "geolasso.symbolic",
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -66,6 +66,7 @@ DOCUMENTED_MODULES = [
     "geolasso.datasets",
     "geolasso.lasso",
     "geolasso.estimators",
+    "geolasso.network",
 ]
 
 

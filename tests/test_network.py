@@ -1,0 +1,85 @@
+"""Two-layer ReLU networks and the network of a wedge Lasso solution."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from geolasso.dictionary import WedgeDictionary, alpha_max
+from geolasso.lasso import lasso
+from geolasso.network import ReLUNetwork
+
+
+def test_predict_and_objective_by_hand():
+    net = ReLUNetwork([[1.0, -2.0], [0.5, 0.5]], [0.0, -1.0], [3.0, -1.0], c=0.25)
+    X = np.array([[1.0, 0.0], [2.0, 2.0], [-1.0, 1.0]])
+    # neuron 1: (x1 - 2 x2)_+ = 1, 0, 0; neuron 2: (0.5 x1 + 0.5 x2 - 1)_+ = 0, 1, 0
+    assert_allclose(net.predict(X), [3.25, -0.75, 0.25])
+    y = np.array([3.0, 0.0, 0.0])
+    mse = (0.25**2 + 0.75**2 + 0.25**2) / 6
+    # ℓ1: ½((1 + 2)² + 1² + 3² + 1²) = 10; ℓ2: ½(5 + 0.5 + 9 + 1) = 7.75
+    assert_allclose(net.objective(X, y, 0.1), mse + 0.1 * 10.0)
+    assert_allclose(net.objective(X, y, 0.1, norm="l2"), mse + 0.1 * 7.75)
+    # regularized bias, ℓ1: ½((3)² + (0.5 + 0.5 + 1)² + 9 + 1) = 11.5
+    assert_allclose(net.penalty(bias="regularized"), 11.5)
+
+
+@pytest.mark.parametrize(
+    ("bias", "generators", "norm"),
+    [
+        (True, "data+basis", "l1"),
+        (True, "data", "l2"),
+        (False, "data+basis", "l1"),
+        ("regularized", "data+basis", "l1"),
+    ],
+)
+def test_network_of_a_lasso_solution_has_the_lasso_objective(bias, generators, norm):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(25, 2))
+    y = np.sign(X[:, 0] * X[:, 1]) + 0.1 * rng.normal(size=25)
+    D = WedgeDictionary(X, bias=bias, generators=generators, norm=norm)
+    alpha = alpha_max(D, y) / 50
+    res = lasso(D, y, alpha, fit_intercept=D.fit_intercept, tol=1e-10)
+    net = ReLUNetwork.from_lasso(D, res.coef, res.intercept)
+    assert net.n_neurons == res.support.size
+    K = D.matrix()
+    assert_allclose(net.predict(X), K @ res.coef + res.intercept, atol=1e-12)
+    setting = {True: "free", False: "none", "regularized": "regularized"}[bias]
+    assert_allclose(net.objective(X, y, alpha, norm=norm, bias=setting), res.objective, rtol=1e-12)
+
+
+def test_save_and_load_round_trip(tmp_path):
+    net = ReLUNetwork(np.arange(6.0).reshape(3, 2), [1.0, 2.0, 3.0], [-1.0, 0.5, 2.0], c=-0.5)
+    net.save(tmp_path / "net.npz")
+    back = ReLUNetwork.load(tmp_path / "net.npz")
+    for name in ("W", "b", "v"):
+        assert_allclose(getattr(back, name), getattr(net, name))
+    assert back.c == -0.5
+    np.savez(tmp_path / "other.npz", W=np.ones((1, 1)))
+    with pytest.raises(ValueError, match="missing"):
+        ReLUNetwork.load(tmp_path / "other.npz")
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (([1.0, 2.0], [0.0], [1.0]), r"W must have shape"),
+        (([[1.0, 2.0]], [0.0, 1.0], [1.0]), r"b must have shape \(1,\)"),
+        (([[1.0, 2.0]], [0.0], [1.0, 2.0]), r"v must have shape \(1,\)"),
+        (([[np.nan, 2.0]], [0.0], [1.0]), "W must be finite"),
+    ],
+)
+def test_bad_weights_are_named(args, match):
+    with pytest.raises(ValueError, match=match):
+        ReLUNetwork(*args)
+
+
+def test_bad_inputs_and_options_are_named():
+    net = ReLUNetwork([[1.0, 2.0]], [0.0], [1.0])
+    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\)"):
+        net.predict(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="norm must be one of"):
+        net.penalty(norm="l3")
+    with pytest.raises(ValueError, match="bias must be one of"):
+        net.penalty(bias="yes")
+    with pytest.raises(ValueError, match=r"y must have shape \(2,\)"):
+        net.objective(np.ones((2, 2)), np.ones(3), 0.1)
