@@ -404,13 +404,15 @@ class WedgeDictionary:
     def _raise_too_large(self, n_atoms, need, total):
         n, d = self.n_samples, self.n_features
         what = "sampled" if self.sampled else "exhaustive"
-        suggestion = max(2, int(2 * self.memory_limit / need * n_atoms / 2) // 2 * 2)
+        fits = int(self.memory_limit / need * n_atoms)  # atoms that fit the budget
+        suggestion = max(2, min(fits, 1_000_000) // 2 * 2)
+        full = f"; the exhaustive one has {2 * total:,}" if self.sampled else ""
         raise DictionaryTooLargeError(
             f"the {what} wedge dictionary of {n} samples in R^{d} (setting {self.setting}, "
             f"{self.generators} generators) has {n_atoms:,} atoms ({n_atoms // 2:,} generator "
-            f"subsets, both orientations; the exhaustive one has {2 * total:,}); building it "
+            f"subsets, both orientations{full}); building it "
             f"needs about {_gib(need)}, above memory_limit = {_gib(self.memory_limit)}. "
-            f"Sample it instead: WedgeDictionary(X, max_atoms={min(suggestion, 1_000_000):_}, "
+            f"Sample it instead: WedgeDictionary(X, max_atoms={suggestion:_}, "
             "random_state=0) draws a seeded uniform sample of its subsets, and "
             "WedgeDictionary.sample(X, n_atoms, sketch_dim=...) is the randomized "
             "geometric-algebra sampler; or raise memory_limit.",
