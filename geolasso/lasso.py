@@ -142,16 +142,15 @@ class LassoResult:
         return np.flatnonzero(self.coef)
 
 
-def _check_scalar(value, name, *, low, low_inclusive):
+def _check_positive(value, name):
+    """A finite real number > 0, as float, or a TypeError/ValueError naming ``name``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(
         value, (int, float, np.integer, np.floating)
     ):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
     value = float(value)
-    ok = value >= low if low_inclusive else value > low
-    if not (ok and np.isfinite(value)):
-        bound = ">=" if low_inclusive else ">"
-        raise ValueError(f"{name} must be a finite number {bound} {low}; got {value!r}")
+    if not (value > 0.0 and np.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
     return value
 
 
@@ -231,8 +230,8 @@ def lasso(
     y = y.reshape(-1) if y.ndim == 2 else y
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},), one target per row of K; got {y.shape}")
-    alpha = _check_scalar(alpha, "alpha", low=0.0, low_inclusive=False)
-    tol = _check_scalar(tol, "tol", low=0.0, low_inclusive=False)
+    alpha = _check_positive(alpha, "alpha")
+    tol = _check_positive(tol, "tol")
     max_iter = as_positive_int(max_iter, "max_iter")
 
     # one BLAS thread: the products are small or memory-bound, and threaded BLAS on
@@ -437,7 +436,7 @@ def lasso_path(
     op = _as_operator(K)
     if alphas is None:
         n_alphas = as_positive_int(n_alphas, "n_alphas")
-        eps = _check_scalar(eps, "eps", low=0.0, low_inclusive=False)
+        eps = _check_positive(eps, "eps")
         top = alpha_max(op, y, fit_intercept=fit_intercept)
         alphas = top * np.geomspace(1.0, eps, n_alphas) if top > 0 else np.zeros(1)
     else:

@@ -206,7 +206,9 @@ class ReLUNetwork:
             raise ValueError(f"coef must have shape ({dictionary.n_atoms},); got {coef.shape}")
         support = np.flatnonzero(coef)
         scale = np.sqrt(np.abs(coef[support]))
-        atoms = np.column_stack([dictionary.weights, dictionary.biases])[support]
+        # only the selected atoms: row h of `hyperplanes` is atom 2h, atom 2h + 1 its negative
+        sign = np.where(support % 2 == 0, 1.0, -1.0)
+        atoms = dictionary.hyperplanes[support // 2] * sign[:, None]
         neurons = atoms * scale[:, None]
         return cls(neurons[:, :-1], neurons[:, -1], np.sign(coef[support]) * scale, intercept)
 
