@@ -932,6 +932,37 @@ class WedgeDictionary:
         return pre >= -zero if boundary else pre > zero
 
     # ------------------------------------------------------------------ reading
+    def generators_of(self, j: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The generators of atom ``j``: sample indices and coordinate axes.
+
+        Parameters
+        ----------
+        j : int
+            Atom index.
+
+        Returns
+        -------
+        samples : tuple of int
+            Indices (rows of ``X``) of the training samples the hyperplane
+            passes through.
+        axes : tuple of int
+            Coordinate directions ``k`` (1-based, ``e_k``) the hyperplane is
+            parallel to; ``d + 1`` in setting C means it passes through the
+            origin.
+
+        Examples
+        --------
+        >>> D = WedgeDictionary([[0, 0], [4, 0], [1, 3]])
+        >>> D.generators_of(6)
+        ((1, 2), ())
+        """
+        (j,) = self._columns_index([j], "j")
+        codes = self._codes[j // 2]
+        return (
+            tuple(int(c) for c in codes if c >= 0),
+            tuple(int(-c) for c in codes if c < 0),
+        )
+
     def _where(self, h):
         """The hyperplane of ``h`` in words, from its generators."""
         d, codes = self.n_features, self._codes[h]

@@ -25,11 +25,21 @@ the Lasso objective; with the exact dictionary that is the global optimum of
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
 import numpy as np
 
 from ._validation import as_float_array
 
 __all__ = ["ReLUNetwork"]
+
+#: Identifies a geolasso network file, and the version of its layout.
+_FORMAT = "geolasso.ReLUNetwork"
+_FORMAT_VERSION = 1
 
 _NORMS = {"l1": 1, "l2": 2}
 _BIASES = ("free", "none", "regularized")
@@ -48,11 +58,15 @@ class ReLUNetwork:
         Output weights.
     c : float, default=0.0
         Output intercept.
+    metadata : dict, optional
+        JSON-serialisable facts about the model (how it was trained, column
+        names, class labels); saved with it.
 
     Attributes
     ----------
     W, b, v, c
         As given, as float64 copies.
+    metadata : dict
     n_neurons : int
         ``m``.
     n_features : int
@@ -65,7 +79,7 @@ class ReLUNetwork:
     array([1.1, 0.1])
     """
 
-    def __init__(self, W, b, v, c=0.0):
+    def __init__(self, W, b, v, c=0.0, *, metadata=None):
         W = as_float_array(W, "W", shape_doc="(n_neurons, n_features)")
         if W.ndim != 2:
             raise ValueError(f"W must have shape (n_neurons, n_features); got {W.shape}")
@@ -81,6 +95,54 @@ class ReLUNetwork:
         if c.shape != ():
             raise ValueError(f"c must be a scalar; got shape {c.shape}")
         self.W, self.b, self.v, self.c = W.copy(), b.copy(), v.copy(), float(c)
+        self.metadata = dict(metadata or {})
+
+    @classmethod
+    def from_arrays(cls, W, b=None, v=None, c=0.0, *, metadata=None) -> ReLUNetwork:
+        """A network from weight arrays in the shapes other libraries use.
+
+        Parameters
+        ----------
+        W : array_like, shape (m, d)
+            Hidden weights (a torch ``Linear.weight``).
+        b : array_like, shape (m,), optional
+            Hidden biases; zeros when omitted.
+        v : array_like, shape (m,), (1, m) or (m, 1)
+            Output weights (a torch ``Linear(m, 1).weight`` is ``(1, m)``).
+        c : float or array_like of one element, default=0.0
+            Output intercept.
+        metadata : dict, optional
+            As in the constructor.
+
+        Returns
+        -------
+        ReLUNetwork
+
+        Examples
+        --------
+        >>> ReLUNetwork.from_arrays([[1.0, 2.0]], v=[[3.0]], c=[0.5])
+        ReLUNetwork(n_neurons=1, n_features=2, c=0.5)
+        """
+        W = as_float_array(W, "W", shape_doc="(n_neurons, n_features)")
+        if W.ndim != 2:
+            raise ValueError(f"W must have shape (n_neurons, n_features); got {W.shape}")
+        m = W.shape[0]
+        b = np.zeros(m) if b is None else as_float_array(b, "b", shape_doc=f"({m},)")
+        if v is None:
+            raise ValueError("v (the output weights, one per neuron) is required")
+        v = as_float_array(v, "v", shape_doc=f"({m},), (1, {m}) or ({m}, 1)")
+        if v.ndim == 2 and 1 in v.shape and v.size == m:
+            v = v.reshape(m)
+        c = as_float_array(c, "c", shape_doc="() or (1,)")
+        if c.size != 1:
+            raise ValueError(f"c must be a scalar (one output); got shape {c.shape}")
+        return cls(
+            W,
+            b.reshape(-1) if b.ndim == 2 and 1 in b.shape else b,
+            v,
+            c.reshape(()),
+            metadata=metadata,
+        )
 
     @property
     def n_neurons(self) -> int:
@@ -212,19 +274,135 @@ class ReLUNetwork:
         neurons = atoms * scale[:, None]
         return cls(neurons[:, :-1], neurons[:, -1], np.sign(coef[support]) * scale, intercept)
 
-    def save(self, path) -> None:
-        """Write the weights to a ``.npz`` file (no pickle).
+    # ------------------------------------------------------------------ torch
+    def to_torch(self, dtype=None):
+        """The same network as ``torch.nn.Sequential(Linear(d, m), ReLU(), Linear(m, 1))``.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, optional
+            Parameter dtype; ``torch.float64`` by default, so that the torch
+            model reproduces :meth:`predict` to rounding.
+
+        Returns
+        -------
+        torch.nn.Sequential
+            Its output has shape ``(n_samples, 1)``.
+
+        Raises
+        ------
+        ImportError
+            If torch is not installed (``pip install "geolasso[torch]"``).
+        """
+        torch = _import_torch()
+        dtype = torch.float64 if dtype is None else dtype
+        m, d = self.W.shape
+        model = torch.nn.Sequential(
+            torch.nn.Linear(d, m, dtype=dtype), torch.nn.ReLU(), torch.nn.Linear(m, 1, dtype=dtype)
+        )
+        with torch.no_grad():
+            model[0].weight.copy_(torch.as_tensor(self.W, dtype=dtype))
+            model[0].bias.copy_(torch.as_tensor(self.b, dtype=dtype))
+            model[2].weight.copy_(torch.as_tensor(self.v[None, :], dtype=dtype))
+            model[2].bias.fill_(self.c)
+        return model
+
+    @classmethod
+    def from_torch(cls, module) -> ReLUNetwork:
+        """Read a torch ``Sequential(Linear(d, m), ReLU(), Linear(m, 1))``.
+
+        Parameters
+        ----------
+        module : torch.nn.Sequential
+            Exactly three layers: ``Linear`` with ``d`` inputs and ``m``
+            outputs, ``ReLU``, and ``Linear`` with ``m`` inputs and one output.
+            A missing bias in the first layer reads as zeros, in the last as
+            ``c = 0``.
+
+        Returns
+        -------
+        ReLUNetwork
+            Weights converted to float64.
+
+        Raises
+        ------
+        TypeError
+            If ``module`` has another architecture; the message names the
+            offending layer.
+        """
+        torch = _import_torch()
+        nn = torch.nn
+        layers = list(module.children()) if isinstance(module, nn.Module) else None
+        if not isinstance(module, nn.Sequential) or len(layers) != 3:
+            what = type(module).__name__
+            count = f" with {len(layers)} layers" if layers is not None else ""
+            raise TypeError(
+                "module must be torch.nn.Sequential(Linear(d, m), ReLU(), Linear(m, 1)); "
+                f"got {what}{count}"
+            )
+        expected = (nn.Linear, nn.ReLU, nn.Linear)
+        for k, (layer, kind) in enumerate(zip(layers, expected, strict=True)):
+            if type(layer) is not kind:
+                raise TypeError(
+                    f"layer {k} of the module must be {kind.__name__}; got {layer!r} "
+                    "(only Sequential(Linear, ReLU, Linear) is a two-layer ReLU network)"
+                )
+        first, last = layers[0], layers[2]
+        if last.in_features != first.out_features or last.out_features != 1:
+            raise TypeError(
+                f"layer 2 must be Linear({first.out_features}, 1) (one output); got {last!r}"
+            )
+
+        def arr(t):
+            return t.detach().cpu().to(torch.float64).numpy()
+
+        b = arr(first.bias) if first.bias is not None else None
+        c = arr(last.bias) if last.bias is not None else 0.0
+        return cls.from_arrays(arr(first.weight), b, arr(last.weight), c)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path) -> Path:
+        """Write the network to a ``.npz`` file (no pickle).
+
+        The file holds ``W``, ``b``, ``v``, ``c``, a format tag and version,
+        and :attr:`metadata` as JSON. It is written to a temporary file
+        beside ``path`` and renamed, so a failed save leaves no partial file.
 
         Parameters
         ----------
         path : str or path-like
-            Destination; numpy appends ``.npz`` when missing.
+            Destination; ``.npz`` is appended when missing.
 
         Returns
         -------
-        None
+        pathlib.Path
+            The path written.
         """
-        np.savez(path, W=self.W, b=self.b, v=self.v, c=np.float64(self.c))
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        try:
+            meta = json.dumps(self.metadata, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"metadata must be JSON-serialisable: {exc}") from exc
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=path.name, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(
+                    fh,
+                    W=self.W,
+                    b=self.b,
+                    v=self.v,
+                    c=np.float64(self.c),
+                    format=np.str_(_FORMAT),
+                    version=np.int64(_FORMAT_VERSION),
+                    metadata=np.str_(meta),
+                )
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
 
     @classmethod
     def load(cls, path) -> ReLUNetwork:
@@ -238,9 +416,52 @@ class ReLUNetwork:
         Returns
         -------
         ReLUNetwork
+
+        Raises
+        ------
+        FileNotFoundError
+            If the file does not exist.
+        ValueError
+            If the file is not a geolasso network file, is corrupt, comes from
+            a newer version of the format, or misses arrays.
         """
-        with np.load(path, allow_pickle=False) as data:
-            missing = {"W", "b", "v", "c"} - set(data.files)
-            if missing:
-                raise ValueError(f"{path} is not a saved ReLUNetwork: missing {sorted(missing)}")
-            return cls(data["W"], data["b"], data["v"], data["c"])
+        path = Path(path)
+        try:
+            data = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ValueError(f"{path} is not a readable .npz network file: {exc}") from exc
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path} holds a single array, not a saved ReLUNetwork")
+        with data:
+            try:
+                files = set(data.files)
+                missing = {"W", "b", "v", "c"} - files
+                if missing:
+                    raise ValueError(
+                        f"{path} is not a saved ReLUNetwork: missing {sorted(missing)}"
+                    )
+                if "format" in files and str(data["format"]) != _FORMAT:
+                    raise ValueError(f"{path} holds a {str(data['format'])!r}, not a ReLUNetwork")
+                version = int(data["version"]) if "version" in files else 0
+                if version > _FORMAT_VERSION:
+                    raise ValueError(
+                        f"{path} was written in format version {version}; this geolasso reads "
+                        f"versions up to {_FORMAT_VERSION}: upgrade geolasso"
+                    )
+                metadata = json.loads(str(data["metadata"])) if "metadata" in files else {}
+                arrays = [data[k] for k in ("W", "b", "v", "c")]
+            except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError) as exc:
+                raise ValueError(f"{path} is corrupt: {exc}") from exc
+        return cls(*arrays, metadata=metadata)
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError as exc:
+        raise ImportError(
+            'torch is not installed; install the torch extra: pip install "geolasso[torch]"'
+        ) from exc
+    return torch

@@ -1,0 +1,350 @@
+"""Certificates of global optimality for two-layer ReLU networks.
+
+Overview
+--------
+For the network objective of SPEC §0.1,
+
+.. math::
+
+    J = \\frac{1}{2n} \\lVert f(X) - y \\rVert^2
+        + \\frac{\\alpha}{2} \\sum_j \\left(\\lVert w_j \\rVert_p^2 + v_j^2\\right),
+
+the convex dual (SPEC §2.3, in code scale) gives, for any residual vector
+``r`` (centred when the intercept is free), the lower bound
+
+.. math::
+
+    J^\\star \\ge D(t r) = \\frac{1}{2n}
+    \\left(\\lVert \\tilde y \\rVert^2 - \\lVert \\tilde y - t r \\rVert^2\\right)
+    \\quad\\text{whenever}\\quad
+    t \\max_{\\lVert u^{(w)} \\rVert_p \\le 1} |r^T (Z u)_+| \\le n \\alpha .
+
+With the ℓ1 norm (``p = 1``) the maximum is attained at an atom of the exact
+wedge dictionary (data and basis generators, SPEC §4.3), so it is a finite,
+matrix-free pass over the atoms: :func:`certify` evaluates it at the network's
+own residual, with the best step ``t``, and reports ``gap = J - D ≥ J - J*``.
+At a global optimum the gap is zero (up to rounding): the residual satisfies
+every dual constraint, with equality on the network's neurons.
+
+With weight decay (``p = 2``, ``d ≥ 2``) the maximum over the Euclidean ball
+is not attained on finitely many wedge atoms (SPEC §4.4). Since the Euclidean
+unit ball lies inside the ℓ1 ball of radius ``√k`` (``k`` penalised
+coordinates), ``√k`` times the ℓ1 maximum bounds it: the lower bound stays
+valid but is loose, and the certificate says so (``exact = False``). The
+violations it lists are nevertheless real: each is a unit-norm neuron whose
+dual constraint the residual breaks, a proof that the network is not optimal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import as_float_array, as_positive_int
+from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary
+from .network import ReLUNetwork
+
+__all__ = ["Certificate", "certify"]
+
+_BIAS_NAMES = {True: "free", False: "none", "free": "free", "none": "none"}
+_BIAS_NAMES["regularized"] = "regularized"
+#: A dual constraint counts as violated above 1 + _VIOLATION_RTOL (rounding of
+#: the residual at an optimum is far below this).
+_VIOLATION_RTOL = 1e-6
+
+
+@dataclass
+class Certificate:
+    """How far a two-layer ReLU network is from the global optimum.
+
+    Attributes
+    ----------
+    objective : float
+        The network objective ``J`` (SPEC §0.1).
+    lower_bound : float
+        A lower bound on the global optimum ``J*`` from a dual-feasible point.
+    gap : float
+        ``objective - lower_bound`` (≥ 0): an upper bound on ``J - J*``.
+    relative_gap : float
+        ``gap / objective``.
+    max_violation : float
+        The largest dual-constraint ratio ``|rᵀ(Z u)_+| / (n α)`` over the
+        checked unit-norm neurons ``u`` (≤ 1 at an optimum; the network's own
+        neurons attain 1).
+    n_violations : int
+        Atoms whose ratio exceeds ``1 + 1e-6``.
+    violations : list of dict
+        The worst of those (at most ``top``), largest first: ``atom`` (index in
+        :attr:`dictionary`), ``ratio``, ``samples`` and ``axes`` (generators,
+        see :meth:`WedgeDictionary.generators_of`), ``weight`` and ``bias``
+        (the unit-norm neuron), ``sign`` (+1 when adding it with a positive
+        output weight would lower the objective). These are the features a
+        global optimum would use that the network lacks.
+    exact : bool
+        True when the lower bound is the exact dual bound (ℓ1 norm, or a single
+        penalised coordinate); False for the relaxed ℓ2 bound.
+    norm : {"l1", "l2"}
+        First-layer norm of the objective.
+    bias : {"free", "none", "regularized"}
+        Bias setting of the objective.
+    alpha : float
+        Penalty.
+    n_atoms : int
+        Atoms checked (the exact ℓ1 wedge dictionary).
+    dictionary : WedgeDictionary
+        The dictionary checked (not shown in the repr).
+    """
+
+    objective: float
+    lower_bound: float
+    gap: float
+    relative_gap: float
+    max_violation: float
+    n_violations: int
+    violations: list
+    exact: bool
+    norm: str
+    bias: str
+    alpha: float
+    n_atoms: int
+    dictionary: WedgeDictionary = field(repr=False)
+
+    @property
+    def optimal(self) -> bool:
+        """bool: True when no dual constraint is violated (the gap is rounding only)."""
+        return self.n_violations == 0
+
+    def __str__(self) -> str:
+        kind = "exact dual bound" if self.exact else "relaxed dual bound (ℓ2 ball in √k·ℓ1 ball)"
+        lines = [
+            f"objective {self.objective:.10g}, lower bound {self.lower_bound:.10g} ({kind})",
+            f"optimality gap {self.gap:.3e} (relative {self.relative_gap:.3e}); "
+            f"largest dual ratio {self.max_violation:.6f} over {self.n_atoms} atoms",
+        ]
+        if self.n_violations == 0:
+            lines.append("no dual constraint is violated: the network is a global optimum")
+        else:
+            lines.append(f"{self.n_violations} atoms violate their dual constraint; the worst:")
+            for v in self.violations:
+                lines.append(f"  atom {v['atom']}: ratio {v['ratio']:.4f}, {_where(v)}")
+        return "\n".join(lines)
+
+
+def _where(record) -> str:
+    samples, axes = record["samples"], record["axes"]
+    parts = []
+    if samples:
+        parts.append("through sample" + ("s " if len(samples) > 1 else " ") + str(list(samples)))
+    if axes:
+        parts.append("parallel to axes " + str(list(axes)))
+    return " and ".join(parts) or "through the origin"
+
+
+def _as_network(model) -> ReLUNetwork:
+    """A ReLUNetwork from a network, a fitted estimator, weight arrays or a torch module."""
+    if isinstance(model, ReLUNetwork):
+        return model
+    network = getattr(model, "network_", None)
+    if isinstance(network, ReLUNetwork):
+        return network
+    if isinstance(model, (tuple, list)) and len(model) in (3, 4):
+        return ReLUNetwork.from_arrays(*model)
+    if type(model).__module__.split(".")[0] == "torch":
+        return ReLUNetwork.from_torch(model)
+    raise TypeError(
+        "model must be a ReLUNetwork, a fitted ConvexReLU, a tuple (W, b, v[, c]) or a torch "
+        f"Sequential(Linear, ReLU, Linear); got {type(model).__name__}"
+    )
+
+
+def certify(
+    model,
+    X,
+    y,
+    alpha,
+    *,
+    norm: str = "l1",
+    bias=True,
+    dictionary: WedgeDictionary | None = None,
+    top: int = 5,
+    solve: bool = False,
+    tol: float = 1e-9,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
+) -> Certificate:
+    """Bound how far a two-layer ReLU network is from the global optimum.
+
+    Works for any network: one fitted by geolasso, or trained elsewhere.
+
+    Parameters
+    ----------
+    model : ReLUNetwork, fitted ConvexReLU, tuple or torch module
+        The network: a :class:`~geolasso.network.ReLUNetwork`, an estimator
+        with a ``network_`` attribute, arrays ``(W, b, v[, c])``, or a torch
+        ``Sequential(Linear, ReLU, Linear)``.
+    X : array_like, shape (n_samples, n_features)
+        Training samples.
+    y : array_like, shape (n_samples,)
+        Targets.
+    alpha : float
+        Penalty of the objective (SPEC's scaling: the papers' β is ``n α``).
+    norm : {"l1", "l2"}, default="l1"
+        First-layer norm of the objective: ℓ1 (exact certificate) or ℓ2
+        (weight decay; a valid but relaxed bound for ``d >= 2``).
+    bias : {True, False, "free", "none", "regularized"}, default=True
+        Free biases and intercept (``True``), no biases and no intercept
+        (``False``), or biases inside the penalised norm and no intercept.
+    dictionary : WedgeDictionary, optional
+        The exhaustive ℓ1 dictionary with data and basis generators of ``X``
+        in the same setting, if already built; built otherwise.
+    top : int, default=5
+        Violations to list.
+    solve : bool, default=False
+        Also solve the convex program (geolasso's Lasso over the exact
+        dictionary) and use its dual point. Without it the bound comes from
+        the network's own residual alone, which is tight at an optimum but
+        weak far from one; with it the bound is within ``tol`` of the optimum
+        (ℓ1), so ``gap`` is the network's true excess objective.
+    tol : float, default=1e-9
+        Relative duality gap of that solve.
+    memory_limit : int, default=2 GiB
+        Budget for building the dictionary.
+
+    Returns
+    -------
+    Certificate
+
+    Raises
+    ------
+    DictionaryTooLargeError
+        When the exact dictionary does not fit ``memory_limit``: the exact
+        dual check needs every atom.
+
+    Examples
+    --------
+    SPEC T10: ``X = (0, 1)``, ``y = (0, 1)``, ``β = 0.1`` (``α = 0.05``); the
+    global optimum is ``f(x) = 0.8 (x)_+ + 0.1`` with objective ``0.045``.
+
+    >>> from geolasso.network import ReLUNetwork
+    >>> s = 0.8 ** 0.5
+    >>> net = ReLUNetwork([[s]], [0.0], [s], c=0.1)
+    >>> cert = certify(net, [[0.0], [1.0]], [0.0, 1.0], alpha=0.05)
+    >>> round(cert.objective, 12), cert.gap < 1e-12, cert.optimal
+    (0.045, True, True)
+    """
+    network = _as_network(model)
+    X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
+    if X.ndim != 2 or X.shape[1] != network.n_features:
+        raise ValueError(
+            f"X must have shape (n_samples, {network.n_features}) to match the network; "
+            f"got {X.shape}"
+        )
+    n, d = X.shape
+    y = as_float_array(y, "y", shape_doc=f"({n},)")
+    if y.shape != (n,):
+        raise ValueError(f"y must have shape ({n},), one target per sample; got {y.shape}")
+    from .lasso import _check_positive
+
+    alpha = _check_positive(alpha, "alpha")
+    if norm not in ("l1", "l2"):
+        raise ValueError(f"norm must be 'l1' or 'l2'; got {norm!r}")
+    if not isinstance(bias, (bool, str)) or bias not in _BIAS_NAMES:
+        raise ValueError(f"bias must be True, False, 'free', 'none' or 'regularized'; got {bias!r}")
+    bias_name = _BIAS_NAMES[bias]
+    top = as_positive_int(top, "top", minimum=0)
+    if dictionary is None:
+        dictionary = WedgeDictionary(
+            X, bias=bias_name, generators="data+basis", norm="l1", memory_limit=memory_limit
+        )
+    else:
+        _check_dictionary(dictionary, X, bias_name)
+
+    objective = network.objective(X, y, alpha, norm=norm, bias=bias_name)
+    intercept = bias_name == "free"
+    y_t = y - y.mean() if intercept else y
+    r = y - network.predict(X)
+    if intercept:
+        r = r - r.mean()
+    corr = dictionary.rmatvec(r)
+    # the largest dual ratio over the checked unit-norm neurons, and the bound's scale
+    k = d + (bias_name == "regularized")
+    if norm == "l1" or k == 1:
+        ratios = np.abs(corr) / (n * alpha)
+        scale, exact = 1.0, True
+    else:
+        # an ℓ1-normalised atom divided by its ℓ2 norm is a unit ℓ2 neuron: a true witness
+        hyper = dictionary.hyperplanes
+        part = hyper if bias_name == "regularized" else hyper[:, :-1]
+        l2 = np.repeat(np.linalg.norm(part, axis=1), 2)
+        ratios = np.abs(corr) / l2 / (n * alpha)
+        scale, exact = np.sqrt(k), False
+    lower = _ray_bound(y_t, r, float(np.max(np.abs(corr))) / (n * alpha) * scale)
+    if solve:
+        from .lasso import lasso
+
+        res = lasso(dictionary, y, alpha, fit_intercept=intercept, tol=tol)
+        r_opt = y - dictionary.matvec(res.coef) - res.intercept
+        if intercept:
+            r_opt = r_opt - r_opt.mean()
+        top_opt = float(np.max(np.abs(dictionary.rmatvec(r_opt)))) / (n * alpha) * scale
+        lower = max(lower, _ray_bound(y_t, r_opt, top_opt))
+    gap = max(objective - lower, 0.0)
+
+    violated = np.flatnonzero(ratios > 1.0 + _VIOLATION_RTOL)
+    worst = violated[np.argsort(-ratios[violated], kind="stable")[:top]]
+    records = []
+    for j in worst:
+        samples, axes = dictionary.generators_of(int(j))
+        sign = 1.0 if j % 2 == 0 else -1.0
+        u = dictionary.hyperplanes[j // 2] * sign
+        if not exact:
+            u = u / l2[j]
+        records.append(
+            {
+                "atom": int(j),
+                "ratio": float(ratios[j]),
+                "samples": samples,
+                "axes": axes,
+                "weight": u[:-1].copy(),
+                "bias": float(u[-1]),
+                "sign": 1 if corr[j] > 0 else -1,
+            }
+        )
+    return Certificate(
+        objective=objective,
+        lower_bound=lower,
+        gap=gap,
+        relative_gap=gap / objective if objective > 0 else 0.0,
+        max_violation=float(ratios.max(initial=0.0)),
+        n_violations=int(violated.size),
+        violations=records,
+        exact=exact,
+        norm=norm,
+        bias=bias_name,
+        alpha=alpha,
+        n_atoms=dictionary.n_atoms,
+        dictionary=dictionary,
+    )
+
+
+def _ray_bound(y_t, r, top_ratio):
+    """The best dual value on the ray ``t r``, feasible for ``t <= 1 / max(1, top_ratio)``."""
+    rr = float(r @ r)
+    t = 0.0 if rr == 0.0 else float(y_t @ r) / rr
+    t = min(max(t, 0.0), 1.0 / max(1.0, top_ratio))
+    shifted = y_t - t * r
+    return (float(y_t @ y_t) - float(shifted @ shifted)) / (2 * len(y_t))
+
+
+def _check_dictionary(dictionary, X, bias_name):
+    if not isinstance(dictionary, WedgeDictionary):
+        raise TypeError(f"dictionary must be a WedgeDictionary; got {type(dictionary).__name__}")
+    problems = []
+    if dictionary.X.shape != X.shape or not np.array_equal(dictionary.X, X):
+        problems.append("it was built on other samples than X")
+    if dictionary.bias != bias_name:
+        problems.append(f"its bias setting is {dictionary.bias!r}, not {bias_name!r}")
+    if dictionary.sampled or dictionary.norm != "l1" or dictionary.generators != "data+basis":
+        problems.append("it is not the exhaustive l1 dictionary with data+basis generators")
+    if problems:
+        raise ValueError("dictionary cannot certify this problem: " + "; ".join(problems))
