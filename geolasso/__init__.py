@@ -26,9 +26,15 @@ Lasso (:mod:`geolasso.lasso`, :mod:`geolasso.estimators`)
     :class:`Lasso` (imported on first use, with scikit-learn).
 Networks (:mod:`geolasso.network`)
     :class:`ReLUNetwork`: a plain two-layer ReLU network, its SPEC §0.1
-    objective, ``.npz`` save/load, and the network of a wedge Lasso solution.
+    objective, torch conversion, ``.npz`` save/load, and the network of a
+    wedge Lasso solution.
+Global training (:mod:`geolasso.convex`, :mod:`geolasso.certificate`)
+    :class:`ConvexReLU` and :class:`ConvexReLUClassifier` (scikit-learn
+    estimators, imported on first use) train a two-layer ReLU network to its
+    certified global optimum; :func:`certify` bounds how far *any* network is
+    from it (:class:`Certificate`).
 Data (:mod:`geolasso.datasets`)
-    :func:`~geolasso.datasets.spiral`.
+    :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
     :class:`DictionaryTooLargeError`, :class:`ConvergenceWarning`,
     :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
@@ -54,6 +60,7 @@ from .algebra import (
     wedge,
     wedge_all,
 )
+from .certificate import Certificate, certify
 from .dictionary import WedgeDictionary, alpha_max, dictionary_size
 from .exceptions import (
     ConvergenceWarning,
@@ -65,7 +72,10 @@ from .lasso import LassoPath, LassoResult, lasso_path
 from .network import ReLUNetwork
 
 __all__ = [
+    "Certificate",
     "ConvergenceWarning",
+    "ConvexReLU",
+    "ConvexReLUClassifier",
     "DictionaryTooLargeError",
     "GeolassoWarning",
     "Lasso",
@@ -78,6 +88,7 @@ __all__ = [
     "alpha_max",
     "blade_basis",
     "blade_norm",
+    "certify",
     "cross",
     "cross_all",
     "dictionary_size",
@@ -95,9 +106,13 @@ __all__ = [
 
 
 def __getattr__(name):
-    # the estimator imports scikit-learn, which costs about a second: only on first use
+    # the estimators import scikit-learn, which costs about a second: only on first use
     if name == "Lasso":
         from .estimators import Lasso
 
         return Lasso
+    if name in ("ConvexReLU", "ConvexReLUClassifier"):
+        from . import convex
+
+        return getattr(convex, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

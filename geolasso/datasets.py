@@ -4,13 +4,15 @@ Functions
 ---------
 :func:`spiral`
     The two-arm spiral of the geometric-algebra Lasso experiments (SPEC §8.2).
+:func:`teacher`
+    Regression targets from a random two-layer ReLU "teacher" network.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["spiral"]
+__all__ = ["spiral", "teacher"]
 
 
 def spiral(n_samples: int = 160, *, shuffle: bool = True, random_state=1):
@@ -61,4 +63,58 @@ def spiral(n_samples: int = 160, *, shuffle: bool = True, random_state=1):
     if shuffle:
         order = np.random.default_rng(random_state).permutation(n_samples)
         X, y = X[order], y[order]
+    return X, y
+
+
+def teacher(
+    n_samples: int = 40,
+    n_features: int = 2,
+    *,
+    n_neurons: int = 3,
+    noise: float = 0.1,
+    random_state=0,
+):
+    """Samples and targets of a random two-layer ReLU teacher network.
+
+    ``X`` is standard Gaussian; ``y = Σ_j v_j (w_j·x + b_j)_+ + noise · ε``
+    with Gaussian ``w_j``, ``b_j``, ``ε`` and outputs ``v_j = ±1``
+    (alternating signs).
+
+    Parameters
+    ----------
+    n_samples : int, default=40
+        Number of samples.
+    n_features : int, default=2
+        Input dimension.
+    n_neurons : int, default=3
+        Teacher width.
+    noise : float, default=0.1
+        Standard deviation of the additive Gaussian noise (``>= 0``).
+    random_state : int, numpy.random.Generator or None, default=0
+        Seed of every draw.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, n_features)
+    y : ndarray of float64, shape (n_samples,)
+
+    Examples
+    --------
+    >>> X, y = teacher(10, 3)
+    >>> X.shape, y.shape
+    ((10, 3), (10,))
+    """
+    from ._validation import as_generator, as_positive_int
+
+    n = as_positive_int(n_samples, "n_samples")
+    d = as_positive_int(n_features, "n_features")
+    m = as_positive_int(n_neurons, "n_neurons")
+    if not (isinstance(noise, (int, float, np.integer, np.floating)) and noise >= 0):
+        raise ValueError(f"noise must be a number >= 0; got {noise!r}")
+    rng = as_generator(random_state)
+    X = rng.normal(size=(n, d))
+    W = rng.normal(size=(m, d))
+    b = rng.normal(size=m)
+    v = np.where(np.arange(m) % 2 == 0, 1.0, -1.0)
+    y = np.maximum(X @ W.T + b, 0.0) @ v + float(noise) * rng.normal(size=n)
     return X, y

@@ -165,6 +165,7 @@ def lasso(
     warm_start=None,
     history: bool = False,
     verbose: bool = False,
+    callback=None,
 ) -> LassoResult:
     """Solve the Lasso with a certified duality gap.
 
@@ -199,6 +200,9 @@ def lasso(
         round in ``result.history``.
     verbose : bool, default=False
         Print one line per round.
+    callback : callable, optional
+        Called after each round's gap check as ``callback(round, objective,
+        relative_gap, support_size)`` (e.g. to drive a progress bar).
 
     Returns
     -------
@@ -237,7 +241,9 @@ def lasso(
     # one BLAS thread: the products are small or memory-bound, and threaded BLAS on
     # small matrices can stall badly on a busy machine (measured: 100x slower)
     with _blas_controller().limit(limits=1, user_api="blas"):
-        return _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verbose)
+        return _solve(
+            op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verbose, callback
+        )
 
 
 @functools.cache
@@ -247,7 +253,7 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verbose):
+def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verbose, callback):
     """The working-set loop of :func:`lasso` on validated input."""
     n, p = op.shape
     start = time.perf_counter()
@@ -295,6 +301,8 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
                 f"[lasso] round {it:3d}: objective {primal:.10g}, relative gap {result_gap:.3e}, "
                 f"support {np.count_nonzero(z)}, working set {ws_size}"
             )
+        if callback is not None:
+            callback(it, primal, result_gap, int(np.count_nonzero(z)))
         if result_gap <= tol:
             break
         # near machine precision rounding limits the gap: stop when three rounds in a
@@ -393,6 +401,7 @@ def lasso_path(
     tol: float = 1e-6,
     max_iter: int = 500,
     verbose: bool = False,
+    callback=None,
 ) -> LassoPath:
     """Lasso solutions along a decreasing grid of penalties, each warm-started.
 
@@ -417,6 +426,8 @@ def lasso_path(
         Working-set rounds per penalty.
     verbose : bool, default=False
         Print one line per penalty.
+    callback : callable, optional
+        Passed to every :func:`lasso` call.
 
     Returns
     -------
@@ -454,6 +465,7 @@ def lasso_path(
             tol=tol,
             max_iter=max_iter,
             warm_start=warm,
+            callback=callback,
         )
         warm = res.coef
         coefs.append(sparse.csc_matrix(res.coef[:, None]))

@@ -426,34 +426,35 @@ class ReLUNetwork:
             a newer version of the format, or misses arrays.
         """
         path = Path(path)
-        try:
-            data = np.load(path, allow_pickle=False)
-        except FileNotFoundError:
-            raise
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise ValueError(f"{path} is not a readable .npz network file: {exc}") from exc
-        if not isinstance(data, np.lib.npyio.NpzFile):
-            raise ValueError(f"{path} holds a single array, not a saved ReLUNetwork")
-        with data:
+        with open(path, "rb") as fh:  # FileNotFoundError as is
             try:
-                files = set(data.files)
-                missing = {"W", "b", "v", "c"} - files
-                if missing:
-                    raise ValueError(
-                        f"{path} is not a saved ReLUNetwork: missing {sorted(missing)}"
-                    )
-                if "format" in files and str(data["format"]) != _FORMAT:
-                    raise ValueError(f"{path} holds a {str(data['format'])!r}, not a ReLUNetwork")
-                version = int(data["version"]) if "version" in files else 0
-                if version > _FORMAT_VERSION:
-                    raise ValueError(
-                        f"{path} was written in format version {version}; this geolasso reads "
-                        f"versions up to {_FORMAT_VERSION}: upgrade geolasso"
-                    )
-                metadata = json.loads(str(data["metadata"])) if "metadata" in files else {}
-                arrays = [data[k] for k in ("W", "b", "v", "c")]
-            except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError) as exc:
-                raise ValueError(f"{path} is corrupt: {exc}") from exc
+                data = np.load(fh, allow_pickle=False)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                raise ValueError(f"{path} is not a readable .npz network file: {exc}") from exc
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError(f"{path} holds a single array, not a saved ReLUNetwork")
+            with data:
+                try:
+                    files = set(data.files)
+                    missing = {"W", "b", "v", "c"} - files
+                    if missing:
+                        raise ValueError(
+                            f"{path} is not a saved ReLUNetwork: missing {sorted(missing)}"
+                        )
+                    if "format" in files and str(data["format"]) != _FORMAT:
+                        raise ValueError(
+                            f"{path} holds a {str(data['format'])!r}, not a ReLUNetwork"
+                        )
+                    version = int(data["version"]) if "version" in files else 0
+                    if version > _FORMAT_VERSION:
+                        raise ValueError(
+                            f"{path} was written in format version {version}; this geolasso "
+                            f"reads versions up to {_FORMAT_VERSION}: upgrade geolasso"
+                        )
+                    metadata = json.loads(str(data["metadata"])) if "metadata" in files else {}
+                    arrays = [data[k] for k in ("W", "b", "v", "c")]
+                except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError) as exc:
+                    raise ValueError(f"{path} is corrupt: {exc}") from exc
         return cls(*arrays, metadata=metadata)
 
 

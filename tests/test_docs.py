@@ -8,6 +8,8 @@ import pytest
 
 MODULES = [
     "geolasso.algebra",
+    "geolasso.certificate",
+    "geolasso.convex",
     "geolasso.datasets",
     "geolasso.dictionary",
     "geolasso.estimators",

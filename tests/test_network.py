@@ -83,3 +83,74 @@ def test_bad_inputs_and_options_are_named():
         net.penalty(bias="yes")
     with pytest.raises(ValueError, match=r"y must have shape \(2,\)"):
         net.objective(np.ones((2, 2)), np.ones(3), 0.1)
+
+
+def test_saved_file_keeps_metadata_and_rejects_bad_files(tmp_path):
+    net = ReLUNetwork([[1.0, 2.0]], [0.5], [-1.0], c=0.25, metadata={"columns": ["a", "b"]})
+    written = net.save(tmp_path / "model")
+    assert written.name == "model.npz"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+    assert ReLUNetwork.load(written).metadata == {"columns": ["a", "b"]}
+    (tmp_path / "corrupt.npz").write_bytes(written.read_bytes()[:100])
+    with pytest.raises(ValueError, match=r"corrupt\.npz"):
+        ReLUNetwork.load(tmp_path / "corrupt.npz")
+    np.savez(tmp_path / "future.npz", W=np.ones((1, 1)), b=[0.0], v=[1.0], c=0.0, version=99)
+    with pytest.raises(ValueError, match="format version 99"):
+        ReLUNetwork.load(tmp_path / "future.npz")
+    np.save(tmp_path / "single.npy", np.ones(3))
+    with pytest.raises(ValueError, match="single array"):
+        ReLUNetwork.load(tmp_path / "single.npy")
+    with pytest.raises(FileNotFoundError):
+        ReLUNetwork.load(tmp_path / "absent.npz")
+    with pytest.raises(ValueError, match="JSON"):
+        ReLUNetwork([[1.0]], [0.0], [1.0], metadata={"x": object()}).save(tmp_path / "bad")
+    assert not (tmp_path / "bad.npz").exists()
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".part"]
+
+
+def test_from_arrays_accepts_layer_shapes():
+    net = ReLUNetwork.from_arrays(np.ones((3, 2)), None, np.ones((1, 3)), np.array([0.5]))
+    assert_allclose(net.b, 0.0)
+    assert net.v.shape == (3,)
+    assert net.c == 0.5
+    with pytest.raises(ValueError, match="v must have shape"):
+        ReLUNetwork.from_arrays(np.ones((3, 2)), None, np.ones((2, 2)))
+
+
+def test_torch_round_trip_and_architecture_errors():
+    torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+    rng = np.random.default_rng(0)
+    net = ReLUNetwork(rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=4), c=0.3)
+    model = net.to_torch()
+    X = rng.normal(size=(10, 3))
+    out = model(torch.as_tensor(X)).detach().numpy()[:, 0]
+    assert_allclose(out, net.predict(X), rtol=1e-12, atol=1e-14)
+    back = ReLUNetwork.from_torch(model)
+    for name in ("W", "b", "v"):
+        assert_allclose(getattr(back, name), getattr(net, name))
+    assert back.c == pytest.approx(0.3)
+    nn = torch.nn
+    with pytest.raises(TypeError, match="layer 1 of the module must be ReLU"):
+        ReLUNetwork.from_torch(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)))
+    with pytest.raises(TypeError, match="with 5 layers"):
+        ReLUNetwork.from_torch(
+            nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1))
+        )
+    with pytest.raises(TypeError, match="one output"):
+        ReLUNetwork.from_torch(nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)))
+    no_bias = nn.Sequential(nn.Linear(3, 4, bias=False), nn.ReLU(), nn.Linear(4, 1, bias=False))
+    read = ReLUNetwork.from_torch(no_bias)
+    assert_allclose(read.b, 0.0)
+    assert read.c == 0.0
+
+
+def test_torch_module_certified_like_its_numpy_twin():
+    pytest.importorskip("torch", reason="the torch extra is not installed")
+    from geolasso import certify
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(9, 2)), rng.normal(size=9)
+    net = ReLUNetwork(rng.normal(size=(5, 2)), rng.normal(size=5), rng.normal(size=5), c=0.1)
+    a = certify(net, X, y, 0.01)
+    b = certify(net.to_torch(), X, y, 0.01)
+    assert_allclose([a.objective, a.lower_bound], [b.objective, b.lower_bound], rtol=1e-12)

@@ -67,6 +67,8 @@ DOCUMENTED_MODULES = [
     "geolasso.lasso",
     "geolasso.estimators",
     "geolasso.network",
+    "geolasso.certificate",
+    "geolasso.convex",
 ]
 
 

@@ -1,0 +1,603 @@
+"""Global training of two-layer ReLU networks through the wedge-product Lasso.
+
+Overview
+--------
+:class:`ConvexReLU` fits ``f(x) = c + Σ_j v_j (w_j·x + b_j)_+`` by minimising
+the network objective of SPEC §0.1,
+
+.. math::
+
+    J = \\frac{1}{2n} \\sum_i (f(x_i) - y_i)^2
+        + \\frac{\\alpha}{2} \\sum_j \\left(\\lVert w_j \\rVert_p^2 + v_j^2\\right),
+
+not by local search but through its convex form (``method="wedge"``):
+
+1. build the wedge dictionary of the data
+   (:class:`~geolasso.dictionary.WedgeDictionary`): one atom per hyperplane
+   through training samples (and coordinate directions), normalised to unit
+   first-layer norm, in both orientations;
+2. solve the Lasso over it with geolasso's certified solver
+   (:func:`geolasso.lasso.lasso`);
+3. map the solution back to a network (SPEC §4.3): atom ``a`` with
+   coefficient ``z`` becomes the neuron ``√|z| · a`` with output weight
+   ``sign(z) √|z|``, so ``J`` at the network equals the Lasso optimum;
+4. certify the network (:func:`geolasso.certificate.certify`).
+
+**What is exact.** With ``norm="l1"`` (``p = 1``) and the exhaustive dictionary
+with data and basis generators, the Lasso optimum *is* the global optimum of
+``J`` over networks of any width (SPEC §4.3), and the certificate proves it.
+With ``norm="l2"`` (standard weight decay) and ``d >= 2`` the dictionary holds
+only some of the possible neurons, so the fitted network is an upper bound on
+the weight-decay optimum, often tight but not certified as optimal (SPEC §4.4);
+``exact_`` says which case a fit is. In 1-D both norms are exact. When the
+exhaustive dictionary is too large, a seeded sample of it is used
+(``exact_ = False``, with a warning that names the sample size).
+
+The papers' regularization ``β`` equals ``n · alpha`` (SPEC §0.1).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from .certificate import certify
+from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, _build_bytes, dictionary_size
+from .exceptions import DictionaryTooLargeError, GeolassoWarning
+from .lasso import _check_positive, lasso, lasso_path
+from .network import ReLUNetwork
+
+__all__ = ["ConvexReLU", "ConvexReLUClassifier"]
+
+#: With max_atoms="auto", the largest exhaustive dictionary built before sampling.
+AUTO_MAX_ATOMS = 1_000_000
+_BIAS_NAMES = {True: "free", False: "none", "free": "free", "none": "none"}
+_BIAS_NAMES["regularized"] = "regularized"
+
+
+class _Progress:
+    """A tqdm progress bar over Lasso rounds, or nothing."""
+
+    def __init__(self, enabled, desc):
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(desc=desc, unit=" rounds", leave=False)
+
+    def __call__(self, it, objective, gap, support):
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(objective=f"{objective:.6g}", gap=f"{gap:.1e}", atoms=support)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+class ConvexReLU(RegressorMixin, BaseEstimator):
+    """A two-layer ReLU network trained to its global optimum (regression).
+
+    See the module overview for the method and for what is exact.
+
+    Parameters
+    ----------
+    alpha : float, default=1e-3
+        Penalty of the objective ``J`` (SPEC §0.1; the papers' ``β = n α``).
+    method : {"wedge"}, default="wedge"
+        Solver: the wedge-product Lasso. (Exact weight decay over activation
+        patterns, ``"arrangement"``, is a separate method still to come.)
+    norm : {"l1", "l2"}, default="l1"
+        First-layer norm ``p``: ``"l1"`` is geolasso's exact mode, ``"l2"``
+        standard weight decay (an upper bound for ``d >= 2``).
+    bias : {True, False, "regularized"}, default=True
+        Free hidden biases and a free output intercept (True); no biases and
+        no intercept (False); or biases penalised with the weights and no
+        intercept ("regularized") — SPEC §4.3 settings B, A and C.
+    generators : {"data+basis", "data"}, default="data+basis"
+        Generators of the dictionary's hyperplanes: samples and coordinate
+        directions (needed for exactness with ``"l1"``, and a tighter bound
+        with ``"l2"``), or samples only (hyperplanes through data points
+        alone; the dictionary of earlier research code, an upper bound).
+    max_atoms : "auto", int or None, default="auto"
+        Dictionary size. ``"auto"``: exhaustive when it has at most
+        1,000,000 atoms and fits ``memory_limit``, otherwise a seeded sample
+        of that many atoms, with a :class:`~geolasso.exceptions.GeolassoWarning`.
+        An int: sample that many atoms when the exhaustive dictionary is
+        larger (no warning). None: always exhaustive (may raise
+        :class:`~geolasso.exceptions.DictionaryTooLargeError`).
+    path : int, array_like or None, default=None
+        Fit along a regularization path ending at ``alpha``: an int ``k`` for
+        ``k`` penalties spaced geometrically from ``alpha_max`` down to
+        ``alpha`` (each solve warm-started from the previous one), or an
+        array of penalties (``alpha`` is appended when missing). Sets
+        ``path_``.
+    tol : float, default=1e-8
+        Relative duality gap ``(P - D) / P(0)`` at which the Lasso stops.
+    max_iter : int, default=500
+        Working-set rounds of the Lasso.
+    certify : bool, default=True
+        Compute the certificate of global optimality (needs the exhaustive
+        ℓ1 dictionary, which ``norm="l1"`` fits reuse; with ``"l2"`` or a
+        sampled dictionary it is built when it fits ``memory_limit``).
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed of the dictionary sample (used only when sampling).
+    memory_limit : int, default=2 GiB
+        Budget in bytes for building dictionaries.
+    verbose : bool, default=False
+        Show a progress bar (tqdm, on standard error) over the Lasso rounds.
+
+    Attributes
+    ----------
+    network_ : ReLUNetwork
+        The fitted network (one neuron per selected atom).
+    objective_ : float
+        ``J`` at ``network_`` (equal to the Lasso optimum reached).
+    exact_ : bool
+        True when ``objective_`` is the global optimum of ``J`` over networks
+        of any width (``norm="l1"`` or 1-D data, exhaustive dictionary with
+        data and basis generators), up to ``optimality_gap_``.
+    optimality_gap_ : float
+        Absolute gap from the certificate: ``objective_ - J* <=
+        optimality_gap_``. For ``norm="l2"`` and ``d >= 2`` it is the relaxed
+        dual bound (valid, loose); NaN when no certificate was computed.
+    certificate_ : Certificate or None
+        The certificate (see :func:`geolasso.certify`).
+    lasso_gap_ : float
+        Relative duality gap of the Lasso over the dictionary used.
+    n_neurons_ : int
+        Number of neurons of ``network_``.
+    features_ : list of dict
+        One record per neuron: ``neuron``, ``atom`` (column of
+        ``dictionary_``), ``coefficient`` (Lasso ``z``), ``weight``, ``bias``,
+        ``output_weight``, ``samples`` (indices of the generator samples in
+        ``X``), ``axes`` (coordinate-direction generators, 1-based),
+        ``orientation`` (±1), ``normalizer`` (the norm the atom was divided
+        by) and ``volumes`` (the signed volumes ``± det[x̃_i; generators]`` on
+        the training samples, whose ReLU divided by ``normalizer`` is the
+        atom's feature).
+    dictionary_ : WedgeDictionary
+        The dictionary solved over.
+    intercept_ : float
+        Output intercept ``c`` of ``network_``.
+    n_iter_ : int
+        Lasso rounds (at ``alpha``).
+    path_ : LassoPath or None
+        The regularization path when ``path`` was given.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    ConvexReLUClassifier : The same for two-class labels.
+    geolasso.certify : Certificates for any network.
+
+    Examples
+    --------
+    SPEC T10: two points, ``β = 0.1`` (``α = β / n = 0.05``); the global
+    optimum is ``f(x) = 0.8 (x)_+ + 0.1`` with objective ``0.09 / 2``.
+
+    >>> model = ConvexReLU(alpha=0.05).fit([[0.0], [1.0]], [0.0, 1.0])
+    >>> round(model.objective_, 10), model.exact_, model.n_neurons_
+    (0.045, True, 1)
+    >>> model.predict([[0.0], [1.0], [2.0]]).round(6)
+    array([0.1, 0.9, 1.7])
+    """
+
+    def __init__(
+        self,
+        alpha=1e-3,
+        *,
+        method="wedge",
+        norm="l1",
+        bias=True,
+        generators="data+basis",
+        max_atoms="auto",
+        path=None,
+        tol=1e-8,
+        max_iter=500,
+        certify=True,
+        random_state=None,
+        memory_limit=DEFAULT_MEMORY_LIMIT,
+        verbose=False,
+    ):
+        self.alpha = alpha
+        self.method = method
+        self.norm = norm
+        self.bias = bias
+        self.generators = generators
+        self.max_atoms = max_atoms
+        self.path = path
+        self.tol = tol
+        self.max_iter = max_iter
+        self.certify = certify
+        self.random_state = random_state
+        self.memory_limit = memory_limit
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def _validate_params_here(self):
+        alpha = _check_positive(self.alpha, "alpha")
+        if self.method == "arrangement":
+            raise ValueError(
+                "method='arrangement' (weight decay solved exactly over activation patterns) "
+                "is not available yet; use method='wedge'"
+            )
+        if self.method != "wedge":
+            raise ValueError(f"method must be 'wedge'; got {self.method!r}")
+        if self.norm not in ("l1", "l2"):
+            raise ValueError(f"norm must be 'l1' or 'l2'; got {self.norm!r}")
+        if not isinstance(self.bias, (bool, str)) or self.bias not in _BIAS_NAMES:
+            raise ValueError(
+                f"bias must be True, False, 'free', 'none' or 'regularized'; got {self.bias!r}"
+            )
+        if self.generators not in ("data+basis", "data"):
+            raise ValueError(f"generators must be 'data+basis' or 'data'; got {self.generators!r}")
+        return alpha
+
+    def _dictionary(self, X):
+        """The dictionary to solve over: exhaustive, or sampled with a warning."""
+        n, d = X.shape
+        bias = _BIAS_NAMES[self.bias]
+        kwargs = dict(
+            bias=bias,
+            generators=self.generators,
+            norm=self.norm,
+            random_state=self.random_state,
+            memory_limit=self.memory_limit,
+        )
+        max_atoms = self.max_atoms
+        if isinstance(max_atoms, str):
+            if max_atoms != "auto":
+                raise ValueError(f"max_atoms must be 'auto', an int or None; got {max_atoms!r}")
+            total = dictionary_size(n, d, bias=bias, generators=self.generators)
+            k = d - 1 if bias == "none" else d
+            fits = _build_bytes(total // 2, k, d + 1) <= self.memory_limit
+            if total <= AUTO_MAX_ATOMS and fits:
+                return WedgeDictionary(X, **kwargs)
+            per_atom = _build_bytes(1, k, d + 1) / 2
+            size = int(min(AUTO_MAX_ATOMS, self.memory_limit / per_atom)) // 2 * 2
+            warnings.warn(
+                f"the exhaustive wedge dictionary of {n} samples in R^{d} has {total:,} atoms; "
+                f"fitting over a seeded random sample of {size:,} of them instead "
+                f"(random_state={self.random_state!r}). The result is not certified as the "
+                "global optimum (exact_ = False); pass max_atoms to choose the sample size.",
+                GeolassoWarning,
+                stacklevel=3,
+            )
+            return WedgeDictionary(X, max_atoms=size, **kwargs)
+        return WedgeDictionary(X, max_atoms=max_atoms, **kwargs)
+
+    def _fit_wedge(self, X, y, alpha):
+        D = self._dictionary(X)
+        progress = _Progress(self.verbose, "geolasso fit")
+        try:
+            if self.path is None:
+                res = lasso(
+                    D,
+                    y,
+                    alpha,
+                    fit_intercept=D.fit_intercept,
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                    callback=progress,
+                )
+                self.path_ = None
+                coef, intercept, gap, n_iter = res.coef, res.intercept, res.dual_gap, res.n_iter
+            else:
+                alphas = self._path_alphas(D, y, alpha)
+                self.path_ = lasso_path(
+                    D,
+                    y,
+                    alphas=alphas,
+                    fit_intercept=D.fit_intercept,
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                    callback=progress,
+                )
+                last = self.path_.alphas.size - 1
+                coef = self.path_.coefs[:, last].toarray().ravel()
+                intercept = float(self.path_.intercepts[last])
+                gap = float(self.path_.dual_gaps[last])
+                n_iter = int(self.path_.n_iters[last])
+        finally:
+            progress.close()
+        return D, coef, intercept, gap, n_iter
+
+    def _path_alphas(self, D, y, alpha):
+        from .dictionary import alpha_max
+
+        if isinstance(self.path, (int, np.integer)) and not isinstance(self.path, bool):
+            if self.path < 1:
+                raise ValueError(
+                    f"path must be an int >= 1 or an array of penalties; got {self.path}"
+                )
+            top = alpha_max(D, y)
+            if top <= alpha:
+                return np.array([alpha])
+            return np.geomspace(top, alpha, int(self.path))
+        alphas = np.asarray(self.path, dtype=float).ravel()
+        if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas <= 0):
+            raise ValueError("path must be an int or a non-empty array of finite penalties > 0")
+        alphas = np.unique(np.append(alphas, alpha))[::-1]
+        return alphas[alphas >= alpha]
+
+    def _fit(self, X, y):
+        alpha = self._validate_params_here()
+        D, coef, intercept, gap, n_iter = self._fit_wedge(X, y, alpha)
+        bias = _BIAS_NAMES[self.bias]
+        network = ReLUNetwork.from_lasso(D, coef, intercept)
+        network.metadata = {
+            "trained_by": "geolasso.ConvexReLU",
+            "method": self.method,
+            "alpha": alpha,
+            "norm": self.norm,
+            "bias": bias,
+        }
+        self.dictionary_ = D
+        self.network_ = network
+        self.intercept_ = network.c
+        self.n_neurons_ = network.n_neurons
+        self.lasso_gap_ = gap
+        self.n_iter_ = n_iter
+        self.objective_ = network.objective(X, y, alpha, norm=self.norm, bias=bias)
+        self.exact_ = bool(D.exact) and gap <= self.tol
+        self.features_ = _features(D, coef, network)
+        self.certificate_ = None
+        self.optimality_gap_ = math.nan
+        if self.certify:
+            exact_l1 = D.norm == "l1" and D.generators == "data+basis" and not D.sampled
+            try:
+                self.certificate_ = certify(
+                    network,
+                    X,
+                    y,
+                    alpha,
+                    norm=self.norm,
+                    bias=bias,
+                    dictionary=D if exact_l1 else None,
+                    memory_limit=self.memory_limit,
+                )
+            except DictionaryTooLargeError:
+                pass  # no exact check fits: optimality_gap_ stays NaN (documented)
+            else:
+                self.optimality_gap_ = self.certificate_.gap
+        return self
+
+    def fit(self, X, y):
+        """Train the network to the (certified) global optimum.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Training samples.
+        y : array_like, shape (n_samples,)
+            Targets.
+
+        Returns
+        -------
+        self : ConvexReLU
+            The fitted estimator.
+        """
+        from sklearn.utils.validation import validate_data
+
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=False)
+        return self._fit(X, y)
+
+    def predict(self, X):
+        """Outputs of the fitted network.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+        """
+        from sklearn.utils.validation import check_is_fitted, validate_data
+
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.network_.predict(X)
+
+    def describe(self, top: int | None = 10) -> str:
+        """The fitted neurons in words: hyperplanes through training samples.
+
+        Parameters
+        ----------
+        top : int or None, default=10
+            Neurons to list, by decreasing contribution ``|z|``; all when None.
+
+        Returns
+        -------
+        str
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        order = sorted(self.features_, key=lambda f: -abs(f["coefficient"]))
+        shown = order if top is None else order[:top]
+        kind = "exact" if self.exact_ else "upper bound"
+        gap = self.optimality_gap_
+        lines = [
+            f"{self.n_neurons_} neurons, objective {self.objective_:.10g} ({kind}; "
+            f"certified gap {'n/a' if math.isnan(gap) else f'{gap:.2e}'})"
+        ]
+        for f in shown:
+            lines.append(
+                f"  neuron {f['neuron']}: {_in_words(f)}, output weight {f['output_weight']:+.4g}"
+            )
+        if len(shown) < len(order):
+            lines.append(f"  ... and {len(order) - len(shown)} more")
+        return "\n".join(lines)
+
+
+def _in_words(feature) -> str:
+    samples, axes = feature["samples"], feature["axes"]
+    d = feature["weight"].size
+    kind = {1: "breakpoint", 2: "line", 3: "plane"}.get(d, "hyperplane")
+    if d == 1:
+        return f"breakpoint at sample {samples[0]}" if samples else "breakpoint at the origin"
+    text = f"{kind} through sample" + ("s " if len(samples) != 1 else " ")
+    text += ", ".join(map(str, samples)) if samples else "the origin"
+    real_axes = [a for a in axes if a <= d]
+    if real_axes:
+        text += ", parallel to the " + ", ".join(f"x{a}" for a in real_axes) + " ax"
+        text += "is" if len(real_axes) == 1 else "es"
+    sign = "+" if feature["orientation"] > 0 else "-"
+    return f"{text} ({sign} side)"
+
+
+def _features(D, coef, network):
+    """One record per neuron of ``ReLUNetwork.from_lasso(D, coef, c)``, in its order."""
+    support = np.flatnonzero(coef)
+    Xa = D._Xa if D.setting != "A" else np.column_stack([D.X, np.zeros(D.n_samples)])
+    records = []
+    for k, j in enumerate(support):
+        samples, axes = D.generators_of(int(j))
+        sign = 1 if j % 2 == 0 else -1
+        h = j // 2
+        normalizer = float(D._normalizer[h])
+        volumes = sign * (Xa @ D.hyperplanes[h]) * normalizer
+        records.append(
+            {
+                "neuron": k,
+                "atom": int(j),
+                "coefficient": float(coef[j]),
+                "weight": network.W[k].copy(),
+                "bias": float(network.b[k]),
+                "output_weight": float(network.v[k]),
+                "samples": samples,
+                "axes": axes,
+                "orientation": sign,
+                "normalizer": normalizer,
+                "volumes": volumes,
+            }
+        )
+    return records
+
+
+class ConvexReLUClassifier(ClassifierMixin, ConvexReLU):
+    """A two-layer ReLU network trained to its global optimum on two-class labels.
+
+    The labels are mapped to ``-1`` (``classes_[0]``) and ``+1``
+    (``classes_[1]``) and fitted with the squared loss, exactly as
+    :class:`ConvexReLU`; ``predict`` returns the class of the sign of the
+    network output. All parameters and attributes are those of
+    :class:`ConvexReLU`, plus ``classes_``.
+
+    Parameters
+    ----------
+    alpha : float, default=1e-3
+        See :class:`ConvexReLU`.
+    method : {"wedge"}, default="wedge"
+        See :class:`ConvexReLU`.
+    norm : {"l1", "l2"}, default="l1"
+        See :class:`ConvexReLU`.
+    bias : {True, False, "regularized"}, default=True
+        See :class:`ConvexReLU`.
+    generators : {"data+basis", "data"}, default="data+basis"
+        See :class:`ConvexReLU`.
+    max_atoms : "auto", int or None, default="auto"
+        See :class:`ConvexReLU`.
+    path : int, array_like or None, default=None
+        See :class:`ConvexReLU`.
+    tol : float, default=1e-8
+        See :class:`ConvexReLU`.
+    max_iter : int, default=500
+        See :class:`ConvexReLU`.
+    certify : bool, default=True
+        See :class:`ConvexReLU`.
+    random_state : int, numpy.random.Generator or None, default=None
+        See :class:`ConvexReLU`.
+    memory_limit : int, default=2 GiB
+        See :class:`ConvexReLU`.
+    verbose : bool, default=False
+        See :class:`ConvexReLU`.
+
+    Attributes
+    ----------
+    classes_ : ndarray, shape (2,)
+        The two labels, sorted; ``classes_[1]`` is the positive class.
+    network_ : ReLUNetwork
+        See :class:`ConvexReLU` (and its other attributes).
+
+    Examples
+    --------
+    >>> from geolasso.datasets import spiral
+    >>> X, y = spiral(40)
+    >>> model = ConvexReLUClassifier(alpha=1e-4).fit(X, y)
+    >>> model.score(X, y), model.exact_
+    (1.0, True)
+    """
+
+    def fit(self, X, y):
+        """Train on two-class labels.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Training samples.
+        y : array_like, shape (n_samples,)
+            Labels of exactly two classes (any type scikit-learn accepts).
+
+        Returns
+        -------
+        self : ConvexReLUClassifier
+            The fitted estimator.
+        """
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import validate_data
+
+        X, y = validate_data(self, X, y, dtype=np.float64, multi_output=False)
+        check_classification_targets(y)
+        classes, encoded = np.unique(y, return_inverse=True)
+        if classes.size != 2:
+            one = " (1 class)" if classes.size == 1 else ""
+            raise ValueError(
+                "Only binary classification is supported: ConvexReLUClassifier fits labels ±1 "
+                f"with the squared loss, and y has {classes.size} classes{one}: "
+                f"{classes.tolist()[:10]}. For more classes, fit one ConvexReLUClassifier per "
+                "class (one-vs-rest)."
+            )
+        self.classes_ = classes
+        return self._fit(X, np.where(encoded == 1, 1.0, -1.0))
+
+    def decision_function(self, X):
+        """Network outputs; positive means ``classes_[1]``.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+        """
+        return ConvexReLU.predict(self, X)
+
+    def predict(self, X):
+        """Predicted labels: ``classes_[1]`` where the network output is positive.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
+        scores = self.decision_function(X)  # checks that the model is fitted
+        return self.classes_[(scores > 0).astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags

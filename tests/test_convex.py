@@ -1,0 +1,266 @@
+"""Global training (ConvexReLU), certificates, and their oracles."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from _oracles import crelu_value
+from numpy.testing import assert_allclose
+
+from geolasso import certify
+from geolasso.convex import ConvexReLU, ConvexReLUClassifier
+from geolasso.datasets import spiral, teacher
+from geolasso.exceptions import DictionaryTooLargeError, GeolassoWarning
+from geolasso.network import ReLUNetwork
+
+BIAS_NAME = {True: "free", False: "none", "regularized": "regularized"}
+
+
+def test_spec_t10_closed_form_network():
+    # X = (0, 1), y = (0, 1), β = 0.1: f(x) = 0.8 (x)_+ + 0.1, objective 0.09 / n
+    model = ConvexReLU(alpha=0.05, tol=1e-12).fit([[0.0], [1.0]], [0.0, 1.0])
+    assert model.exact_
+    assert_allclose(model.objective_, 0.045, rtol=1e-10)
+    grid = np.linspace(-1.0, 3.0, 9)[:, None]
+    assert_allclose(model.predict(grid), 0.8 * np.maximum(grid[:, 0], 0.0) + 0.1, atol=1e-9)
+    assert model.certificate_.optimal
+    assert model.optimality_gap_ < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "bias", "alpha"),
+    [
+        ([[0.0, 0.0], [1.0, 0.0]], [0.0, 1.0], True, 0.05),  # SPEC T11, β = 0.1, n = 2
+        ([[1.0, 0.0]], [1.0], False, 0.1),  # SPEC T12, β = 0.1, n = 1
+    ],
+    ids=["T11-bias", "T12-no-bias"],
+)
+def test_spec_t11_t12_data_only_is_not_exact_basis_is(X, y, bias, alpha):
+    expected_exact = {True: 0.09 / 2, False: 0.095}[bias]
+    expected_data = {True: 0.25 / 2, False: 0.5}[bias]
+    exact = ConvexReLU(alpha=alpha, bias=bias, tol=1e-12).fit(X, y)
+    assert exact.exact_
+    assert_allclose(exact.objective_, expected_exact, rtol=1e-9)
+    # every hyperplane through the data contains all samples, so every data-only feature
+    # vanishes (objective expected_data with z = 0): the fit refuses and says why
+    with pytest.raises(ValueError, match="no atom survives"):
+        ConvexReLU(alpha=alpha, bias=bias, generators="data").fit(X, y)
+    # the certificate of the zero network (what the data-only dictionary can do) shows the gap
+    zero = ReLUNetwork(np.zeros((1, 2)), [0.0], [0.0], c=float(np.mean(y)) if bias else 0.0)
+    cert = certify(zero, X, y, alpha, bias=bias, solve=True)
+    assert_allclose(cert.objective, expected_data, rtol=1e-12)
+    assert_allclose(cert.gap, expected_data - expected_exact, rtol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(
+    ("bias", "d", "n"), [(True, 2, 7), (False, 2, 7), (False, 3, 6), ("regularized", 2, 6)]
+)
+def test_l1_fit_equals_the_exact_convex_program(seed, bias, d, n):
+    rng = np.random.default_rng(100 + seed)
+    X = rng.normal(size=(n, d))
+    y = rng.normal(size=n)
+    alpha = 0.1 / n  # β = 0.1 (SPEC T13)
+    model = ConvexReLU(alpha=alpha, bias=bias, tol=1e-12).fit(X, y)
+    exact, _ = crelu_value(X, y, alpha, bias=BIAS_NAME[bias], norm="l1")
+    assert model.exact_
+    assert_allclose(model.objective_, exact, rtol=1e-6)
+    # the recovered network's own objective is the Lasso optimum, to rounding
+    net_value = model.network_.objective(X, y, alpha, norm="l1", bias=BIAS_NAME[bias])
+    assert_allclose(net_value, model.objective_, rtol=1e-12)
+    assert model.certificate_.optimal
+    assert model.optimality_gap_ <= 1e-8 * model.objective_
+    assert model.certificate_.lower_bound <= exact * (1 + 1e-7)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("bias", [True, False])
+def test_l2_fit_is_an_upper_bound_and_its_certificate_a_lower_bound(seed, bias):
+    rng = np.random.default_rng(200 + seed)
+    X = rng.normal(size=(7, 2))
+    y = rng.normal(size=7)
+    alpha = 0.1 / 7
+    model = ConvexReLU(alpha=alpha, norm="l2", bias=bias, tol=1e-12).fit(X, y)
+    exact, _ = crelu_value(X, y, alpha, bias=BIAS_NAME[bias], norm="l2")
+    assert not model.exact_
+    assert model.objective_ >= exact * (1 - 1e-7)
+    cert = model.certificate_
+    assert not cert.exact
+    assert cert.lower_bound <= exact * (1 + 1e-7)
+    assert_allclose(cert.objective, model.objective_, rtol=1e-12)
+    # the network's ℓ2 objective is the Lasso optimum over the ℓ2-normalised atoms
+    assert_allclose(
+        model.network_.objective(X, y, alpha, norm="l2", bias=BIAS_NAME[bias]),
+        model.objective_,
+        rtol=1e-12,
+    )
+
+
+def test_one_dimensional_weight_decay_is_exact():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(9, 1))
+    y = np.abs(X[:, 0]) + 0.1 * rng.normal(size=9)
+    model = ConvexReLU(alpha=0.01, norm="l2", tol=1e-12).fit(X, y)
+    exact, _ = crelu_value(X, y, 0.01, bias="free", norm="l2")
+    assert model.exact_
+    assert model.certificate_.exact
+    assert_allclose(model.objective_, exact, rtol=1e-6)
+    assert model.optimality_gap_ <= 1e-9
+
+
+def test_certificate_of_perturbed_networks_is_clearly_positive_and_valid():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(8, 2))
+    y = rng.normal(size=8)
+    alpha = 0.1 / 8
+    exact, _ = crelu_value(X, y, alpha, bias="free", norm="l1")
+    model = ConvexReLU(alpha=alpha, tol=1e-12).fit(X, y)
+    net = model.network_
+    for scale in (0.5, 0.9, 1.1):
+        bad = ReLUNetwork(net.W, net.b, net.v * scale, net.c)
+        for solve in (False, True):
+            cert = certify(bad, X, y, alpha, solve=solve)
+            assert cert.lower_bound <= exact * (1 + 1e-7)
+            true_excess = cert.objective - exact
+            assert true_excess > 1e-4
+            assert cert.gap >= true_excess * (1 - 1e-7)
+            assert not cert.optimal
+            assert cert.violations
+        # with the convex program solved, the gap is the true excess
+        assert_allclose(cert.gap, true_excess, rtol=1e-5)
+    # a violating atom is a real descent direction: adding a little of it helps
+    cert = certify(ReLUNetwork(net.W, net.b, net.v * 0.5, net.c), X, y, alpha)
+    worst = cert.violations[0]
+    base = ReLUNetwork(net.W, net.b, net.v * 0.5, net.c)
+    t = 1e-3
+    w, b = worst["weight"] * math.sqrt(t), worst["bias"] * math.sqrt(t)
+    grown = ReLUNetwork(
+        np.vstack([base.W, w]),
+        np.append(base.b, b),
+        np.append(base.v, worst["sign"] * math.sqrt(t)),
+        base.c,
+    )
+    assert grown.objective(X, y, alpha) < base.objective(X, y, alpha)
+
+
+def test_certify_accepts_arrays_and_rejects_bad_input():
+    X, y = teacher(12, 2, random_state=1)
+    model = ConvexReLU(alpha=0.01).fit(X, y)
+    net = model.network_
+    cert = certify((net.W, net.b, net.v, net.c), X, y, 0.01)
+    assert_allclose(cert.objective, model.objective_, rtol=1e-12)
+    assert "global optimum" in str(cert)
+    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\)"):
+        certify(net, X[:, :1], y, 0.01)
+    with pytest.raises(ValueError, match="alpha must be a finite number > 0"):
+        certify(net, X, y, 0.0)
+    with pytest.raises(ValueError, match="y must have shape"):
+        certify(net, X, y[:-1], 0.01)
+    with pytest.raises(TypeError, match="model must be a ReLUNetwork"):
+        certify("net", X, y, 0.01)
+    with pytest.raises(ValueError, match="built on other samples"):
+        certify(net, X, y, 0.01, dictionary=ConvexReLU(alpha=0.01).fit(X + 1, y).dictionary_)
+    with pytest.raises(ValueError, match="NaN"):
+        certify(net, np.where(X > 1, np.nan, X), y, 0.01)
+
+
+def test_path_fit_ends_at_alpha_with_the_same_solution():
+    X, y = spiral(40)
+    direct = ConvexReLU(alpha=1e-4, tol=1e-10).fit(X, y)
+    along = ConvexReLU(alpha=1e-4, tol=1e-10, path=8).fit(X, y)
+    assert along.path_.alphas.size == 8
+    assert along.path_.alphas[-1] == 1e-4
+    assert np.all(np.diff(along.path_.alphas) < 0)
+    assert_allclose(along.objective_, direct.objective_, rtol=1e-8)
+    assert direct.path_ is None
+    custom = ConvexReLU(alpha=1e-4, path=[1e-2, 1e-3]).fit(X, y)
+    assert_allclose(custom.path_.alphas, [1e-2, 1e-3, 1e-4])
+
+
+def test_features_record_generators_and_signed_volumes():
+    X, y = spiral(30)
+    model = ConvexReLU(alpha=1e-3).fit(X, y)
+    assert len(model.features_) == model.n_neurons_ == model.network_.n_neurons
+    Xa = np.column_stack([X, np.ones(len(X))])
+    for f in model.features_:
+        assert set(f) >= {"coefficient", "weight", "bias", "samples", "volumes", "neuron"}
+        # the generators lie on the neuron's hyperplane
+        for i in f["samples"]:
+            assert abs(X[i] @ f["weight"] + f["bias"]) <= 1e-9 * np.abs(f["weight"]).sum()
+        # volumes: ± det[x̃_i; generators], independently of the dictionary
+        gens = [Xa[i] for i in f["samples"]] + [np.eye(3)[a - 1] for a in f["axes"]]
+        dets = [f["orientation"] * np.linalg.det(np.vstack([Xa[i], *gens])) for i in range(30)]
+        assert_allclose(f["volumes"], dets, atol=1e-10)
+        # the neuron's activation is the ReLU of the volume over the normalizer, scaled
+        act = np.maximum(X @ f["weight"] + f["bias"], 0.0)
+        scale = math.sqrt(abs(f["coefficient"]))
+        assert_allclose(act, scale * np.maximum(f["volumes"], 0.0) / f["normalizer"], atol=1e-10)
+    assert "through samples" in model.describe(top=3)
+
+
+def test_too_large_dictionary_is_sampled_with_a_warning(monkeypatch):
+    import geolasso.convex as convex
+
+    monkeypatch.setattr(convex, "AUTO_MAX_ATOMS", 200)
+    X, y = teacher(30, 2, random_state=2)
+    with pytest.warns(GeolassoWarning, match="random sample of 200 of them"):
+        model = ConvexReLU(alpha=0.01, random_state=0).fit(X, y)
+    assert not model.exact_
+    assert model.dictionary_.n_atoms <= 200
+    # still certified against the exhaustive dictionary, which fits in memory
+    assert model.optimality_gap_ >= 0.0
+    again = ConvexReLU(alpha=0.01, max_atoms=200, random_state=0).fit(X, y)
+    assert_allclose(again.objective_, model.objective_)  # same seed, same sample
+    with pytest.raises(DictionaryTooLargeError, match="max_atoms="):
+        ConvexReLU(alpha=0.01, max_atoms=None, memory_limit=10_000).fit(X, y)
+
+
+def test_bad_parameters_have_clear_errors():
+    X, y = teacher(10, 2)
+    with pytest.raises(ValueError, match=r"method='arrangement'.*not available yet"):
+        ConvexReLU(method="arrangement").fit(X, y)
+    with pytest.raises(ValueError, match="norm must be"):
+        ConvexReLU(norm="l3").fit(X, y)
+    with pytest.raises(ValueError, match="alpha must be a finite number > 0"):
+        ConvexReLU(alpha=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="max_atoms must be"):
+        ConvexReLU(max_atoms="many").fit(X, y)
+    with pytest.raises(ValueError, match=r"Only binary classification is supported.*3 classes"):
+        ConvexReLUClassifier().fit(X, np.arange(10) % 3)
+
+
+def test_classifier_labels_and_decision():
+    X, y = spiral(40)
+    labels = np.where(y > 0, "up", "down")
+    model = ConvexReLUClassifier(alpha=1e-4).fit(X, labels)
+    assert model.classes_.tolist() == ["down", "up"]
+    assert model.score(X, labels) == 1.0
+    regressor = ConvexReLU(alpha=1e-4).fit(X, np.where(y > 0, 1.0, -1.0))
+    assert_allclose(model.decision_function(X), regressor.predict(X))
+
+
+def test_progress_bar_reports_rounds(capsys):
+    X, y = spiral(30)
+    ConvexReLU(alpha=1e-4, verbose=True).fit(X, y)
+    assert "rounds" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("Estimator", [ConvexReLU, ConvexReLUClassifier])
+def test_scikit_learn_estimator_checks(Estimator):
+    from sklearn.exceptions import SkipTestWarning
+    from sklearn.utils.estimator_checks import check_estimator
+
+    # a fixed sample size: the checks use 10-feature data, whose exhaustive
+    # dictionary is astronomically large
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkipTestWarning)
+        results = check_estimator(
+            Estimator(alpha=1e-3, max_atoms=400, random_state=0), on_fail=None
+        )
+    failed = [
+        (r["check_name"], str(r["exception"])[:300]) for r in results if r["status"] == "failed"
+    ]
+    assert failed == []
+    reasons = [str(r["exception"]) for r in results if r["status"] == "skipped"]
+    assert all("SCIPY_ARRAY_API" in why or "pandas is not installed" in why for why in reasons)
