@@ -7,6 +7,7 @@ the version.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 
 import numpy as np
@@ -39,13 +40,19 @@ def _blade_names(d: int, k: int) -> str:
     return ", ".join("e" + "".join(str(i + 1) for i in S) for S in algebra.blade_basis(d, k))
 
 
-def demo(out=None) -> None:
-    """Print the worked example: wedges, volumes, cross product and hyperplane of 3 samples.
+def demo(out=None, *, quiet: bool = False) -> None:
+    """Print the worked example, then train a network on the spiral to its global optimum.
+
+    The algebra (wedges, volumes, cross product and hyperplane of 3 samples),
+    the spiral's wedge dictionary, and a certified global fit of a two-layer
+    ReLU network with its neurons read as hyperplanes through samples.
 
     Parameters
     ----------
     out : file-like, optional
         Where to print; standard output by default.
+    quiet : bool, default=False
+        No progress bar.
     """
     from . import symbolic
 
@@ -97,10 +104,10 @@ def demo(out=None) -> None:
     say()
     say("A ReLU neuron whose hyperplane passes through training samples computes exactly")
     say("such a feature: the ReLU of a signed volume spanned by the sample and the data.")
-    _dictionary_demo(say)
+    _dictionary_demo(say, quiet)
 
 
-def _dictionary_demo(say) -> None:
+def _dictionary_demo(say, quiet) -> None:
     """The wedge dictionary of the 2-D spiral and the first atom a Lasso selects."""
     from .datasets import spiral
     from .dictionary import WedgeDictionary, alpha_max
@@ -123,29 +130,248 @@ def _dictionary_demo(say) -> None:
     )
     for line in D.describe(first).splitlines():
         say(f"  {line}")
-    _lasso_demo(say, D, y, 1e-3 / len(y))
+    _training_demo(say, X, y, 1e-3 / len(y), quiet)
 
 
-def _lasso_demo(say, D, y, alpha) -> None:
-    """Solve the spiral's Lasso with a certificate and say what it found."""
+def _training_demo(say, X, y, alpha, quiet) -> None:
+    """Train the spiral network to its global optimum and say what it found."""
     import time
 
-    from .lasso import lasso
+    from .convex import ConvexReLUClassifier
 
     start = time.perf_counter()
-    res = lasso(D, y, alpha, tol=1e-8)
+    model = ConvexReLUClassifier(alpha=alpha, verbose=not quiet).fit(X, y)
     seconds = time.perf_counter() - start
     say()
     say(
-        f"The Lasso over all {D.n_atoms} atoms at alpha = {alpha:.4g} (β = nα = "
-        f"{alpha * len(y):g} in the papers' scaling, the setting of SPEC §8.2):"
+        f"Global training of a two-layer ReLU network on the spiral at alpha = {alpha:.4g} "
+        f"(β = nα = {alpha * len(y):g} in the papers' scaling, SPEC §8.2), ℓ1 first-layer "
+        "norm (the exact mode):"
     )
     say(
-        f"  objective {res.objective:.10f}, certified relative duality gap {res.dual_gap:.1e}, "
-        f"{res.support.size} atoms selected, {seconds:.2f} s"
+        f"  {model.n_neurons_} neurons, objective {model.objective_:.10f}, "
+        f"Lasso relative duality gap {model.lasso_gap_:.1e}, {seconds:.2f} s"
     )
-    pred = np.sign(D.matvec(res.coef) + res.intercept)
-    say(f"  training accuracy of sign(prediction): {np.mean(pred == y):.3f}")
+    say(f"  training accuracy {model.score(X, y):.3f}")
+    say("Certificate (dual bound over every atom of the exact dictionary):")
+    for line in str(model.certificate_).splitlines():
+        say(f"  {line}")
+    say("The neurons with the largest Lasso coefficients, as hyperplanes through samples:")
+    for line in model.describe(top=8).splitlines()[1:]:
+        say(f"  {line}")
+
+
+class CLIError(Exception):
+    """A user-facing error of the command line: printed without a traceback."""
+
+
+_MISSING = {"", "na", "nan", "null", "none", "?"}
+
+
+def read_csv(path, *, target=None, numeric_target=True, usecols=None):
+    """Read a CSV file with a header row into a float64 feature matrix (and a target).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; the first row names the columns.
+    target : str, optional
+        Column to return separately as the target.
+    numeric_target : bool, default=True
+        Parse the target as numbers; otherwise keep its values as strings
+        (class labels).
+    usecols : list of str, optional
+        Read only these feature columns, in this order (others are ignored).
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_rows, n_columns)
+        Every column but the target.
+    y : ndarray or None
+        The target column (float64, or str when ``numeric_target=False``).
+    columns : list of str
+        Names of the columns of ``X``.
+
+    Raises
+    ------
+    CLIError
+        On a missing file or target column, a missing value or a non-numeric
+        entry (naming the column and the row), ragged rows, or no data.
+    """
+    import csv
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except FileNotFoundError:
+        raise CLIError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CLIError(f"{path}: cannot read it as a CSV file ({exc})") from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if len(rows) < 2:
+        raise CLIError(f"{path}: needs a header row and at least one data row")
+    header = [h.strip() for h in rows[0]]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise CLIError(f"{path}: the header repeats the column names {repeated}")
+    if target is not None and target not in header:
+        raise CLIError(f"{path}: no column named {target!r}; the columns are {header}")
+    if usecols is not None:
+        missing = [c for c in usecols if c not in header]
+        if missing:
+            raise CLIError(f"{path}: the columns {missing} are missing; the columns are {header}")
+        columns = list(usecols)
+    else:
+        columns = [h for h in header if h != target]
+    wanted = set(columns) | ({target} if target is not None else set())
+    X = np.empty((len(rows) - 1, len(columns)))
+    y = [] if target is not None else None
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise CLIError(
+                f"{path}, line {line}: {len(row)} fields, but the header has {len(header)}"
+            )
+        for name, cell in zip(header, row, strict=True):
+            if name not in wanted:
+                continue
+            text = cell.strip()
+            if text.lower() in _MISSING:
+                raise CLIError(
+                    f"{path}, line {line} (data row {line - 1}), column {name!r}: missing value "
+                    f"{cell!r}; remove or impute the row first"
+                )
+            if name == target and not numeric_target:
+                y.append(text)
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                raise CLIError(
+                    f"{path}, line {line} (data row {line - 1}), column {name!r}: "
+                    f"{cell!r} is not a number"
+                ) from None
+            if not np.isfinite(value):
+                raise CLIError(
+                    f"{path}, line {line} (data row {line - 1}), column {name!r}: {cell!r} is "
+                    "not finite"
+                )
+            if name == target:
+                y.append(value)
+            else:
+                X[line - 2, columns.index(name)] = value
+    if y is not None:
+        y = np.array(y, dtype=float if numeric_target else str)
+    return X, y, columns
+
+
+def _fit_command(args) -> int:
+    from ._version import __version__
+    from .convex import ConvexReLU, ConvexReLUClassifier
+
+    task = args.task
+    if task == "auto":
+        # classification when the target is not numeric or has exactly two values
+        _, raw, _ = read_csv(args.data, target=args.target, numeric_target=False)
+        try:
+            values = np.unique(raw.astype(float))
+            task = "classification" if values.size == 2 else "regression"
+        except ValueError:
+            task = "classification"
+    X, y, columns = read_csv(args.data, target=args.target, numeric_target=task == "regression")
+    if not columns:
+        raise CLIError(f"{args.data}: no feature columns besides the target {args.target!r}")
+    bias = {"free": True, "none": False, "regularized": "regularized"}[args.bias]
+    max_atoms = args.max_atoms if args.max_atoms in ("auto", None) else int(args.max_atoms)
+    Estimator = ConvexReLUClassifier if task == "classification" else ConvexReLU
+    model = Estimator(
+        alpha=args.alpha,
+        method=args.method,
+        norm=args.norm,
+        bias=bias,
+        max_atoms=max_atoms,
+        random_state=args.seed,
+        verbose=not args.quiet,
+    )
+    try:
+        model.fit(X, y)
+    except ValueError as exc:  # bad data or parameters, said by the estimator
+        raise CLIError(str(exc)) from None
+    net = model.network_
+    net.metadata.update(
+        {
+            "geolasso_version": __version__,
+            "task": task,
+            "target": args.target,
+            "columns": columns,
+            "classes": model.classes_.tolist() if task == "classification" else None,
+            "objective": model.objective_,
+            "optimality_gap": None
+            if np.isnan(model.optimality_gap_)
+            else float(model.optimality_gap_),
+            "exact": model.exact_,
+        }
+    )
+    written = net.save(args.out)
+    print(f"{task} on {X.shape[0]} rows x {X.shape[1]} features ({', '.join(columns)})")
+    print(model.describe(top=None if args.verbose else 10))
+    if model.certificate_ is not None:
+        print("\n".join(str(model.certificate_).splitlines()[:3]))
+    print(f"training score {model.score(X, y):.4f}; model written to {written}")
+    return 0
+
+
+def _predict_command(args) -> int:
+    import csv
+
+    from .network import ReLUNetwork
+
+    try:
+        net = ReLUNetwork.load(args.model)
+    except FileNotFoundError:
+        raise CLIError(f"{args.model}: no such file") from None
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    meta = net.metadata
+    columns = meta.get("columns")
+    if not columns or "task" not in meta:
+        raise CLIError(f"{args.model} was not written by 'geolasso fit' (no column names)")
+    X, _, _ = read_csv(args.data, usecols=columns)
+    scores = net.predict(X)
+    if meta["task"] == "classification":
+        classes = meta["classes"]
+        labels = [classes[1] if s > 0 else classes[0] for s in scores]
+    else:
+        labels = [repr(float(s)) for s in scores]
+    classify = meta["task"] == "classification"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["prediction", "score"] if classify else ["prediction"])
+    for label, score in zip(labels, scores, strict=True):
+        writer.writerow([label, repr(float(score))] if classify else [label])
+    if args.out:
+        _write_atomically(args.out, buffer.getvalue())
+    else:
+        sys.stdout.write(buffer.getvalue())
+    return 0
+
+
+def _write_atomically(path, text) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it: all or nothing."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def main(argv=None) -> int:
@@ -167,11 +393,50 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--version", action="version", version=f"geolasso {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("demo", help="run the worked example on built-in data")
+    p_demo = sub.add_parser(
+        "demo", help="the worked example, and a certified global fit on the built-in spiral"
+    )
+    p_demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_fit = sub.add_parser(
+        "fit", help="train a two-layer ReLU network to its global optimum on a CSV file"
+    )
+    p_fit.add_argument("data", help="CSV file with a header row")
+    p_fit.add_argument("--target", required=True, help="name of the target column")
+    p_fit.add_argument("--alpha", type=float, default=1e-3, help="penalty (default 1e-3)")
+    p_fit.add_argument("--norm", choices=("l1", "l2"), default="l1", help="first-layer norm")
+    p_fit.add_argument("--method", choices=("wedge", "arrangement"), default="wedge")
+    p_fit.add_argument("--bias", choices=("free", "none", "regularized"), default="free")
+    p_fit.add_argument(
+        "--task",
+        choices=("auto", "regression", "classification"),
+        default="auto",
+        help="auto: classification when the target is not numeric or has two values",
+    )
+    p_fit.add_argument("--max-atoms", default="auto", help="'auto' or a number of atoms")
+    p_fit.add_argument("--seed", type=int, default=0, help="seed of any dictionary sample")
+    p_fit.add_argument("--out", required=True, help="model file to write (.npz)")
+    p_fit.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_fit.add_argument("--verbose", action="store_true", help="list every neuron")
+    p_pred = sub.add_parser("predict", help="predict with a model written by 'geolasso fit'")
+    p_pred.add_argument("model", help="model file (.npz)")
+    p_pred.add_argument("data", help="CSV file with the model's feature columns")
+    p_pred.add_argument("--out", help="CSV file to write (default: standard output)")
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        demo()
-        return 0
+    try:
+        if args.command == "demo":
+            demo(quiet=args.quiet)
+            return 0
+        if args.command == "fit":
+            if args.max_atoms not in ("auto",) and not args.max_atoms.isdigit():
+                raise CLIError(
+                    f"--max-atoms must be 'auto' or a positive integer; got {args.max_atoms!r}"
+                )
+            return _fit_command(args)
+        if args.command == "predict":
+            return _predict_command(args)
+    except CLIError as exc:
+        print(f"geolasso {args.command}: error: {exc}", file=sys.stderr)
+        return 1
     parser.print_help()
     return 2
 

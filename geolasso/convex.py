@@ -426,7 +426,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         gap = self.optimality_gap_
         lines = [
             f"{self.n_neurons_} neurons, objective {self.objective_:.10g} ({kind}; "
-            f"certified gap {'n/a' if math.isnan(gap) else f'{gap:.2e}'})"
+            f"certified gap {'n/a' if math.isnan(gap) else f'{gap:.2e}'}); samples are "
+            "0-based rows of X"
         ]
         for f in shown:
             lines.append(

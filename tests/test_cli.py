@@ -75,12 +75,112 @@ def test_main_in_process(argv, capsys):
     assert "geolasso" in capsys.readouterr().out
 
 
-def test_demo_solves_the_spiral_lasso_with_a_certificate():
-    text = run("demo").stdout
-    match = re.search(
-        r"objective ([\d.]+), certified relative duality gap ([\d.e+-]+), (\d+) atoms", text
-    )
+def test_demo_trains_the_spiral_to_a_certified_global_optimum():
+    from geolasso.datasets import spiral
+
+    text = run("demo", "--quiet").stdout
+    match = re.search(r"(\d+) neurons, objective ([\d.]+), Lasso relative duality gap", text)
     assert match is not None
-    assert float(match.group(2)) <= 1e-8
-    assert int(match.group(3)) > 0
-    assert "training accuracy of sign(prediction): " in text
+    objective = float(match.group(2))
+    cert = re.search(r"objective ([\d.e+-]+), lower bound ([\d.e+-]+) \(exact dual bound\)", text)
+    assert cert is not None
+    lower = float(cert.group(2))
+    assert lower <= objective + 1e-10
+    assert objective - lower <= 1e-8 * objective
+    assert "the network is a global optimum" in text
+    assert "training accuracy 1.000" in text
+    # each listed neuron's line passes through the samples it names
+    X, _ = spiral()
+    pairs = re.findall(r"line through samples (\d+), (\d+) ", text)
+    assert pairs
+    for i, j in pairs:
+        assert int(i) != int(j)
+        assert 0 <= int(i) < len(X)
+        assert 0 <= int(j) < len(X)
+
+
+def _write_csv(path, header, rows):
+    path.write_text(",".join(header) + "\n" + "\n".join(",".join(map(str, r)) for r in rows))
+    return path
+
+
+def test_fit_and_predict_end_to_end(tmp_path):
+    from geolasso.convex import ConvexReLUClassifier
+    from geolasso.datasets import spiral
+    from geolasso.network import ReLUNetwork
+
+    X, y = spiral(40)
+    labels = np.where(y > 0, "up", "down")
+    data = _write_csv(
+        tmp_path / "train.csv",
+        ["x1", "x2", "label"],
+        [(*(float(v) for v in x), t) for x, t in zip(X, labels, strict=True)],
+    )
+    out = run(
+        "fit",
+        str(data),
+        "--target",
+        "label",
+        "--alpha",
+        "1e-4",
+        "--out",
+        str(tmp_path / "model"),
+        "--quiet",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "classification on 40 rows x 2 features (x1, x2)" in out.stdout
+    net = ReLUNetwork.load(tmp_path / "model.npz")
+    assert net.metadata["columns"] == ["x1", "x2"]
+    assert net.metadata["classes"] == ["down", "up"]
+    reference = ConvexReLUClassifier(alpha=1e-4).fit(X, labels)
+    assert np.isclose(
+        net.objective(X, np.where(labels == "up", 1.0, -1.0), 1e-4),
+        reference.objective_,
+        rtol=1e-10,
+    )
+    # predict on a file whose columns come in another order, with the target absent
+    new = _write_csv(tmp_path / "new.csv", ["x2", "x1"], [(float(x[1]), float(x[0])) for x in X])
+    pred = run("predict", str(tmp_path / "model.npz"), str(new), "--out", str(tmp_path / "p.csv"))
+    assert pred.returncode == 0, pred.stderr
+    lines = (tmp_path / "p.csv").read_text().splitlines()
+    assert lines[0] == "prediction,score"
+    assert [line.split(",")[0] for line in lines[1:]] == reference.predict(X).tolist()
+    # regression on a numeric target, predictions to standard output
+    reg = _write_csv(tmp_path / "reg.csv", ["x1", "x2", "t"], [(*x, x[0] ** 2) for x in X])
+    out = run(
+        "fit", str(reg), "--target", "t", "--alpha", "1e-3", "--out", str(tmp_path / "r"), "--quiet"
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("regression")
+    pred = run("predict", str(tmp_path / "r.npz"), str(reg))
+    values = np.array([float(v) for v in pred.stdout.split()[1:]])
+    np.testing.assert_allclose(values, ReLUNetwork.load(tmp_path / "r.npz").predict(X))
+
+
+def test_fit_and_predict_errors_name_the_problem(tmp_path):
+    bad = _write_csv(tmp_path / "bad.csv", ["a", "b", "y"], [(1, 2, 1), (3, "", 0), (5, 6, 1)])
+    out = run("fit", str(bad), "--target", "y", "--out", str(tmp_path / "m"))
+    assert out.returncode == 1
+    assert "line 3 (data row 2), column 'b': missing value" in out.stderr
+    assert not list(tmp_path.glob("m*"))
+    text = _write_csv(tmp_path / "text.csv", ["a", "y"], [(1, 1), ("x7", 0)])
+    out = run("fit", str(text), "--target", "y", "--out", str(tmp_path / "m"))
+    assert "column 'a': 'x7' is not a number" in out.stderr
+    out = run("fit", str(text), "--target", "nope", "--out", str(tmp_path / "m"))
+    assert "no column named 'nope'" in out.stderr
+    three = _write_csv(tmp_path / "three.csv", ["a", "y"], [(1, "p"), (2, "q"), (3, "r")])
+    out = run(
+        "fit", str(three), "--target", "y", "--task", "classification", "--out", str(tmp_path / "m")
+    )
+    assert "Only binary classification is supported" in out.stderr
+    (tmp_path / "corrupt.npz").write_bytes(b"PK\x03\x04 not a zip")
+    out = run("predict", str(tmp_path / "corrupt.npz"), str(text))
+    assert out.returncode == 1
+    assert "corrupt.npz" in out.stderr
+    assert "Traceback" not in out.stderr
+    good = _write_csv(tmp_path / "good.csv", ["a", "y"], [(1, 1), (2, 0), (3, 1)])
+    out = run(
+        "fit", str(good), "--target", "y", "--method", "arrangement", "--out", str(tmp_path / "m")
+    )
+    assert "not available yet" in out.stderr
+    assert not list(tmp_path.glob("m*"))
