@@ -47,6 +47,7 @@ from .network import ReLUNetwork
 
 __all__ = ["Certificate", "certify"]
 
+#: The bias settings by any accepted spelling (as in WedgeDictionary).
 _BIAS_NAMES = {True: "free", False: "none", "free": "free", "none": "none"}
 _BIAS_NAMES["regularized"] = "regularized"
 #: A dual constraint counts as violated above 1 + _VIOLATION_RTOL (rounding of

@@ -44,7 +44,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from .certificate import certify
+from .certificate import _BIAS_NAMES, certify
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, _build_bytes, dictionary_size
 from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import _check_positive, lasso, lasso_path
@@ -54,8 +54,6 @@ __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
 #: With max_atoms="auto", the largest exhaustive dictionary built before sampling.
 AUTO_MAX_ATOMS = 1_000_000
-_BIAS_NAMES = {True: "free", False: "none", "free": "free", "none": "none"}
-_BIAS_NAMES["regularized"] = "regularized"
 
 
 class _Progress:
