@@ -111,6 +111,7 @@ _GENERATORS = ("data+basis", "data")
 _NORMS = ("l1", "l2")
 #: Relative quantum used to recognise equal normalised atoms.
 _DEDUPE_RTOL = 1e-9
+
 #: Relative size below which a pre-activation counts as zero (flat atoms, patterns).
 _ZERO_RTOL = 1e-9
 
@@ -874,8 +875,100 @@ class WedgeDictionary:
         if r.shape != (self.n_samples,):
             raise ValueError(f"r must have shape ({self.n_samples},); got {r.shape}")
         out = np.empty(self.n_atoms)
-        _kernels()._rmatvec(self._XT, self._U, r, out)
+        plan = self._sweep_plan()
+        if plan is None:
+            _kernels()._rmatvec(self._XT, self._U, r, out)
+            return out
+        # hyperplanes through two samples (lines in 2-D; planes through a third sample
+        # or along a coordinate direction in 3-D): an angular sweep around every
+        # sample or pair of samples computes all of them at once (see
+        # _rmatvec_sweep_2d / _3d); the other hyperplanes go direct
+        kind, sweep, others, U_others = plan
+        inv_norm = 1.0 / self._normalizer
+        if kind == 2:
+            _kernels()._rmatvec_sweep_2d(self.X, r, *sweep, inv_norm, out)
+        else:
+            _kernels()._rmatvec_sweep_3d(self.X, r, *sweep, inv_norm, out)
+        if others.size:
+            rest = np.empty(2 * others.size)
+            _kernels()._rmatvec(self._XT, U_others, r, rest)
+            out[2 * others] = rest[0::2]
+            out[2 * others + 1] = rest[1::2]
         return out
+
+    def _sweep_plan(self):
+        """How :meth:`rmatvec` splits the atoms for an angular sweep, or None to go direct.
+
+        In 2-D the lines through two samples, in 3-D the planes through two
+        samples and a third sample or a coordinate direction, are computed by a
+        sweep around every sample (pair of samples) in ``O(n²)`` (``O(n³)``)
+        per product after a one-off sort, instead of ``O(n)`` per hyperplane.
+        Used with a bias (settings B, C) and no sketch, when such hyperplanes
+        are at least a sixteenth of all that exist and the sweep's index
+        arrays (``4 n²`` or ``4 n³ / 2`` integers) fit the memory budget.
+        """
+        if getattr(self, "_plan_cache", False) is not False:
+            return self._plan_cache
+        plan = None
+        n, d = self.n_samples, self.n_features
+        codes = self._codes
+        usable = self.setting in ("B", "C") and not self.sketch_dim
+        if usable and d == 2 and 32 * n * n <= self.memory_limit:
+            is_pair = np.all(codes >= 0, axis=1)
+            pairs = np.flatnonzero(is_pair)
+            if pairs.size >= n * n / 16:
+                hmap = np.full((n, n), -1, dtype=np.int64)
+                hmap[codes[pairs, 0], codes[pairs, 1]] = pairs
+                sweep = (
+                    np.zeros((n, n), dtype=np.int64),
+                    np.zeros((n, n), dtype=np.int64),
+                    np.full((n, n), -1, dtype=np.int64),
+                    np.zeros(n, dtype=np.int64),
+                )
+                _kernels()._sweep_order_2d(self.X, hmap, *sweep)
+                plan = (2, sweep, np.flatnonzero(~is_pair))
+        elif usable and d == 3 and n >= 3 and 16 * n**3 <= self.memory_limit:
+            plan = self._sweep_plan_3d()
+        if plan is not None:
+            others = plan[2]
+            plan = (*plan, np.ascontiguousarray(self._U[others]))
+        self._plan_cache = plan
+        return plan
+
+    def _sweep_plan_3d(self):
+        n, codes = self.n_samples, self._codes
+        data = codes >= 0
+        triple = np.all(data, axis=1)
+        # planes through two samples along a coordinate direction e_1..e_3 (not e_4)
+        along = data[:, 0] & data[:, 1] & (codes[:, 2] < 0) & (codes[:, 2] >= -3)
+        if np.count_nonzero(triple) < n**3 / 96:
+            return None
+        pi, pj = np.triu_indices(n, 1)
+        P = pi.size
+
+        def pair_index(i, j):
+            return i * (2 * n - i - 1) // 2 + (j - i - 1)
+
+        hrow = np.full((P, n), -1, dtype=np.int64)
+        t = np.flatnonzero(triple)
+        hrow[pair_index(codes[t, 0], codes[t, 1]), codes[t, 2]] = t
+        b = np.flatnonzero(along)
+        bp = pair_index(codes[b, 0], codes[b, 1])
+        sort = np.argsort(bp, kind="stable")
+        b, bp = b[sort], bp[sort]
+        bptr = np.searchsorted(bp, np.arange(P + 1)).astype(np.int64)
+        bdir = (-codes[b, 2] - 1).astype(np.int64)
+        order = np.zeros((P, n), dtype=np.int64)
+        ends = np.zeros((P, n), dtype=np.int64)
+        lines = np.full((P, n), -1, dtype=np.int64)
+        counts = np.zeros(P, dtype=np.int64)
+        bstart = np.zeros(b.size, dtype=np.int64)
+        bend = np.zeros(b.size, dtype=np.int64)
+        _kernels()._sweep_order_3d(
+            self.X, pi, pj, hrow, bptr, bdir, order, ends, lines, counts, bstart, bend
+        )
+        sweep = (pi, pj, order, ends, lines, counts, bptr, bdir, b.astype(np.int64), bstart, bend)
+        return (3, sweep, np.flatnonzero(~(triple | along)))
 
     def column_norms(self) -> np.ndarray:
         """Euclidean norms of all columns, computed once without forming ``K``.
@@ -1047,18 +1140,32 @@ class WedgeDictionary:
 
 
 def _first_unique(U):
-    """Indices of the first occurrence of each hyperplane, up to sign, in order."""
+    """Indices of the first occurrence of each hyperplane, up to sign, in order.
+
+    Hyperplanes are equal when their coordinates agree to a relative
+    ``_DEDUPE_RTOL`` (quantised integer keys, up to sign). Rows are sorted by a
+    64-bit hash of the key, stably so that the first of a group is its
+    earliest row; a lexicographic sort of the keys is used only if two
+    different keys share a hash.
+    """
     if U.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
     quantum = _DEDUPE_RTOL * np.maximum(np.abs(U).max(axis=0), np.finfo(float).tiny)
-    keys = np.rint(U / quantum).astype(np.int64)
-    lead = np.argmax(keys != 0, axis=1)
-    flip = keys[np.arange(keys.shape[0]), lead] < 0
-    keys[flip] *= -1
-    order = np.lexsort(keys.T[::-1])  # stable: the first of a group is its earliest row
+    keys = np.empty(U.shape, dtype=np.int64)
+    _kernels()._dedupe_keys(np.ascontiguousarray(U), quantum, keys)
+    # a rolling hash with splitmix64's odd constants; array products wrap silently
+    digest = np.zeros(U.shape[0], dtype=np.uint64)
+    for column in keys.T.astype(np.uint64):
+        digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ (column * np.uint64(0xBF58476D1CE4E5B9))
+    order = np.argsort(digest, kind="stable")
     ranked = keys[order]
+    differ = np.any(ranked[1:] != ranked[:-1], axis=1)
+    if np.any(differ & (digest[order][1:] == digest[order][:-1])):  # a hash collision
+        order = np.lexsort(keys.T[::-1])
+        ranked = keys[order]
+        differ = np.any(ranked[1:] != ranked[:-1], axis=1)
     starts = np.ones(order.size, dtype=bool)
-    starts[1:] = np.any(ranked[1:] != ranked[:-1], axis=1)
+    starts[1:] = differ
     return np.sort(order[starts])
 
 

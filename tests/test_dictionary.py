@@ -530,3 +530,34 @@ def test_every_subset_is_reported(rng):
     assert D.n_dependent >= 1
     assert D.n_duplicate >= 1
     assert all(D.describe(j).startswith(f"atom {j}: ") for j in range(D.n_atoms))
+
+
+@pytest.mark.parametrize("d", [2, 3])
+@pytest.mark.parametrize(
+    ("bias", "generators", "norm"),
+    [(True, "data+basis", "l1"), (True, "data", "l2"), ("regularized", "data+basis", "l2")],
+)
+def test_angular_sweep_products_equal_the_dense_matrix(d, bias, generators, norm):
+    """The 2-D / 3-D sweep behind rmatvec against K.T @ r, on data with ties."""
+    rng = np.random.default_rng(11 + d)
+    X = rng.normal(size=(24, d))
+    X[5] = X[3]  # a repeated sample
+    X[6] = 2 * X[7] - X[8]  # three collinear samples
+    X[9, 0] = X[10, 0]  # a shared coordinate: ties with axis-parallel hyperplanes
+    X[12] = np.round(X[12], 1)
+    D = WedgeDictionary(X, bias=bias, generators=generators, norm=norm)
+    assert D._sweep_plan() is not None  # the sweep is what is tested here
+    K = D.matrix()
+    for r in (rng.normal(size=24), np.ones(24), (X[:, 0] > 0) - 0.5):
+        assert_allclose(D.rmatvec(r), K.T @ r, rtol=1e-12, atol=1e-12 * np.abs(K).sum(0).max())
+
+
+def test_sweep_is_skipped_where_it_does_not_pay():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 2))
+    assert WedgeDictionary(X, bias=False)._sweep_plan() is None  # lines through the origin
+    assert WedgeDictionary(X, max_atoms=40, random_state=0)._sweep_plan() is None  # few
+    D = WedgeDictionary(rng.normal(size=(12, 4)))
+    assert D._sweep_plan() is None  # 4-D: direct
+    r = rng.normal(size=12)
+    assert_allclose(D.rmatvec(r), D.matrix().T @ r, atol=1e-12)
