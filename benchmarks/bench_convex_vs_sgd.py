@@ -178,7 +178,7 @@ def main():
                     f"{args.repeats}/{args.repeats}",
                 )
             )
-            fastest = np.inf
+            fastest = best_config = np.inf
             for optimizer, lrs in grid.items():
                 for lr in lrs:
                     finals, t1, t01 = [], [], []
@@ -207,6 +207,8 @@ def main():
                     ok1 = [t for t in t1 if np.isfinite(t)]
                     ok01 = [t for t in t01 if np.isfinite(t)]
                     fastest = min([fastest, *ok1])
+                    # a configuration's time: median over all seeds, failures counted as never
+                    best_config = min(best_config, float(np.median(t1)))
                     rel = np.median(finals) / ref - 1
                     rows.append(
                         (
@@ -227,7 +229,7 @@ def main():
                         f"within 0.1 %: {len(ok01)}/{args.seeds}",
                         flush=True,
                     )
-            ratios.append((label, med, fastest))
+            ratios.append((label, med, best_config, fastest))
 
     RESULTS.mkdir(exist_ok=True)
     header = (
@@ -244,11 +246,16 @@ def main():
     _plot(curves, RESULTS / "convex_vs_sgd.png")
     print()
     print(table)
-    print("geolasso time to the certified optimum vs the fastest local run to within 1 %:")
-    for label, med, fastest in ratios:
-        verdict = "never within 1 %" if not np.isfinite(fastest) else f"{fastest:.3f} s"
-        ratio = fastest / med
-        print(f"  {label}: geolasso {med:.3f} s, fastest local {verdict}, ratio {ratio:.1f}x")
+    print(
+        "geolasso time to its optimum (certified in exact mode) against local search's time to "
+        "within 1 % of it: the fastest configuration (median over seeds, failures as never) and "
+        "the single fastest run"
+    )
+    for label, med, config, fastest in ratios:
+        print(
+            f"  {label}: geolasso {med:.3f} s; fastest configuration {config:.3f} s "
+            f"(ratio {config / med:.1f}x); fastest run {fastest:.3f} s (ratio {fastest / med:.1f}x)"
+        )
 
 
 def _plot(curves, path):

@@ -52,8 +52,10 @@ from .network import ReLUNetwork
 
 __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
-#: With max_atoms="auto", the largest exhaustive dictionary built before sampling.
+#: With max_atoms="auto": the largest exhaustive dictionary built, and the size of the
+#: seeded sample used instead of a larger one.
 AUTO_MAX_ATOMS = 1_000_000
+AUTO_SAMPLE_ATOMS = 100_000
 
 
 class _Progress:
@@ -103,7 +105,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     max_atoms : "auto", int or None, default="auto"
         Dictionary size. ``"auto"``: exhaustive when it has at most
         1,000,000 atoms and fits ``memory_limit``, otherwise a seeded sample
-        of that many atoms, with a :class:`~geolasso.exceptions.GeolassoWarning`.
+        of 100,000 atoms (fewer if the budget demands), with a
+        :class:`~geolasso.exceptions.GeolassoWarning`.
         An int: sample that many atoms when the exhaustive dictionary is
         larger (no warning). None: always exhaustive (may raise
         :class:`~geolasso.exceptions.DictionaryTooLargeError`).
@@ -257,12 +260,13 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             if total <= AUTO_MAX_ATOMS and fits:
                 return WedgeDictionary(X, **kwargs)
             per_atom = _build_bytes(1, k, d + 1) / 2
-            size = int(min(AUTO_MAX_ATOMS, self.memory_limit / per_atom)) // 2 * 2
+            size = max(2, int(min(AUTO_SAMPLE_ATOMS, self.memory_limit / per_atom)) // 2 * 2)
             warnings.warn(
                 f"the exhaustive wedge dictionary of {n} samples in R^{d} has {total:,} atoms; "
                 f"fitting over a seeded random sample of {size:,} of them instead "
-                f"(random_state={self.random_state!r}). The result is not certified as the "
-                "global optimum (exact_ = False); pass max_atoms to choose the sample size.",
+                f"(random_state={self.random_state!r}). The fit is an upper bound on the global "
+                "optimum (exact_ = False; optimality_gap_ bounds the difference when the exact "
+                "check fits memory_limit); pass max_atoms to choose the sample size.",
                 GeolassoWarning,
                 stacklevel=3,
             )

@@ -202,7 +202,8 @@ def test_features_record_generators_and_signed_volumes():
 def test_too_large_dictionary_is_sampled_with_a_warning(monkeypatch):
     import geolasso.convex as convex
 
-    monkeypatch.setattr(convex, "AUTO_MAX_ATOMS", 200)
+    monkeypatch.setattr(convex, "AUTO_MAX_ATOMS", 300)
+    monkeypatch.setattr(convex, "AUTO_SAMPLE_ATOMS", 200)
     X, y = teacher(30, 2, random_state=2)
     with pytest.warns(GeolassoWarning, match="random sample of 200 of them"):
         model = ConvexReLU(alpha=0.01, random_state=0).fit(X, y)
