@@ -115,7 +115,7 @@ def local_search(X, y, alpha, norm, optimizer, lr, seed, width, budget, epochs):
         loss = ((pred - yt) ** 2).sum() / (2 * n) + alpha / 2 * (
             (w_norm**2).sum() + (out.weight**2).sum()
         )
-        value = float(loss)
+        value = float(loss.detach())
         elapsed = time.perf_counter() - start
         times.append(elapsed)
         values.append(value if np.isfinite(value) else np.inf)
@@ -148,6 +148,11 @@ def main():
     from geolasso.dictionary import WedgeDictionary, alpha_max
 
     grid = {"Adam": (1e-1, 1e-2, 1e-3), "SGD": (1.0, 1e-1, 1e-2)}
+    # warm up torch (first-call allocations, autograd) as geolasso is warmed up
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for optimizer in grid:
+            local_search(np.ones((4, 2)), np.ones(4), 0.1, "l1", optimizer, 0.1, 0, 8, 1.0, 20)
     modes = {"spiral": ("l1", "l2"), "diabetes": ("l1", "l2")}
     rows, ratios, curves = [], [], {}
     for name, X, y, note in datasets():

@@ -473,7 +473,7 @@ def _rmatvec_sweep_3d(
     n = X.shape[0]
     n_chunks = (P + _BLOCK - 1) // _BLOCK
     for chunk in prange(n_chunks):
-        px = np.empty((2 * n + 1, 3))  # one buffer per task, not per pair
+        px = np.empty((n + 1, 3))  # one buffer per task, not per pair
         for p in range(chunk * _BLOCK, min(P, (chunk + 1) * _BLOCK)):
             _sweep_pair_3d(
                 X,
@@ -497,6 +497,12 @@ def _rmatvec_sweep_3d(
 
 
 @njit
+def _turn_sum(px, m, x, c):
+    """Component ``c`` of the prefix sum up to doubled position ``x`` (``x <= 2m``)."""
+    return px[x, c] if x <= m else px[m, c] + px[x - m, c]
+
+
+@njit
 def _sweep_pair_3d(
     X, r, i, j, p, order, ends, lines, counts, bptr, bdir, bh, bstart, bend, inv_norm, out, px
 ):
@@ -505,13 +511,16 @@ def _sweep_pair_3d(
     a0 = X[j, 0] - X[i, 0]
     a1 = X[j, 1] - X[i, 1]
     a2_ = X[j, 2] - X[i, 2]
+    # prefix sums of r_k p_k over one turn; the second turn is read as a wrap-around
     px[0, 0] = 0.0
     px[0, 1] = 0.0
     px[0, 2] = 0.0
-    for s in range(2 * m):
-        k = order[p, s % m]
-        for c in range(3):
-            px[s + 1, c] = px[s, c] + r[k] * (X[k, c] - X[i, c])
+    for s in range(m):
+        k = order[p, s]
+        rk = r[k]
+        px[s + 1, 0] = px[s, 0] + rk * (X[k, 0] - X[i, 0])
+        px[s + 1, 1] = px[s, 1] + rk * (X[k, 1] - X[i, 1])
+        px[s + 1, 2] = px[s, 2] + rk * (X[k, 2] - X[i, 2])
     for s in range(m):
         h = lines[p, s]
         if h < 0:
@@ -520,44 +529,40 @@ def _sweep_pair_3d(
         b0 = X[k, 0] - X[i, 0]
         b1 = X[k, 1] - X[i, 1]
         b2 = X[k, 2] - X[i, 2]
-        n0 = a1 * b2 - a2_ * b1
-        n1 = a2_ * b0 - a0 * b2
-        n2 = a0 * b1 - a1 * b0
-        hi = ends[p, s]
-        plus = (
-            n0 * (px[hi, 0] - px[s + 1, 0])
-            + n1 * (px[hi, 1] - px[s + 1, 1])
-            + n2 * (px[hi, 2] - px[s + 1, 2])
+        _write_plane(
+            a1 * b2 - a2_ * b1,
+            a2_ * b0 - a0 * b2,
+            a0 * b1 - a1 * b0,
+            px,
+            m,
+            s + 1,
+            ends[p, s],
+            h,
+            inv_norm,
+            out,
         )
-        linear = n0 * px[m, 0] + n1 * px[m, 1] + n2 * px[m, 2]
-        out[2 * h] = plus * inv_norm[h]
-        out[2 * h + 1] = (plus - linear) * inv_norm[h]
     for b in range(bptr[p], bptr[p + 1]):
-        h = bh[b]
-        c = bdir[b]
-        # n = a × e_c
-        n0 = 0.0
-        n1 = 0.0
-        n2 = 0.0
+        c = bdir[b]  # the normal a × e_c
         if c == 0:
-            n1 = a2_
-            n2 = -a1
+            n0, n1, n2 = 0.0, a2_, -a1
         elif c == 1:
-            n0 = -a2_
-            n2 = a0
+            n0, n1, n2 = -a2_, 0.0, a0
         else:
-            n0 = a1
-            n1 = -a0
-        lo = bstart[b]
-        hi = bend[b]
-        plus = (
-            n0 * (px[hi, 0] - px[lo, 0])
-            + n1 * (px[hi, 1] - px[lo, 1])
-            + n2 * (px[hi, 2] - px[lo, 2])
-        )
-        linear = n0 * px[m, 0] + n1 * px[m, 1] + n2 * px[m, 2]
-        out[2 * h] = plus * inv_norm[h]
-        out[2 * h + 1] = (plus - linear) * inv_norm[h]
+            n0, n1, n2 = a1, -a0, 0.0
+        _write_plane(n0, n1, n2, px, m, bstart[b], bend[b], bh[b], inv_norm, out)
+
+
+@njit
+def _write_plane(n0, n1, n2, px, m, lo, hi, h, inv_norm, out):
+    """Entries ``2h``, ``2h + 1`` of a plane with normal ``n``, positive on positions [lo, hi)."""
+    plus = (
+        n0 * (_turn_sum(px, m, hi, 0) - _turn_sum(px, m, lo, 0))
+        + n1 * (_turn_sum(px, m, hi, 1) - _turn_sum(px, m, lo, 1))
+        + n2 * (_turn_sum(px, m, hi, 2) - _turn_sum(px, m, lo, 2))
+    )
+    linear = n0 * px[m, 0] + n1 * px[m, 1] + n2 * px[m, 2]
+    out[2 * h] = plus * inv_norm[h]
+    out[2 * h + 1] = (plus - linear) * inv_norm[h]
 
 
 @njit
