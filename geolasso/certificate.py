@@ -252,6 +252,18 @@ def certify(
     if not isinstance(bias, (bool, str)) or bias not in _BIAS_NAMES:
         raise ValueError(f"bias must be True, False, 'free', 'none' or 'regularized'; got {bias!r}")
     bias_name = _BIAS_NAMES[bias]
+    # the bound is for the network class of the setting: no intercept in A and C, and no
+    # hidden biases in A; a network outside it could sit below the bound
+    if bias_name != "free" and network.c != 0.0:
+        raise ValueError(
+            f"the network has an output intercept c = {network.c:g}, but with bias={bias!r} "
+            "the objective has none; certify it with bias=True (free biases and intercept)"
+        )
+    if bias_name == "none" and np.any(network.b != 0.0):
+        raise ValueError(
+            "the network has non-zero hidden biases, but with bias=False the objective has "
+            "none; certify it with bias=True or bias='regularized'"
+        )
     top = as_positive_int(top, "top", minimum=0)
     if dictionary is None:
         dictionary = WedgeDictionary(

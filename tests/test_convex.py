@@ -163,6 +163,12 @@ def test_certify_accepts_arrays_and_rejects_bad_input():
         certify(net, X, y, 0.01, dictionary=ConvexReLU(alpha=0.01).fit(X + 1, y).dictionary_)
     with pytest.raises(ValueError, match="NaN"):
         certify(net, np.where(X > 1, np.nan, X), y, 0.01)
+    # a network outside the setting's class (it could sit below that class's optimum)
+    with pytest.raises(ValueError, match="output intercept"):
+        certify(net, X, y, 0.01, bias=False)
+    no_c = ReLUNetwork(net.W, net.b, net.v, 0.0)
+    with pytest.raises(ValueError, match="non-zero hidden biases"):
+        certify(no_c, X, y, 0.01, bias=False)
 
 
 def test_path_fit_ends_at_alpha_with_the_same_solution():
