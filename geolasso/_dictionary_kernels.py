@@ -207,6 +207,48 @@ def _pseudo_angle(dx, dy):
     return 1.0 - p if dy >= 0.0 else 3.0 + p
 
 
+@njit
+def _half_turns(ang, who, m, line_of, order, ends, lines):
+    """Sort ``m`` points by pseudo-angle and find the open half-turn after each.
+
+    Parameters
+    ----------
+    ang : ndarray of float64, shape (>= m,)
+        Pseudo-angles (:func:`_pseudo_angle`) of the points.
+    who : ndarray of int64, shape (>= m,)
+        Their sample indices.
+    m : int
+        Number of points.
+    line_of : ndarray of int64, shape (n,)
+        The hyperplane through the centre and each sample, or -1.
+    order, ends, lines : ndarray of int64, shape (n,)
+        Written: the samples by increasing angle; for position ``s``, the end
+        (exclusive, in the doubled sequence) of the half-turn after it; and
+        ``line_of`` of each.
+
+    Returns
+    -------
+    ndarray of float64, shape (2m + 1,)
+        The angles over two turns, then ``inf``.
+    """
+    idx = np.argsort(ang[:m])
+    a2 = np.empty(2 * m + 1)
+    for s in range(2 * m):
+        a2[s] = ang[idx[s % m]] + (4.0 if s >= m else 0.0)
+    a2[2 * m] = np.inf
+    hi = 0
+    for s in range(m):
+        k = who[idx[s]]
+        order[s] = k
+        lines[s] = line_of[k]
+        if hi < s + 1:
+            hi = s + 1
+        while a2[hi] < a2[s] + 2.0:
+            hi += 1
+        ends[s] = hi
+    return a2
+
+
 @njit(parallel=True)
 def _sweep_order_2d(X, hmap, order, ends, lines, counts):
     """The geometry of the 2-D angular sweep, which does not depend on the residual.
@@ -251,21 +293,7 @@ def _sweep_order_2d(X, hmap, order, ends, lines, counts):
             who[m] = k
             m += 1
         counts[i] = m
-        idx = np.argsort(ang[:m])
-        a2 = np.empty(2 * m + 1)
-        for s in range(2 * m):
-            a2[s] = ang[idx[s % m]] + (4.0 if s >= m else 0.0)
-        a2[2 * m] = np.inf
-        hi = 0
-        for s in range(m):
-            k = who[idx[s]]
-            order[i, s] = k
-            lines[i, s] = hmap[i, k]
-            if hi < s + 1:
-                hi = s + 1
-            while a2[hi] < a2[s] + 2.0:
-                hi += 1
-            ends[i, s] = hi
+        _half_turns(ang, who, m, hmap[i], order[i], ends[i], lines[i])
 
 
 @njit(parallel=True)
@@ -406,21 +434,7 @@ def _sweep_order_3d(X, pi, pj, hrow, bptr, bdir, order, ends, lines, counts, bst
             who[m] = k
             m += 1
         counts[p] = m
-        idx = np.argsort(ang[:m])
-        a2 = np.empty(2 * m + 1)
-        for s in range(2 * m):
-            a2[s] = ang[idx[s % m]] + (4.0 if s >= m else 0.0)
-        a2[2 * m] = np.inf
-        hi = 0
-        for s in range(m):
-            k = who[idx[s]]
-            order[p, s] = k
-            lines[p, s] = hrow[p, k]
-            if hi < s + 1:
-                hi = s + 1
-            while a2[hi] < a2[s] + 2.0:
-                hi += 1
-            ends[p, s] = hi
+        a2 = _half_turns(ang, who, m, hrow[p], order[p], ends[p], lines[p])
         for b in range(bptr[p], bptr[p + 1]):
             c = bdir[b]
             u = e1[c]

@@ -66,7 +66,8 @@ class _Progress:
         if enabled:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(desc=desc, unit=" rounds", leave=False)
+            # disable=None: no bar when standard error is not a terminal (logs, CI)
+            self.bar = tqdm(desc=desc, unit=" rounds", leave=False, disable=None)
 
     def __call__(self, it, objective, gap, support):
         if self.bar is not None:

@@ -247,8 +247,13 @@ def test_classifier_labels_and_decision():
     assert_allclose(model.decision_function(X), regressor.predict(X))
 
 
-def test_progress_bar_reports_rounds(capsys):
+def test_progress_bar_reports_rounds_on_a_terminal_only(capsys, monkeypatch):
+    import sys
+
     X, y = spiral(30)
+    ConvexReLU(alpha=1e-4, verbose=True).fit(X, y)
+    assert capsys.readouterr().err == ""  # not a terminal: no bar in logs
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     ConvexReLU(alpha=1e-4, verbose=True).fit(X, y)
     assert "rounds" in capsys.readouterr().err
 
