@@ -9,10 +9,14 @@ The working-set subproblem is solved in the scaling
 with ``G = K_Wᵀ K_W``, ``b = K_Wᵀ y`` and ``λ = n α`` (``n`` times the Lasso
 objective, up to a constant).
 
-Plain numpy and LAPACK, no JIT: each step is one small dense solve, so the
-time goes to LAPACK either way. A numba version of the same loop was 1.8x
-faster on the spiral dictionary but cost 16 s of compilation on first use
-after installation (LAPACK bindings), against a target of 2 s.
+The loop is numpy. Each step solves the signed equations on the active set
+with a Cholesky factor that is updated as atoms enter and leave
+(:mod:`geolasso._lasso_kernels`, ``O(k²)`` per change), falling back to
+LAPACK (Cholesky, then LU, least squares, a small ridge) when an update
+fails or its solution is inaccurate: wedge dictionaries have linearly
+dependent sets of columns. A numba version of the whole loop was 1.8x faster
+on the spiral dictionary but cost 16 s of compilation on first use after
+installation (LAPACK bindings).
 """
 
 from __future__ import annotations
@@ -20,7 +24,93 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import lapack
 
+#: An appended atom whose new Cholesky pivot is below this fraction of its squared
+#: norm is treated as dependent on the active set (the factor is rebuilt or bypassed).
+_PIVOT_RTOL = 1e-10
+
 __all__ = ["feature_sign"]
+
+
+class _Factor:
+    """The active set in factor order, with its Cholesky factor when one is valid."""
+
+    def __init__(self, G):
+        from ._lasso_kernels import _chol_append, _chol_delete, _chol_solve
+
+        self._append, self._delete, self._solve = _chol_append, _chol_delete, _chol_solve
+        self.G = G
+        self.L = np.zeros(G.shape)
+        self.order = np.empty(0, dtype=np.int64)
+        self.valid = True
+
+    def _sync(self, active):
+        """Update the factor to the atoms in ``active`` (sorted); False if it fails."""
+        keep = np.isin(self.order, active)
+        k = self.order.size
+        for p in np.flatnonzero(~keep)[::-1]:
+            self._delete(self.L, k, int(p))
+            k -= 1
+        order = list(self.order[keep])
+        known = np.zeros(self.G.shape[0], dtype=bool)
+        known[order] = True
+        for j in active[~known[active]]:
+            g = np.ascontiguousarray(self.G[order, j])
+            if not self._append(self.L, len(order), g, self.G[j, j], _PIVOT_RTOL):
+                return False
+            order.append(int(j))
+        self.order = np.array(order, dtype=np.int64)
+        return True
+
+    def solve(self, theta, b, lam):
+        """Active atoms, their Gram matrix and the solution of the signed equations."""
+        active = np.flatnonzero(theta)
+        if self.valid:
+            self.valid = self._sync(active)
+        if self.valid:
+            active = self.order
+            Gaa = self.G[np.ix_(active, active)]
+            rhs = b[active] - lam * theta[active]
+            target = np.empty(active.size)
+            self._solve(self.L, active.size, rhs, target)
+            res = rhs - Gaa @ target
+            if np.sqrt(res @ res) <= 1e-9 * np.sqrt(rhs @ rhs):
+                return active, Gaa, target
+            active = np.flatnonzero(theta)  # inaccurate: solve densely below
+        Gaa = self.G[np.ix_(active, active)]
+        rhs = b[active] - lam * theta[active]
+        target, cholesky = _dense_solve(Gaa, rhs)
+        # a dense Cholesky factor of this set restarts the updates
+        self.valid = cholesky is not None
+        if self.valid:
+            k = active.size
+            self.L[:k, :k] = cholesky
+            self.order = active
+        return active, Gaa, target
+
+
+def _dense_solve(Gaa, rhs):
+    """Solve ``Gaa x = rhs``: Cholesky, then LU, least squares, a small ridge.
+
+    Returns the solution and the Cholesky factor (lower) when it was usable.
+    """
+    rhs_norm = np.sqrt(rhs @ rhs)
+    chol, info = lapack.dpotrf(Gaa, lower=1, clean=1)
+    if info == 0:
+        target, info = lapack.dpotrs(chol, rhs, lower=1)
+        res = rhs - Gaa @ target
+        if info == 0 and np.sqrt(res @ res) <= 1e-9 * rhs_norm:
+            return target, chol
+    _, _, target, info = lapack.dgesv(Gaa, rhs)
+    if info == 0:
+        res = rhs - Gaa @ target
+        if np.sqrt(res @ res) <= 1e-9 * rhs_norm:
+            return target, None
+    target = np.linalg.lstsq(Gaa, rhs, rcond=None)[0]
+    res = rhs - Gaa @ target
+    if np.sqrt(res @ res) > 1e-9 * rhs_norm:
+        shift = 1e-9 * max(Gaa.diagonal().max(), 1e-300)
+        target = np.linalg.solve(Gaa + shift * np.eye(rhs.size), rhs)
+    return target, None
 
 
 def feature_sign(G, b, lam, z, rtol, max_steps):
@@ -73,6 +163,7 @@ def feature_sign(G, b, lam, z, rtol, max_steps):
     steps = 0
     current = 0.5 * z @ (G @ z) - b @ z + lam * np.abs(z).sum()
     settled = False
+    factor = _Factor(G)
     while steps < max_steps:
         nz = z != 0.0
         balanced = settled or not np.any(np.abs(grad[nz] + lam * theta[nz]) > rtol * lam)
@@ -85,27 +176,9 @@ def feature_sign(G, b, lam, z, rtol, max_steps):
             theta[worst] = -np.sign(grad[worst])
             activated = True
         settled = False
-        active = np.flatnonzero(theta)
-        Gaa = G[np.ix_(active, active)]
-        ta = theta[active]
-        rhs = b[active] - lam * ta
-        za = z[active]
         steps += 1
-        rhs_norm = np.sqrt(rhs @ rhs)
-        # Cholesky first (half the work of LU), LU if Gaa is not numerically definite
-        _, target, info = lapack.dposv(Gaa, rhs)
-        if info != 0:
-            _, _, target, info = lapack.dgesv(Gaa, rhs)
-        solved = info == 0
-        if solved:
-            res = rhs - Gaa @ target
-            solved = np.sqrt(res @ res) <= 1e-9 * rhs_norm
-        if not solved:
-            target = np.linalg.lstsq(Gaa, rhs, rcond=None)[0]
-            res = rhs - Gaa @ target
-            if np.sqrt(res @ res) > 1e-9 * rhs_norm:
-                shift = 1e-9 * max(Gaa.diagonal().max(), 1e-300)
-                target = np.linalg.solve(Gaa + shift * np.eye(active.size), rhs)
+        active, Gaa, target = factor.solve(theta, b, lam)
+        za = z[active]
         delta = target - za
         g_a = Gaa @ za - b[active]
         crossing = (za != 0.0) & (np.sign(target) != np.sign(za))
@@ -134,6 +207,7 @@ def feature_sign(G, b, lam, z, rtol, max_steps):
         value[crossing & (t_cross <= best_t * (1.0 + 1e-9))] = 0.0  # ties leave together
         z[active] = value
         theta[active] = np.sign(value)
-        grad = G @ z - b
-        current = 0.5 * z @ (G @ z) - b @ z + lam * np.abs(z).sum()
+        Gz = G @ z
+        grad = Gz - b
+        current = 0.5 * z @ Gz - b @ z + lam * np.abs(z).sum()
     return steps, 1

@@ -240,3 +240,52 @@ def test_alpha_chosen_by_grid_search_cross_validation(gaussian):
     search = GridSearchCV(Lasso(tol=1e-8), {"alpha": grid}, cv=3).fit(K, y)
     assert search.best_params_["alpha"] in grid
     assert search.best_estimator_.dual_gap_ <= 1e-8
+
+
+def test_updatable_cholesky_factor_matches_numpy():
+    """Appends and Givens deletions keep L Lᵀ equal to the active Gram matrix."""
+    from geolasso._lasso_kernels import _chol_append, _chol_delete, _chol_solve
+
+    rng = np.random.default_rng(8)
+    A = rng.normal(size=(40, 15))
+    G = A.T @ A
+    L = np.zeros((15, 15))
+    order = []
+    for step in range(60):
+        outside = [j for j in range(15) if j not in order]
+        if order and (not outside or rng.random() < 0.4):
+            p = int(rng.integers(len(order)))
+            _chol_delete(L, len(order), p)
+            order.pop(p)
+        else:
+            j = int(rng.choice(outside))
+            assert _chol_append(L, len(order), G[order, j].copy(), G[j, j], 1e-12)
+            order.append(j)
+        k = len(order)
+        Lk = L[:k, :k]
+        assert_allclose(Lk @ Lk.T, G[np.ix_(order, order)], atol=1e-10 * G.max())
+        assert np.all(np.diag(Lk) > 0)
+        if k and step % 7 == 0:
+            rhs = rng.normal(size=k)
+            x = np.empty(k)
+            _chol_solve(L, k, rhs, x)
+            assert_allclose(np.linalg.solve(G[np.ix_(order, order)], rhs), x, rtol=1e-8)
+    # a column in the span of the active ones is refused
+    B = np.column_stack([A[:, :3], A[:, 0] - 2 * A[:, 2]])
+    GB = B.T @ B
+    L = np.zeros((4, 4))
+    for j in range(3):
+        assert _chol_append(L, j, GB[:j, j].copy(), GB[j, j], 1e-10)
+    assert not _chol_append(L, 3, GB[:3, 3].copy(), GB[3, 3], 1e-10)
+
+
+def test_dependent_columns_still_reach_the_optimum():
+    """Duplicated and dependent columns force the dense fallbacks of feature-sign."""
+    rng = np.random.default_rng(9)
+    K = rng.normal(size=(30, 20))
+    K = np.column_stack([K, K[:, :5], K[:, 5] + K[:, 6], 2 * K[:, 7]])
+    y = K[:, :4] @ [1.0, -1.0, 0.5, 2.0] + 0.1 * rng.normal(size=30)
+    alpha = alpha_max(K, y) / 50
+    res = lasso(K, y, alpha, tol=1e-10)
+    assert res.converged
+    assert_allclose(res.objective, lasso_value(K, y, alpha, fit_intercept=True), rtol=1e-7)
