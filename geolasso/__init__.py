@@ -28,6 +28,10 @@ Networks (:mod:`geolasso.network`)
     :class:`ReLUNetwork`: a plain two-layer ReLU network, its SPEC §0.1
     objective, torch conversion, ``.npz`` save/load, and the network of a
     wedge Lasso solution.
+Activation patterns (:mod:`geolasso.arrangements`)
+    :func:`enumerate_patterns` (every cell of the data's hyperplane
+    arrangement, by extreme rays), :func:`sample_patterns`,
+    :func:`pattern_count`, :class:`ActivationPatterns`.
 Global training (:mod:`geolasso.convex`, :mod:`geolasso.certificate`)
     :class:`ConvexReLU` and :class:`ConvexReLUClassifier` (scikit-learn
     estimators, imported on first use) train a two-layer ReLU network to its
@@ -60,6 +64,7 @@ from .algebra import (
     wedge,
     wedge_all,
 )
+from .arrangements import ActivationPatterns, enumerate_patterns, pattern_count, sample_patterns
 from .certificate import Certificate, certify
 from .dictionary import WedgeDictionary, alpha_max, dictionary_size
 from .exceptions import (
@@ -72,6 +77,7 @@ from .lasso import LassoPath, LassoResult, lasso_path
 from .network import ReLUNetwork
 
 __all__ = [
+    "ActivationPatterns",
     "Certificate",
     "ConvergenceWarning",
     "ConvexReLU",
@@ -92,10 +98,13 @@ __all__ = [
     "cross",
     "cross_all",
     "dictionary_size",
+    "enumerate_patterns",
     "from_clifford",
     "hyperplane",
     "lasso_path",
+    "pattern_count",
     "reflect",
+    "sample_patterns",
     "signed_volume",
     "simplex_volume",
     "subsets",

@@ -8,6 +8,7 @@ import pytest
 
 MODULES = [
     "geolasso.algebra",
+    "geolasso.arrangements",
     "geolasso.certificate",
     "geolasso.convex",
     "geolasso.datasets",

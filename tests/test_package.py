@@ -67,6 +67,7 @@ DOCUMENTED_MODULES = [
     "geolasso.lasso",
     "geolasso.estimators",
     "geolasso.network",
+    "geolasso.arrangements",
     "geolasso.certificate",
     "geolasso.convex",
 ]

@@ -1,0 +1,383 @@
+"""Activation patterns of ReLU neurons on a data set: the cells of a hyperplane arrangement.
+
+Overview
+--------
+A ReLU neuron ``u`` (weights and bias, ``u ∈ R^r``) is active on the samples
+with ``z_iᵀu > 0``, where ``z_i`` is the sample (no bias, ``Z = X``) or the
+sample with a 1 appended (``Z = [X, 1]``). Its **activation pattern**
+``1[Z u > 0]`` is constant on each cell of the central hyperplane arrangement
+``{u : z_iᵀu = 0}``; the convex program of a two-layer ReLU network has one
+pair of variables per pattern (SPEC §2.1–2.2).
+
+**Exact enumeration** (:func:`enumerate_patterns`, SPEC §2.1). Every cell of
+an essential arrangement in ``R^r`` (``r >= 2``) has an extreme ray, and every
+extreme ray is ``±×(Z_S)``, the generalized cross product of ``r - 1``
+linearly independent rows (a wedge of samples). The cells around a ray ``c``
+are those of the smaller arrangement of the rows through ``c`` (``z_iᵀc =
+0``), seen in the ``(r - 1)``-dimensional space orthogonal to ``c``: in
+general position these are the ``r - 1`` rows of ``S`` and their ``2^(r-1)``
+orthants; with degenerate data (three collinear samples, repeated samples)
+more rows pass through ``c`` and the same enumeration runs recursively on
+them. A step ``c + ε d`` with ``d`` inside one of those smaller cells and
+``ε`` below the distance to every other hyperplane lands in the matching
+cell, so every pattern is read off combinatorially: no cell is missed and no
+sign depends on rounding at a tie. Cost ``O(C(n, r - 1) 2^(r-1) n r)``:
+polynomial in ``n`` for fixed rank, exponential in ``r``.
+
+In general position the number of cells is ``2 Σ_{k<r} C(n - 1, k)``
+(:func:`pattern_count`); degenerate data have fewer.
+
+**Sampling** (:func:`sample_patterns`, SPEC §2.1): Gaussian gates, wedge
+gates (hyperplanes through randomly drawn samples, nudged into an adjacent
+cell), and Gaussian weights with a bias chosen so that a given proportion of
+the samples is active (``active_proportion``). Sampled patterns are a subset
+of all cells; a convex program over them is a restriction (its optimum is an
+upper bound).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import as_float_array, as_generator, as_positive_int
+from .algebra import cross
+from .dictionary import DEFAULT_MEMORY_LIMIT
+from .exceptions import DictionaryTooLargeError
+
+__all__ = ["ActivationPatterns", "enumerate_patterns", "pattern_count", "sample_patterns"]
+
+_BIAS = {True: "free", False: "none", "free": "free", "none": "none"}
+_BIAS["regularized"] = "regularized"
+#: Relative size below which a row counts as passing through a ray, or a singular value
+#: as zero.
+_TOL = 1e-10
+
+
+@dataclass
+class ActivationPatterns:
+    """Activation patterns of a data set, exact or sampled.
+
+    Attributes
+    ----------
+    patterns : ndarray of bool, shape (n_patterns, n_samples)
+        One distinct pattern ``1[Z u > 0]`` per row.
+    gates : ndarray of float64, shape (n_patterns, r)
+        A neuron ``u`` (in the coordinates of ``Z``: weights, then the bias
+        when there is one) with that pattern, strictly inside its cell up to
+        rounding.
+    exact : bool
+        True when every cell was enumerated.
+    method : str
+        ``"exact"``, ``"gaussian"``, ``"wedge"`` or ``"active_proportion"``.
+    bias : {"free", "none", "regularized"}
+        Whether ``Z`` has the ones column.
+    n_zero : int
+        All-zero patterns left out (a neuron active nowhere adds nothing).
+    """
+
+    patterns: np.ndarray
+    gates: np.ndarray
+    exact: bool
+    method: str
+    bias: str
+    n_zero: int
+
+    @property
+    def n_patterns(self) -> int:
+        """int: number of patterns kept."""
+        return self.patterns.shape[0]
+
+    def __repr__(self) -> str:
+        return (
+            f"ActivationPatterns(n_patterns={self.n_patterns}, n_samples="
+            f"{self.patterns.shape[1]}, exact={self.exact}, method={self.method!r})"
+        )
+
+
+def pattern_count(n_samples: int, rank: int) -> int:
+    """Cells of a central arrangement of ``n`` hyperplanes in general position in ``R^r``.
+
+    ``2 Σ_{k=0}^{r-1} C(n - 1, k)`` (SPEC §2.1); an upper bound for any data
+    of that rank. With a free bias ``r = d + 1`` (no ``d + 1`` samples on a
+    common affine hyperplane), without one ``r = d``. The count includes the
+    all-zero pattern when the arrangement has that cell.
+
+    Parameters
+    ----------
+    n_samples : int
+        ``n``.
+    rank : int
+        ``r``, the rank of ``Z``.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> pattern_count(7, 3), pattern_count(160, 3)  # 2-D with bias; the spiral
+    (44, 25442)
+    """
+    n = as_positive_int(n_samples, "n_samples")
+    r = as_positive_int(rank, "rank")
+    return 2 * sum(math.comb(n - 1, k) for k in range(min(r, n)))
+
+
+def _design(X, bias):
+    X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"X must have shape (n_samples, n_features) with both >= 1; got {X.shape}")
+    if not isinstance(bias, (bool, str)) or bias not in _BIAS:
+        raise ValueError(f"bias must be True, False, 'free', 'none' or 'regularized'; got {bias!r}")
+    name = _BIAS[bias]
+    Z = X if name == "none" else np.column_stack([X, np.ones(X.shape[0])])
+    return Z, name
+
+
+def _row_space(Z):
+    """An orthonormal basis ``B`` (columns) of the row space of ``Z``."""
+    if Z.shape[0] == 0:
+        return np.zeros((Z.shape[1], 0))
+    _, s, Vt = np.linalg.svd(Z, full_matrices=False)
+    rank = int(np.count_nonzero(s > _TOL * s[0])) if s.size and s[0] > 0 else 0
+    return Vt[:rank].T
+
+
+def _ORTHANTS(k):
+    """All sign vectors in {-1, +1}^k, shape (2^k, k), int8."""
+    return np.array(list(itertools.product((1, -1), repeat=k)), dtype=np.int8).reshape(-1, k)
+
+
+def _cells(Z):
+    """Sign patterns (q, P) of ``Z w`` over all cells, and a direction ``w`` in each.
+
+    ``Z`` (q, m) has no zero rows. Returns ``signs`` of shape (P, q) with
+    entries ±1 and ``W`` of shape (P, m).
+    """
+    q, m = Z.shape
+    B = _row_space(Z)
+    rank = B.shape[1]
+    if q == 0 or rank == 0:
+        return np.zeros((1, q), dtype=np.int8), np.zeros((1, m))
+    Zr = Z @ B
+    if rank == 1:
+        w = np.array([[1.0], [-1.0]])
+        return np.sign(w @ Zr.T).astype(np.int8), w @ B.T
+    norms = np.linalg.norm(Zr, axis=1)
+    seen = set()
+    signs, dirs = [], []
+    for S in itertools.combinations(range(q), rank - 1):
+        c = cross(Zr[list(S)])
+        size = np.linalg.norm(c)
+        if size <= _TOL * np.prod(norms[list(S)]):
+            continue
+        c = c / size
+        lead = np.flatnonzero(np.abs(c) > _TOL)[0]
+        key = tuple(np.round(c * np.sign(c[lead]) / _TOL**0.5).astype(np.int64))
+        if key in seen:  # the same ray from another subset: its cells are known
+            continue
+        seen.add(key)
+        t = Zr @ c
+        through = np.abs(t) <= _TOL * norms
+        others = ~through
+        step = 0.5 * np.min(np.abs(t[others]) / norms[others]) if others.any() else 1.0
+        # the cells around the ray: those of the rows through it, orthogonal to it
+        if np.count_nonzero(through) == rank - 1:
+            # general position at this ray: the rows through it are S, and its cells are
+            # the 2^(r-1) sign choices s, reached along d with Z_S d = s, cᵀd = 0
+            sub_signs = _ORTHANTS(rank - 1)
+            A = np.vstack([Zr[through], c])
+            rhs = np.column_stack([sub_signs, np.zeros(sub_signs.shape[0])])
+            d = np.linalg.solve(A, rhs.T.astype(float)).T
+        else:
+            _, _, Vt = np.linalg.svd(c[None, :])
+            perp = Vt[1:].T  # (rank, rank - 1): an orthonormal basis orthogonal to c
+            sub_signs, sub_w = _cells(Zr[through] @ perp)
+            d = sub_w @ perp.T
+        d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-300)
+        for tau in (1.0, -1.0):
+            s = np.empty((sub_signs.shape[0], q), dtype=np.int8)
+            s[:, others] = np.sign(tau * t[others]).astype(np.int8)
+            s[:, through] = sub_signs
+            signs.append(s)
+            dirs.append(tau * c + step * d)
+    signs = np.vstack(signs)
+    dirs = np.vstack(dirs)
+    _, first = np.unique(signs, axis=0, return_index=True)
+    first = np.sort(first)
+    return signs[first], dirs[first] @ B.T
+
+
+def enumerate_patterns(
+    X,
+    *,
+    bias=True,
+    include_zero: bool = False,
+    max_patterns: int | None = None,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
+) -> ActivationPatterns:
+    """All activation patterns of ReLU neurons on ``X``, by the extreme-ray algorithm.
+
+    See the module overview for the method.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        Samples.
+    bias : {True, False, "free", "none", "regularized"}, default=True
+        Neurons with a bias (``Z = [X, 1]``; free or regularized, the cells
+        are the same) or without (``Z = X``).
+    include_zero : bool, default=False
+        Keep the all-zero pattern (as :func:`pattern_count` counts it).
+    max_patterns : int, optional
+        Refuse when the general-position bound :func:`pattern_count` exceeds
+        this; by default only ``memory_limit`` applies.
+    memory_limit : int, default=2 GiB
+        Budget in bytes for the patterns and gates.
+
+    Returns
+    -------
+    ActivationPatterns
+
+    Raises
+    ------
+    DictionaryTooLargeError
+        When the bound on the number of cells does not fit; the message says
+        how many and suggests :func:`sample_patterns` with a number.
+
+    Examples
+    --------
+    SPEC T9: seven samples in general position in the plane.
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(7, 2))
+    >>> enumerate_patterns(X, include_zero=True).n_patterns, pattern_count(7, 3)
+    (44, 44)
+    >>> enumerate_patterns(X, bias=False, include_zero=True).n_patterns
+    14
+    """
+    Z, name = _design(X, bias)
+    n, r = Z.shape
+    zero_rows = np.linalg.norm(Z, axis=1) == 0.0
+    rank = _row_space(Z[~zero_rows]).shape[1] if np.any(~zero_rows) else 0
+    bound = pattern_count(n, max(rank, 1))
+    need = bound * (n + 8 * r)
+    if (max_patterns is not None and bound > max_patterns) or need > memory_limit:
+        fits = max(2, int(memory_limit // (n + 8 * r)))
+        if max_patterns is not None:
+            fits = min(fits, max_patterns)
+        raise DictionaryTooLargeError(
+            f"the {n} samples (rank {rank}) may have up to {bound:,} activation patterns "
+            f"(about {need / 1024**3:.3g} GiB), above "
+            + (
+                f"max_patterns = {max_patterns:,}"
+                if max_patterns is not None and bound > max_patterns
+                else f"memory_limit = {memory_limit / 1024**3:.3g} GiB"
+            )
+            + f". Sample them instead: sample_patterns(X, n_gates={min(fits, 10_000):_}, "
+            "random_state=0).",
+            n_atoms=bound,
+            required_bytes=int(need),
+            limit_bytes=int(memory_limit),
+        )
+    signs, gates = _cells(Z[~zero_rows])
+    patterns = np.zeros((signs.shape[0], n), dtype=bool)
+    patterns[:, ~zero_rows] = signs > 0
+    return _finish(patterns, gates, True, "exact", name, include_zero)
+
+
+def _finish(patterns, gates, exact, method, bias, include_zero):
+    _, first = np.unique(patterns, axis=0, return_index=True)
+    first = np.sort(first)
+    patterns, gates = patterns[first], gates[first]
+    zero = ~patterns.any(axis=1)
+    n_zero = int(np.count_nonzero(zero))
+    if not include_zero:
+        patterns, gates = patterns[~zero], gates[~zero]
+    return ActivationPatterns(patterns, np.ascontiguousarray(gates), exact, method, bias, n_zero)
+
+
+def sample_patterns(
+    X,
+    n_gates: int,
+    *,
+    bias=True,
+    method: str = "gaussian",
+    active_proportion: float | None = None,
+    include_zero: bool = False,
+    random_state=None,
+) -> ActivationPatterns:
+    """Activation patterns of randomly drawn neurons (distinct ones kept).
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        Samples.
+    n_gates : int
+        Neurons to draw; the result has at most that many distinct patterns.
+    bias : {True, False, "free", "none", "regularized"}, default=True
+        As in :func:`enumerate_patterns`.
+    method : {"gaussian", "wedge"}, default="gaussian"
+        ``"gaussian"``: standard normal ``u`` (weights and bias). ``"wedge"``:
+        the hyperplane through ``r - 1`` random samples (its cross product),
+        with a random sign, nudged off the samples into an adjacent cell.
+    active_proportion : float in (0, 1), optional
+        With a bias: Gaussian weights, and the bias that makes that proportion
+        of the samples active (scnn's ``active_proportion`` sampler).
+    include_zero : bool, default=False
+        Keep the all-zero pattern.
+    random_state : int, numpy.random.Generator or None, default=None
+        Seed of every draw.
+
+    Returns
+    -------
+    ActivationPatterns
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).normal(size=(7, 2))
+    >>> sample_patterns(X, 500, random_state=0).n_patterns <= 43
+    True
+    """
+    Z, name = _design(X, bias)
+    n, r = Z.shape
+    m = as_positive_int(n_gates, "n_gates")
+    rng = as_generator(random_state)
+    if method not in ("gaussian", "wedge"):
+        raise ValueError(f"method must be 'gaussian' or 'wedge'; got {method!r}")
+    if active_proportion is not None:
+        if name == "none":
+            raise ValueError("active_proportion needs neurons with a bias (bias=True)")
+        if not (isinstance(active_proportion, (int, float)) and 0 < active_proportion < 1):
+            raise ValueError(f"active_proportion must be in (0, 1); got {active_proportion!r}")
+        W = rng.standard_normal((m, r - 1))
+        pre = Z[:, :-1] @ W.T  # (n, m): the samples' pre-activations without bias
+        cut = np.quantile(pre, 1.0 - active_proportion, axis=0)
+        gates = np.column_stack([W, -cut])
+        label = "active_proportion"
+    elif method == "gaussian":
+        gates = rng.standard_normal((m, r))
+        label = "gaussian"
+    else:
+        if n < r - 1:
+            raise ValueError(
+                f"method='wedge' draws hyperplanes through {r - 1} samples; X has only {n}"
+            )
+        gates = np.empty((m, r))
+        for g in range(m):
+            S = rng.choice(n, size=r - 1, replace=False) if r > 1 else []
+            c = cross(Z[S]) if r > 1 else np.ones(1)
+            if np.linalg.norm(c) == 0.0:  # dependent samples: a Gaussian gate instead
+                c = rng.standard_normal(r)
+            c = c / np.linalg.norm(c) * rng.choice([-1.0, 1.0])
+            gates[g] = c + 1e-6 * rng.standard_normal(r)  # off the samples it passes through
+        label = "wedge"
+    T = Z @ gates.T
+    scale = np.linalg.norm(Z, axis=1)[:, None] * np.linalg.norm(gates, axis=1)[None, :]
+    clear = np.all((np.abs(T) > _TOL * scale) | (scale == 0.0), axis=0)  # no ties
+    patterns = (T[:, clear] > 0).T
+    return _finish(patterns, gates[clear], False, label, name, include_zero)
