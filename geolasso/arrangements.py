@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import as_float_array, as_generator, as_positive_int
-from .algebra import cross
+from .algebra import cross, cross_all
 from .dictionary import DEFAULT_MEMORY_LIMIT
 from .exceptions import DictionaryTooLargeError
 
@@ -168,47 +168,58 @@ def _cells(Z):
         w = np.array([[1.0], [-1.0]])
         return np.sign(w @ Zr.T).astype(np.int8), w @ B.T
     norms = np.linalg.norm(Zr, axis=1)
-    seen = set()
+    subsets = np.array(list(itertools.combinations(range(q), rank - 1)), dtype=np.int64)
+    C = cross_all(Zr, subsets)
+    size = np.linalg.norm(C, axis=1)
+    independent = size > _TOL * np.prod(norms[subsets], axis=1)
+    subsets, C = subsets[independent], C[independent] / size[independent, None]
+    T = C @ Zr.T  # (rays, q)
+    through = np.abs(T) <= _TOL * norms
+    step = 0.5 * np.min(np.where(through, np.inf, np.abs(T) / norms), axis=1)
+    step[~np.isfinite(step)] = 1.0
+    general = np.count_nonzero(through, axis=1) == rank - 1
     signs, dirs = [], []
-    for S in itertools.combinations(range(q), rank - 1):
-        c = cross(Zr[list(S)])
-        size = np.linalg.norm(c)
-        if size <= _TOL * np.prod(norms[list(S)]):
-            continue
-        c = c / size
+    if general.any():
+        # general position at these rays: the rows through a ray are its subset S, and
+        # its cells are the 2^(r-1) sign choices s, reached along d with Z_S d = s, cᵀd = 0
+        S, c, t, h = subsets[general], C[general], T[general], step[general]
+        orth = _ORTHANTS(rank - 1)
+        A = np.concatenate([Zr[S], c[:, None, :]], axis=1)  # (R, rank, rank)
+        rhs = np.concatenate([orth, np.zeros((orth.shape[0], 1))], axis=1).T.astype(float)
+        d = np.linalg.solve(A, np.broadcast_to(rhs, (A.shape[0], *rhs.shape)))
+        d = np.swapaxes(d, 1, 2)  # (R, O, rank)
+        d /= np.linalg.norm(d, axis=2, keepdims=True)
+        rows = np.arange(S.shape[0])[:, None, None]
+        cols = S[:, None, :]
+        for tau in (1.0, -1.0):
+            sg = np.repeat(np.sign(tau * t).astype(np.int8)[:, None, :], orth.shape[0], axis=1)
+            sg[rows, np.arange(orth.shape[0])[None, :, None], cols] = orth[None, :, :]
+            signs.append(sg.reshape(-1, q))
+            dirs.append((tau * c[:, None, :] + h[:, None, None] * d).reshape(-1, rank))
+    seen = set()
+    for r_ in np.flatnonzero(~general):
+        # a degenerate ray (more rows through it): enumerate the cells of those rows
+        # recursively in the space orthogonal to it; other subsets may give the same ray
+        c, t, on = C[r_], T[r_], through[r_]
         lead = np.flatnonzero(np.abs(c) > _TOL)[0]
         key = tuple(np.round(c * np.sign(c[lead]) / _TOL**0.5).astype(np.int64))
-        if key in seen:  # the same ray from another subset: its cells are known
+        if key in seen:
             continue
         seen.add(key)
-        t = Zr @ c
-        through = np.abs(t) <= _TOL * norms
-        others = ~through
-        step = 0.5 * np.min(np.abs(t[others]) / norms[others]) if others.any() else 1.0
-        # the cells around the ray: those of the rows through it, orthogonal to it
-        if np.count_nonzero(through) == rank - 1:
-            # general position at this ray: the rows through it are S, and its cells are
-            # the 2^(r-1) sign choices s, reached along d with Z_S d = s, cᵀd = 0
-            sub_signs = _ORTHANTS(rank - 1)
-            A = np.vstack([Zr[through], c])
-            rhs = np.column_stack([sub_signs, np.zeros(sub_signs.shape[0])])
-            d = np.linalg.solve(A, rhs.T.astype(float)).T
-        else:
-            _, _, Vt = np.linalg.svd(c[None, :])
-            perp = Vt[1:].T  # (rank, rank - 1): an orthonormal basis orthogonal to c
-            sub_signs, sub_w = _cells(Zr[through] @ perp)
-            d = sub_w @ perp.T
+        _, _, Vt = np.linalg.svd(c[None, :])
+        perp = Vt[1:].T  # (rank, rank - 1): an orthonormal basis orthogonal to c
+        sub_signs, sub_w = _cells(Zr[on] @ perp)
+        d = sub_w @ perp.T
         d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-300)
         for tau in (1.0, -1.0):
-            s = np.empty((sub_signs.shape[0], q), dtype=np.int8)
-            s[:, others] = np.sign(tau * t[others]).astype(np.int8)
-            s[:, through] = sub_signs
-            signs.append(s)
-            dirs.append(tau * c + step * d)
+            sg = np.empty((sub_signs.shape[0], q), dtype=np.int8)
+            sg[:, ~on] = np.sign(tau * t[~on]).astype(np.int8)
+            sg[:, on] = sub_signs
+            signs.append(sg)
+            dirs.append(tau * c + step[r_] * d)
     signs = np.vstack(signs)
     dirs = np.vstack(dirs)
-    _, first = np.unique(signs, axis=0, return_index=True)
-    first = np.sort(first)
+    first = _first_unique_rows(signs > 0)
     return signs[first], dirs[first] @ B.T
 
 
@@ -290,9 +301,35 @@ def enumerate_patterns(
     return _finish(patterns, gates, True, "exact", name, include_zero)
 
 
+def _first_unique_rows(rows):
+    """Indices (increasing) of the first occurrence of each distinct row of a bool matrix.
+
+    Rows are packed into 64-bit words and sorted by a hash of them (a stable sort,
+    so the first of a group is its earliest row); the words are compared in full,
+    and an exact sort of the packed rows is used only if two rows share a hash.
+    """
+    if rows.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    packed = np.packbits(rows, axis=1)
+    pad = (-packed.shape[1]) % 8
+    words = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
+    digest = np.zeros(words.shape[0], dtype=np.uint64)
+    for column in words.T:  # array products wrap silently
+        digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ (column * np.uint64(0xBF58476D1CE4E5B9))
+    order = np.argsort(digest, kind="stable")
+    ranked = words[order]
+    differ = np.any(ranked[1:] != ranked[:-1], axis=1)
+    if np.any(differ & (digest[order][1:] == digest[order][:-1])):  # a hash collision
+        order = np.lexsort(words.T[::-1])
+        ranked = words[order]
+        differ = np.any(ranked[1:] != ranked[:-1], axis=1)
+    starts = np.ones(order.size, dtype=bool)
+    starts[1:] = differ
+    return np.sort(order[starts])
+
+
 def _finish(patterns, gates, exact, method, bias, include_zero):
-    _, first = np.unique(patterns, axis=0, return_index=True)
-    first = np.sort(first)
+    first = _first_unique_rows(patterns)
     patterns, gates = patterns[first], gates[first]
     zero = ~patterns.any(axis=1)
     n_zero = int(np.count_nonzero(zero))
