@@ -862,6 +862,12 @@ class WedgeDictionary:
     def rmatvec(self, r) -> np.ndarray:
         """``Kᵀ r`` without forming ``K``; cost ``O(n · d · n_atoms)``, memory ``O(n_atoms)``.
 
+        Exhaustive 2-D and 3-D dictionaries with a bias use an angular sweep
+        instead (``O(n²)`` and ``O(n³)`` per product after a one-off sort of
+        the samples around each sample or pair of samples; see
+        ``_rmatvec_sweep_2d`` and ``_rmatvec_sweep_3d`` in
+        ``geolasso._dictionary_kernels``).
+
         Parameters
         ----------
         r : array_like, shape (n_samples,)

@@ -20,8 +20,9 @@ coordinate descent crawls. The solver therefore
    :class:`~geolasso.dictionary.WedgeDictionary`), renewed every round while
    the duality gap is too large;
 2. solves the Lasso restricted to ``W`` **exactly**, by feature-sign search on
-   the Gram matrix ``K_Wᵀ K_W`` (signed active sets, one small LAPACK solve
-   per step), warm-started from the previous solution;
+   the Gram matrix ``K_Wᵀ K_W`` (signed active sets; each step solves the
+   active equations with a Cholesky factor updated as atoms enter and leave),
+   warm-started from the previous solution;
 3. certifies the result with a **duality gap** on the full problem, using the
    best dual point seen: ``θ = r / max(nα, ‖Kᵀ r‖_∞)`` (centred residual ``r``)
    and
