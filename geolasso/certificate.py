@@ -27,12 +27,17 @@ At a global optimum the gap is zero (up to rounding): the residual satisfies
 every dual constraint, with equality on the network's neurons.
 
 With weight decay (``p = 2``, ``d ≥ 2``) the maximum over the Euclidean ball
-is not attained on finitely many wedge atoms (SPEC §4.4). Since the Euclidean
-unit ball lies inside the ℓ1 ball of radius ``√k`` (``k`` penalised
-coordinates), ``√k`` times the ℓ1 maximum bounds it: the lower bound stays
-valid but is loose, and the certificate says so (``exact = False``). The
-violations it lists are nevertheless real: each is a unit-norm neuron whose
-dual constraint the residual breaks, a proof that the network is not optimal.
+is not attained on finitely many wedge atoms (SPEC §4.4). For 2-D data (with
+a free bias or none) it is still computed exactly, by a sweep: for a fixed
+``w`` the best bias puts the hyperplane through a sample, and around each
+sample the value is linear in ``w`` on arcs of the unit circle between the
+angles where a sample enters or leaves the active side. In higher dimension
+(or with a regularized bias), since the Euclidean unit ball lies inside the ℓ1
+ball of radius ``√k`` (``k`` penalised coordinates), ``√k`` times the ℓ1
+maximum bounds it: the lower bound stays valid but is loose, and the
+certificate says so (``exact = False``). The violations it lists are
+nevertheless real: each is a unit-norm neuron whose dual constraint the
+residual breaks, a proof that the network is not optimal.
 """
 
 from __future__ import annotations
@@ -83,8 +88,9 @@ class Certificate:
         output weight would lower the objective). These are the features a
         global optimum would use that the network lacks.
     exact : bool
-        True when the lower bound is the exact dual bound (ℓ1 norm, or a single
-        penalised coordinate); False for the relaxed ℓ2 bound.
+        True when the lower bound is the exact dual bound (ℓ1 norm, a single
+        penalised coordinate, or ℓ2 on 2-D data with a free bias or none);
+        False for the relaxed ℓ2 bound.
     norm : {"l1", "l2"}
         First-layer norm of the objective.
     bias : {"free", "none", "regularized"}
@@ -113,8 +119,11 @@ class Certificate:
 
     @property
     def optimal(self) -> bool:
-        """bool: True when no dual constraint is violated (the gap is rounding only)."""
-        return self.n_violations == 0
+        """bool: True when the exact check finds no violated dual constraint.
+
+        A relaxed (ℓ2, ``d >= 3``) certificate never proves optimality.
+        """
+        return self.exact and self.max_violation <= 1.0 + _VIOLATION_RTOL
 
     def __str__(self) -> str:
         kind = "exact dual bound" if self.exact else "relaxed dual bound (ℓ2 ball in √k·ℓ1 ball)"
@@ -123,8 +132,17 @@ class Certificate:
             f"optimality gap {self.gap:.3e} (relative {self.relative_gap:.3e}); "
             f"largest dual ratio {self.max_violation:.6f} over {self.n_atoms} atoms",
         ]
-        if self.n_violations == 0:
+        if self.optimal:
             lines.append("no dual constraint is violated: the network is a global optimum")
+        elif self.n_violations == 0:
+            lines.append(
+                "no wedge atom violates its dual constraint"
+                + (
+                    ", but the ℓ2 check is relaxed: optimality is not proven"
+                    if not self.exact
+                    else f", but a neuron off the atoms does (ratio {self.max_violation:.4f})"
+                )
+            )
         else:
             lines.append(f"{self.n_violations} atoms violate their dual constraint; the worst:")
             for v in self.violations:
@@ -191,7 +209,8 @@ def certify(
         Penalty of the objective (SPEC's scaling: the papers' β is ``n α``).
     norm : {"l1", "l2"}, default="l1"
         First-layer norm of the objective: ℓ1 (exact certificate) or ℓ2
-        (weight decay; a valid but relaxed bound for ``d >= 2``).
+        (weight decay: exact for 1-D and 2-D data with a free bias or none,
+        a valid but relaxed bound otherwise).
     bias : {True, False, "free", "none", "regularized"}, default=True
         Free biases and intercept (``True``), no biases and no intercept
         (``False``), or biases inside the penalised norm and no intercept.
@@ -281,17 +300,28 @@ def certify(
     corr = dictionary.rmatvec(r)
     # the largest dual ratio over the checked unit-norm neurons, and the bound's scale
     k = d + (bias_name == "regularized")
+    l2_sweep = norm == "l2" and d == 2 and bias_name != "regularized"
     if norm == "l1" or k == 1:
         ratios = np.abs(corr) / (n * alpha)
-        scale, exact = 1.0, True
+        exact = True
     else:
         # an ℓ1-normalised atom divided by its ℓ2 norm is a unit ℓ2 neuron: a true witness
         hyper = dictionary.hyperplanes
         part = hyper if bias_name == "regularized" else hyper[:, :-1]
         l2 = np.repeat(np.linalg.norm(part, axis=1), 2)
         ratios = np.abs(corr) / l2 / (n * alpha)
-        scale, exact = np.sqrt(k), False
-    lower = _ray_bound(y_t, r, float(np.max(np.abs(corr))) / (n * alpha) * scale)
+        exact = l2_sweep  # 2-D: the exact ℓ2 maximum by a sweep; otherwise relaxed
+
+    def top_ratio(resid, corr_):
+        """The dual constraint's maximum (or a bound on it) over n α, for a residual."""
+        if norm == "l1" or k == 1:
+            return float(np.max(np.abs(corr_))) / (n * alpha)
+        if l2_sweep:
+            return _l2_dual_max_2d(X, resid, bias_name) / (n * alpha)
+        return float(np.max(np.abs(corr_))) / (n * alpha) * np.sqrt(k)  # ℓ2 ball ⊂ √k ℓ1 ball
+
+    max_ratio = top_ratio(r, corr)
+    lower = _ray_bound(y_t, r, max_ratio)
     if solve:
         from .lasso import lasso
 
@@ -299,8 +329,7 @@ def certify(
         r_opt = y - dictionary.matvec(res.coef) - res.intercept
         if intercept:
             r_opt = r_opt - r_opt.mean()
-        top_opt = float(np.max(np.abs(dictionary.rmatvec(r_opt)))) / (n * alpha) * scale
-        lower = max(lower, _ray_bound(y_t, r_opt, top_opt))
+        lower = max(lower, _ray_bound(y_t, r_opt, top_ratio(r_opt, dictionary.rmatvec(r_opt))))
     gap = max(objective - lower, 0.0)
 
     violated = np.flatnonzero(ratios > 1.0 + _VIOLATION_RTOL)
@@ -310,7 +339,7 @@ def certify(
         samples, axes = dictionary.generators_of(int(j))
         sign = 1.0 if j % 2 == 0 else -1.0
         u = dictionary.hyperplanes[j // 2] * sign
-        if not exact:
+        if norm == "l2" and k > 1:
             u = u / l2[j]
         records.append(
             {
@@ -328,7 +357,7 @@ def certify(
         lower_bound=lower,
         gap=gap,
         relative_gap=gap / objective if objective > 0 else 0.0,
-        max_violation=float(ratios.max(initial=0.0)),
+        max_violation=max(float(ratios.max(initial=0.0)), max_ratio if exact else 0.0),
         n_violations=int(violated.size),
         violations=records,
         exact=exact,
@@ -361,3 +390,27 @@ def _check_dictionary(dictionary, X, bias_name):
         problems.append("it is not the exhaustive l1 dictionary with data+basis generators")
     if problems:
         raise ValueError("dictionary cannot certify this problem: " + "; ".join(problems))
+
+
+def _l2_dual_max_2d(X, lam, bias):
+    """``max |λᵀ(X w + b)_+|`` over ``‖w‖₂ <= 1`` (``b`` free, or ``b = 0``) for 2-D data.
+
+    Exact, by a sweep. With a free bias and ``Σ λ_i = 0``, for a fixed ``w``
+    the piecewise-linear ``b ↦ λᵀ(Xw + b)_+`` is constant for large ``b``
+    (value ``λᵀXw``) and zero for small ``b``, so its maximum is there or at
+    a breakpoint ``b = -x_jᵀw``: a line through sample ``j``. Around each
+    centre ``x_j`` (the origin without a bias) the value is linear in ``w`` on
+    the arcs between the angles where a sample enters or leaves the active
+    side (``_l2_dual_max_2d`` in ``geolasso._dictionary_kernels``).
+    ``O(n² log n)``.
+    """
+    from ._dictionary_kernels import _l2_dual_max_2d as sweep
+
+    X = np.ascontiguousarray(X)
+    centres = X if bias == "free" else np.zeros((1, 2))
+    out = np.empty(centres.shape[0])
+    sweep(X, np.ascontiguousarray(lam, dtype=np.float64), centres, out)
+    best = float(out.max())
+    if bias == "free":
+        best = max(best, float(np.linalg.norm(X.T @ lam)))  # b → +∞: every sample active
+    return best

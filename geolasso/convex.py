@@ -144,8 +144,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         data and basis generators), up to ``optimality_gap_``.
     optimality_gap_ : float
         Absolute gap from the certificate: ``objective_ - J* <=
-        optimality_gap_``. For ``norm="l2"`` and ``d >= 2`` it is the relaxed
-        dual bound (valid, loose); NaN when no certificate was computed.
+        optimality_gap_``. For ``norm="l2"`` it is exact for 1-D and 2-D data
+        (free bias or none) and a relaxed, loose bound otherwise; NaN when no
+        certificate was computed.
     certificate_ : Certificate or None
         The certificate (see :func:`geolasso.certify`).
     lasso_gap_ : float

@@ -101,3 +101,44 @@ def crelu_value(X, y, alpha, *, bias, norm):
     constraints = [cp.multiply(sign, pre_v) >= 0, cp.multiply(sign, pre_u) >= 0]
     objective = cp.sum_squares(y - fit - c) / (2 * n) + alpha * penalty
     return solve(cp.Problem(cp.Minimize(objective), constraints)), P
+
+
+def crelu_network(X, y, alpha, *, bias, norm):
+    """The optimal value of C-ReLU and the network recovered from its solution (SPEC §2.2).
+
+    Returns (value, W, b, v, c) with one neuron per non-zero v_i or u_i:
+    (w, b) = v_i / sqrt(‖v_i^(w)‖), outer weight ±sqrt(‖v_i^(w)‖).
+    """
+    n, d = X.shape
+    Z = X if bias == "none" else np.hstack([X, np.ones((n, 1))])
+    patterns = activation_patterns(Z)
+    patterns = patterns[patterns.any(axis=1)]
+    P, r = patterns.shape[0], Z.shape[1]
+    V = cp.Variable((P, r))
+    U = cp.Variable((P, r))
+    D = patterns.T
+    fit = cp.sum(cp.multiply(D, Z @ V.T - Z @ U.T), axis=1)
+    c = cp.Variable() if bias == "free" else 0.0
+    cols = slice(0, d) if bias == "free" else slice(0, r)
+    p = 1 if norm == "l1" else 2
+    penalty = cp.sum(cp.norm(V[:, cols], p, axis=1)) + cp.sum(cp.norm(U[:, cols], p, axis=1))
+    sign = 2 * D - 1
+    constraints = [cp.multiply(sign, Z @ V.T) >= 0, cp.multiply(sign, Z @ U.T) >= 0]
+    value = solve(
+        cp.Problem(
+            cp.Minimize(cp.sum_squares(y - fit - c) / (2 * n) + alpha * penalty), constraints
+        )
+    )
+    W, b, v = [], [], []
+    for M, s in ((V.value, 1.0), (U.value, -1.0)):
+        for row in M:
+            size = np.linalg.norm(row[cols], p)
+            if size > 1e-7:
+                unit = row / np.sqrt(size)
+                full = np.zeros(d + 1)
+                full[: unit.size] = unit
+                W.append(full[:d])
+                b.append(full[d] if bias != "none" else 0.0)
+                v.append(s * np.sqrt(size))
+    c_value = float(c.value) if bias == "free" else 0.0
+    return value, np.array(W), np.array(b), np.array(v), c_value

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _oracles import crelu_value
+from _oracles import crelu_network, crelu_value
 from numpy.testing import assert_allclose
 
 from geolasso import certify
@@ -86,7 +86,7 @@ def test_l2_fit_is_an_upper_bound_and_its_certificate_a_lower_bound(seed, bias):
     assert not model.exact_
     assert model.objective_ >= exact * (1 - 1e-7)
     cert = model.certificate_
-    assert not cert.exact
+    assert cert.exact  # 2-D weight decay: the sweep computes the dual maximum exactly
     assert cert.lower_bound <= exact * (1 + 1e-7)
     assert_allclose(cert.objective, model.objective_, rtol=1e-12)
     # the network's ℓ2 objective is the Lasso optimum over the ℓ2-normalised atoms
@@ -276,3 +276,58 @@ def test_scikit_learn_estimator_checks(Estimator):
     assert failed == []
     reasons = [str(r["exception"]) for r in results if r["status"] == "skipped"]
     assert all("SCIPY_ARRAY_API" in why or "pandas is not installed" in why for why in reasons)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("bias", [True, False])
+def test_exact_l2_certificate_in_the_plane(seed, bias):
+    """At the weight-decay optimum (cvxpy's C-ReLU) the 2-D ℓ2 certificate closes the gap."""
+    rng = np.random.default_rng(300 + seed)
+    X = rng.normal(size=(7, 2))
+    y = rng.normal(size=7)
+    alpha = 0.1 / 7
+    name = BIAS_NAME[bias]
+    value, W, b, v, c = crelu_network(X, y, alpha, bias=name, norm="l2")
+    net = ReLUNetwork(W, b, v, c)
+    cert = certify(net, X, y, alpha, norm="l2", bias=bias)
+    assert cert.exact
+    assert_allclose(cert.objective, value, rtol=1e-6)
+    assert cert.lower_bound <= value * (1 + 1e-7)
+    assert cert.gap <= 1e-5 * value
+    assert cert.max_violation <= 1 + 1e-4
+    # perturbed networks: still a valid bound, now clearly positive
+    for scale in (0.7, 1.3):
+        bad = certify(ReLUNetwork(W, b, v * scale, c), X, y, alpha, norm="l2", bias=bias)
+        assert bad.lower_bound <= value * (1 + 1e-7)
+        assert bad.gap >= (bad.objective - value) * (1 - 1e-7) > 1e-4
+        assert not bad.optimal
+    # a 3-D problem keeps the relaxed bound, and never claims optimality
+    X3 = rng.normal(size=(6, 3))
+    model = ConvexReLU(alpha=alpha, norm="l2", bias=bias).fit(X3, y[:6])
+    assert not model.certificate_.exact
+    assert not model.certificate_.optimal
+
+
+def test_planar_l2_dual_maximum_against_a_fine_grid():
+    """The sweep's maximum of |λᵀ(Xw + b)_+| over unit w: never below a 2·10⁵-angle grid."""
+    from geolasso.certificate import _l2_dual_max_2d
+
+    rng = np.random.default_rng(12)
+    angles = np.linspace(0.0, 2 * np.pi, 200_001)
+    W = np.column_stack([np.cos(angles), np.sin(angles)])
+    for trial in range(6):
+        X = rng.normal(size=(9, 2))
+        if trial >= 3:  # ties: grid points, a repeated sample, samples on an axis
+            X = np.round(X)
+            X[1], X[2], X[3], X[4] = [0, 0], [0, 1], [0, -2], X[5]
+        lam = rng.normal(size=9)
+        lam -= lam.mean()
+        T = X @ W.T
+        grid_free = max(
+            np.abs(lam @ T).max(), *(np.abs(lam @ np.maximum(T - T[j], 0)).max() for j in range(9))
+        )
+        grid_none = np.abs(lam @ np.maximum(T, 0)).max()
+        for bias, grid in (("free", grid_free), ("none", grid_none)):
+            exact = _l2_dual_max_2d(X, lam, bias)
+            assert exact >= grid * (1 - 1e-12)
+            assert exact <= grid * (1 + 1e-4)  # the grid misses maxima at kinks by O(step)
