@@ -46,6 +46,7 @@ import numpy as np
 from ._validation import as_float_array, as_generator, as_positive_int
 from .algebra import cross, cross_all
 from .dictionary import DEFAULT_MEMORY_LIMIT
+from .dictionary import _first_unique_rows as _first_unique_keys
 from .exceptions import DictionaryTooLargeError
 
 __all__ = ["ActivationPatterns", "enumerate_patterns", "pattern_count", "sample_patterns"]
@@ -304,28 +305,15 @@ def enumerate_patterns(
 def _first_unique_rows(rows):
     """Indices (increasing) of the first occurrence of each distinct row of a bool matrix.
 
-    Rows are packed into 64-bit words and sorted by a hash of them (a stable sort,
-    so the first of a group is its earliest row); the words are compared in full,
-    and an exact sort of the packed rows is used only if two rows share a hash.
+    Rows are packed into 64-bit words and deduplicated by hash-sorting them
+    (:func:`geolasso.dictionary._first_unique_rows`).
     """
     if rows.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
     packed = np.packbits(rows, axis=1)
     pad = (-packed.shape[1]) % 8
     words = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
-    digest = np.zeros(words.shape[0], dtype=np.uint64)
-    for column in words.T:  # array products wrap silently
-        digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ (column * np.uint64(0xBF58476D1CE4E5B9))
-    order = np.argsort(digest, kind="stable")
-    ranked = words[order]
-    differ = np.any(ranked[1:] != ranked[:-1], axis=1)
-    if np.any(differ & (digest[order][1:] == digest[order][:-1])):  # a hash collision
-        order = np.lexsort(words.T[::-1])
-        ranked = words[order]
-        differ = np.any(ranked[1:] != ranked[:-1], axis=1)
-    starts = np.ones(order.size, dtype=bool)
-    starts[1:] = differ
-    return np.sort(order[starts])
+    return _first_unique_keys(words)
 
 
 def _finish(patterns, gates, exact, method, bias, include_zero):

@@ -1159,8 +1159,20 @@ def _first_unique(U):
     quantum = _DEDUPE_RTOL * np.maximum(np.abs(U).max(axis=0), np.finfo(float).tiny)
     keys = np.empty(U.shape, dtype=np.int64)
     _kernels()._dedupe_keys(np.ascontiguousarray(U), quantum, keys)
-    # a rolling hash with splitmix64's odd constants; array products wrap silently
-    digest = np.zeros(U.shape[0], dtype=np.uint64)
+    return _first_unique_rows(keys)
+
+
+def _first_unique_rows(keys):
+    """Indices (increasing) of the first occurrence of each distinct row of an integer matrix.
+
+    Rows are sorted by a 64-bit rolling hash (splitmix64's odd constants;
+    array products wrap silently), stably so that the first of a group is its
+    earliest row, then compared in full; a lexicographic sort is used only if
+    two different rows share a hash.
+    """
+    if keys.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    digest = np.zeros(keys.shape[0], dtype=np.uint64)
     for column in keys.T.astype(np.uint64):
         digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ (column * np.uint64(0xBF58476D1CE4E5B9))
     order = np.argsort(digest, kind="stable")
