@@ -45,14 +45,12 @@ import numpy as np
 
 from ._validation import as_float_array, as_generator, as_positive_int
 from .algebra import cross, cross_all
-from .dictionary import DEFAULT_MEMORY_LIMIT
+from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
 from .dictionary import _first_unique_rows as _first_unique_keys
 from .exceptions import DictionaryTooLargeError
 
 __all__ = ["ActivationPatterns", "enumerate_patterns", "pattern_count", "sample_patterns"]
 
-_BIAS = {True: "free", False: "none", "free": "free", "none": "none"}
-_BIAS["regularized"] = "regularized"
 #: Relative size below which a row counts as passing through a ray, or a singular value
 #: as zero.
 _TOL = 1e-10
@@ -132,9 +130,7 @@ def _design(X, bias):
     X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"X must have shape (n_samples, n_features) with both >= 1; got {X.shape}")
-    if not isinstance(bias, (bool, str)) or bias not in _BIAS:
-        raise ValueError(f"bias must be True, False, 'free', 'none' or 'regularized'; got {bias!r}")
-    name = _BIAS[bias]
+    name = bias_name(bias)
     Z = X if name == "none" else np.column_stack([X, np.ones(X.shape[0])])
     return Z, name
 

@@ -47,14 +47,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import as_float_array, as_positive_int
-from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary
+from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, bias_name
 from .network import ReLUNetwork
 
 __all__ = ["Certificate", "certify"]
 
-#: The bias settings by any accepted spelling (as in WedgeDictionary).
-_BIAS_NAMES = {True: "free", False: "none", "free": "free", "none": "none"}
-_BIAS_NAMES["regularized"] = "regularized"
 #: A dual constraint counts as violated above 1 + _VIOLATION_RTOL (rounding of
 #: the residual at an optimum is far below this).
 _VIOLATION_RTOL = 1e-6
@@ -268,17 +265,15 @@ def certify(
     alpha = _check_positive(alpha, "alpha")
     if norm not in ("l1", "l2"):
         raise ValueError(f"norm must be 'l1' or 'l2'; got {norm!r}")
-    if not isinstance(bias, (bool, str)) or bias not in _BIAS_NAMES:
-        raise ValueError(f"bias must be True, False, 'free', 'none' or 'regularized'; got {bias!r}")
-    bias_name = _BIAS_NAMES[bias]
+    setting = bias_name(bias)
     # the bound is for the network class of the setting: no intercept in A and C, and no
     # hidden biases in A; a network outside it could sit below the bound
-    if bias_name != "free" and network.c != 0.0:
+    if setting != "free" and network.c != 0.0:
         raise ValueError(
             f"the network has an output intercept c = {network.c:g}, but with bias={bias!r} "
             "the objective has none; certify it with bias=True (free biases and intercept)"
         )
-    if bias_name == "none" and np.any(network.b != 0.0):
+    if setting == "none" and np.any(network.b != 0.0):
         raise ValueError(
             "the network has non-zero hidden biases, but with bias=False the objective has "
             "none; certify it with bias=True or bias='regularized'"
@@ -286,28 +281,28 @@ def certify(
     top = as_positive_int(top, "top", minimum=0)
     if dictionary is None:
         dictionary = WedgeDictionary(
-            X, bias=bias_name, generators="data+basis", norm="l1", memory_limit=memory_limit
+            X, bias=setting, generators="data+basis", norm="l1", memory_limit=memory_limit
         )
     else:
-        _check_dictionary(dictionary, X, bias_name)
+        _check_dictionary(dictionary, X, setting)
 
-    objective = network.objective(X, y, alpha, norm=norm, bias=bias_name)
-    intercept = bias_name == "free"
+    objective = network.objective(X, y, alpha, norm=norm, bias=setting)
+    intercept = setting == "free"
     y_t = y - y.mean() if intercept else y
     r = y - network.predict(X)
     if intercept:
         r = r - r.mean()
     corr = dictionary.rmatvec(r)
     # the largest dual ratio over the checked unit-norm neurons, and the bound's scale
-    k = d + (bias_name == "regularized")
-    l2_sweep = norm == "l2" and d == 2 and bias_name != "regularized"
+    k = d + (setting == "regularized")
+    l2_sweep = norm == "l2" and d == 2 and setting != "regularized"
     if norm == "l1" or k == 1:
         ratios = np.abs(corr) / (n * alpha)
         exact = True
     else:
         # an ℓ1-normalised atom divided by its ℓ2 norm is a unit ℓ2 neuron: a true witness
         hyper = dictionary.hyperplanes
-        part = hyper if bias_name == "regularized" else hyper[:, :-1]
+        part = hyper if setting == "regularized" else hyper[:, :-1]
         l2 = np.repeat(np.linalg.norm(part, axis=1), 2)
         ratios = np.abs(corr) / l2 / (n * alpha)
         exact = l2_sweep  # 2-D: the exact ℓ2 maximum by a sweep; otherwise relaxed
@@ -317,7 +312,7 @@ def certify(
         if norm == "l1" or k == 1:
             return float(np.max(np.abs(corr_))) / (n * alpha)
         if l2_sweep:
-            return _l2_dual_max_2d(X, resid, bias_name) / (n * alpha)
+            return _l2_dual_max_2d(X, resid, setting) / (n * alpha)
         return float(np.max(np.abs(corr_))) / (n * alpha) * np.sqrt(k)  # ℓ2 ball ⊂ √k ℓ1 ball
 
     max_ratio = top_ratio(r, corr)
@@ -362,7 +357,7 @@ def certify(
         violations=records,
         exact=exact,
         norm=norm,
-        bias=bias_name,
+        bias=setting,
         alpha=alpha,
         n_atoms=dictionary.n_atoms,
         dictionary=dictionary,
@@ -378,14 +373,14 @@ def _ray_bound(y_t, r, top_ratio):
     return (float(y_t @ y_t) - float(shifted @ shifted)) / (2 * len(y_t))
 
 
-def _check_dictionary(dictionary, X, bias_name):
+def _check_dictionary(dictionary, X, setting):
     if not isinstance(dictionary, WedgeDictionary):
         raise TypeError(f"dictionary must be a WedgeDictionary; got {type(dictionary).__name__}")
     problems = []
     if dictionary.X.shape != X.shape or not np.array_equal(dictionary.X, X):
         problems.append("it was built on other samples than X")
-    if dictionary.bias != bias_name:
-        problems.append(f"its bias setting is {dictionary.bias!r}, not {bias_name!r}")
+    if dictionary.bias != setting:
+        problems.append(f"its bias setting is {dictionary.bias!r}, not {setting!r}")
     if dictionary.sampled or dictionary.norm != "l1" or dictionary.generators != "data+basis":
         problems.append("it is not the exhaustive l1 dictionary with data+basis generators")
     if problems:

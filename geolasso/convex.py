@@ -44,8 +44,14 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from .certificate import _BIAS_NAMES, certify
-from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, _build_bytes, dictionary_size
+from .certificate import certify
+from .dictionary import (
+    DEFAULT_MEMORY_LIMIT,
+    WedgeDictionary,
+    _build_bytes,
+    bias_name,
+    dictionary_size,
+)
 from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import _check_positive, lasso, lasso_path
 from .network import ReLUNetwork
@@ -233,10 +239,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             raise ValueError(f"method must be 'wedge'; got {self.method!r}")
         if self.norm not in ("l1", "l2"):
             raise ValueError(f"norm must be 'l1' or 'l2'; got {self.norm!r}")
-        if not isinstance(self.bias, (bool, str)) or self.bias not in _BIAS_NAMES:
-            raise ValueError(
-                f"bias must be True, False, 'free', 'none' or 'regularized'; got {self.bias!r}"
-            )
+        bias_name(self.bias)  # validates
         if self.generators not in ("data+basis", "data"):
             raise ValueError(f"generators must be 'data+basis' or 'data'; got {self.generators!r}")
         return alpha
@@ -244,7 +247,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     def _dictionary(self, X):
         """The dictionary to solve over: exhaustive, or sampled with a warning."""
         n, d = X.shape
-        bias = _BIAS_NAMES[self.bias]
+        bias = bias_name(self.bias)
         kwargs = dict(
             bias=bias,
             generators=self.generators,
@@ -332,7 +335,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     def _fit(self, X, y):
         alpha = self._validate_params_here()
         D, coef, intercept, gap, n_iter = self._fit_wedge(X, y, alpha)
-        bias = _BIAS_NAMES[self.bias]
+        bias = bias_name(self.bias)
         network = ReLUNetwork.from_lasso(D, coef, intercept)
         network.metadata = {
             "trained_by": "geolasso.ConvexReLU",

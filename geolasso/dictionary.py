@@ -126,6 +126,26 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / 1024**3:.3g} GiB"
 
 
+def bias_name(bias) -> str:
+    """The bias setting by name, ``"free"``, ``"none"`` or ``"regularized"``.
+
+    Parameters
+    ----------
+    bias : {True, False, "free", "none", "regularized"}
+        As in :class:`WedgeDictionary`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For any other value, listing the accepted ones.
+    """
+    return _BIAS_NAME[_setting_of(bias)]
+
+
 def _setting_of(bias):
     check_option(bias, "bias", _BIAS_OPTIONS)
     return _SETTING[bias]
