@@ -75,12 +75,12 @@ def activation_patterns(Z, *, n_gaussian=20000, seed=0):
     return np.array(sorted(found), dtype=float)  # (P, n)
 
 
-def crelu_value(X, y, alpha, *, bias, norm):
-    """Optimal value of the convex two-layer ReLU program (SPEC §2.2), code scale.
+def _crelu_solve(X, y, alpha, bias, norm):
+    """Solve the convex two-layer ReLU program (SPEC §2.2) over all activation patterns.
 
-    bias: "none" (Z = X, no intercept), "free" (Z = [X, 1], free intercept,
-    bias outside the norm) or "regularized" (Z = [X, 1], whole vector in the
-    norm, no intercept). norm: "l1" or "l2" group norm.
+    Returns (value, V, U, c, cols, p, P): the optimum, the solution's variables
+    (one row per pattern), the intercept (0 without one), the penalised columns,
+    the norm order and the number of patterns.
     """
     n, d = X.shape
     Z = X if bias == "none" else np.hstack([X, np.ones((n, 1))])
@@ -100,7 +100,21 @@ def crelu_value(X, y, alpha, *, bias, norm):
     sign = 2 * D - 1
     constraints = [cp.multiply(sign, pre_v) >= 0, cp.multiply(sign, pre_u) >= 0]
     objective = cp.sum_squares(y - fit - c) / (2 * n) + alpha * penalty
-    return solve(cp.Problem(cp.Minimize(objective), constraints)), P
+    value = solve(cp.Problem(cp.Minimize(objective), constraints))
+    c_value = float(c.value) if bias == "free" else 0.0
+    return value, V.value, U.value, c_value, cols, p, P
+
+
+def crelu_value(X, y, alpha, *, bias, norm):
+    """Optimal value of the convex two-layer ReLU program (SPEC §2.2), code scale.
+
+    bias: "none" (Z = X, no intercept), "free" (Z = [X, 1], free intercept,
+    bias outside the norm) or "regularized" (Z = [X, 1], whole vector in the
+    norm, no intercept). norm: "l1" or "l2" group norm. Returns (value, number
+    of patterns).
+    """
+    value, *_, P = _crelu_solve(X, y, alpha, bias, norm)
+    return value, P
 
 
 def crelu_network(X, y, alpha, *, bias, norm):
@@ -109,28 +123,10 @@ def crelu_network(X, y, alpha, *, bias, norm):
     Returns (value, W, b, v, c) with one neuron per non-zero v_i or u_i:
     (w, b) = v_i / sqrt(‖v_i^(w)‖), outer weight ±sqrt(‖v_i^(w)‖).
     """
-    n, d = X.shape
-    Z = X if bias == "none" else np.hstack([X, np.ones((n, 1))])
-    patterns = activation_patterns(Z)
-    patterns = patterns[patterns.any(axis=1)]
-    P, r = patterns.shape[0], Z.shape[1]
-    V = cp.Variable((P, r))
-    U = cp.Variable((P, r))
-    D = patterns.T
-    fit = cp.sum(cp.multiply(D, Z @ V.T - Z @ U.T), axis=1)
-    c = cp.Variable() if bias == "free" else 0.0
-    cols = slice(0, d) if bias == "free" else slice(0, r)
-    p = 1 if norm == "l1" else 2
-    penalty = cp.sum(cp.norm(V[:, cols], p, axis=1)) + cp.sum(cp.norm(U[:, cols], p, axis=1))
-    sign = 2 * D - 1
-    constraints = [cp.multiply(sign, Z @ V.T) >= 0, cp.multiply(sign, Z @ U.T) >= 0]
-    value = solve(
-        cp.Problem(
-            cp.Minimize(cp.sum_squares(y - fit - c) / (2 * n) + alpha * penalty), constraints
-        )
-    )
+    d = X.shape[1]
+    value, V, U, c, cols, p, _ = _crelu_solve(X, y, alpha, bias, norm)
     W, b, v = [], [], []
-    for M, s in ((V.value, 1.0), (U.value, -1.0)):
+    for M, s in ((V, 1.0), (U, -1.0)):
         for row in M:
             size = np.linalg.norm(row[cols], p)
             if size > 1e-7:
@@ -140,5 +136,4 @@ def crelu_network(X, y, alpha, *, bias, norm):
                 W.append(full[:d])
                 b.append(full[d] if bias != "none" else 0.0)
                 v.append(s * np.sqrt(size))
-    c_value = float(c.value) if bias == "free" else 0.0
-    return value, np.array(W), np.array(b), np.array(v), c_value
+    return value, np.array(W), np.array(b), np.array(v), c
