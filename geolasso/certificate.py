@@ -48,6 +48,7 @@ import numpy as np
 
 from ._validation import as_float_array, as_positive_int
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, bias_name
+from .exceptions import DictionaryTooLargeError
 from .network import ReLUNetwork
 
 __all__ = ["Certificate", "certify"]
@@ -187,6 +188,7 @@ def certify(
     solve: bool = False,
     tol: float = 1e-9,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    patterns=None,
 ) -> Certificate:
     """Bound how far a two-layer ReLU network is from the global optimum.
 
@@ -226,6 +228,15 @@ def certify(
         Relative duality gap of that solve.
     memory_limit : int, default=2 GiB
         Budget for building the dictionary.
+    patterns : ActivationPatterns, optional
+        For ``norm="l2"`` beyond the 2-D sweep: the activation patterns over
+        which the dual constraint is maximised (SPEC §2.3: per pattern, the
+        largest ``±λᵀD_iZu`` over its cone and the unit ball, bounded from
+        above by one non-negative least-squares problem). Exact when they were
+        enumerated; when sampled, the maximum misses the other cells, so the
+        result is labelled ``exact = False`` and is not a proof. By default
+        they are enumerated when at most 200,000 can exist and fit
+        ``memory_limit``, and the relaxed ``√k`` bound is used otherwise.
 
     Returns
     -------
@@ -296,6 +307,8 @@ def certify(
     # the largest dual ratio over the checked unit-norm neurons, and the bound's scale
     k = d + (setting == "regularized")
     l2_sweep = norm == "l2" and d == 2 and setting != "regularized"
+    if norm == "l2" and k > 1 and not l2_sweep:
+        patterns = _l2_patterns(patterns, X, setting, memory_limit)
     if norm == "l1" or k == 1:
         ratios = np.abs(corr) / (n * alpha)
         exact = True
@@ -305,7 +318,8 @@ def certify(
         part = hyper if setting == "regularized" else hyper[:, :-1]
         l2 = np.repeat(np.linalg.norm(part, axis=1), 2)
         ratios = np.abs(corr) / l2 / (n * alpha)
-        exact = l2_sweep  # 2-D: the exact ℓ2 maximum by a sweep; otherwise relaxed
+        # 2-D: the exact ℓ2 maximum by a sweep; enumerated patterns: exact; else not a proof
+        exact = l2_sweep or (patterns is not None and bool(patterns.exact))
 
     def top_ratio(resid, corr_):
         """The dual constraint's maximum (or a bound on it) over n α, for a residual."""
@@ -313,6 +327,8 @@ def certify(
             return float(np.max(np.abs(corr_))) / (n * alpha)
         if l2_sweep:
             return _l2_dual_max_2d(X, resid, setting) / (n * alpha)
+        if patterns is not None:
+            return _l2_pattern_max(X, resid, setting, patterns, n * alpha) / (n * alpha)
         return float(np.max(np.abs(corr_))) / (n * alpha) * np.sqrt(k)  # ℓ2 ball ⊂ √k ℓ1 ball
 
     max_ratio = top_ratio(r, corr)
@@ -409,3 +425,51 @@ def _l2_dual_max_2d(X, lam, bias):
     if bias == "free":
         best = max(best, float(np.linalg.norm(X.T @ lam)))  # b → +∞: every sample active
     return best
+
+
+#: certify enumerates the activation patterns for an ℓ2 bound when at most this many exist.
+CERTIFY_MAX_PATTERNS = 200_000
+
+
+def _l2_patterns(patterns, X, setting, memory_limit):
+    """The patterns for an ℓ2 certificate: given, enumerated when few enough, or None."""
+    from .arrangements import ActivationPatterns, enumerate_patterns
+
+    if patterns is not None:
+        if not isinstance(patterns, ActivationPatterns):
+            raise TypeError(f"patterns must be ActivationPatterns; got {type(patterns).__name__}")
+        if patterns.patterns.shape[1] != X.shape[0]:
+            raise ValueError(
+                f"patterns were computed on {patterns.patterns.shape[1]} samples; X has "
+                f"{X.shape[0]}"
+            )
+        if (patterns.bias == "none") != (setting == "none"):
+            raise ValueError(
+                f"patterns were computed with bias={patterns.bias!r}, which does not match "
+                f"bias={setting!r}"
+            )
+        return patterns
+    try:
+        return enumerate_patterns(
+            X, bias=setting, max_patterns=CERTIFY_MAX_PATTERNS, memory_limit=memory_limit
+        )
+    except DictionaryTooLargeError:
+        return None
+
+
+def _l2_pattern_max(X, lam, setting, patterns, floor):
+    """Upper bound on ``max |λᵀ(Z u)_+|`` over ``‖u_pen‖₂ <= 1`` from the pattern cones.
+
+    Values at or below ``floor`` may be reported loosely (the certificate only
+    needs the maximum when it exceeds ``n α``).
+    """
+    from ._arrangement_kernels import _price
+
+    n, d = X.shape
+    Z = X if setting == "none" else np.column_stack([X, np.ones(n)])
+    n_pen = d if setting == "free" else Z.shape[1]
+    out = np.empty((patterns.n_patterns, 2))
+    masks = np.ascontiguousarray(patterns.patterns, dtype=np.bool_)
+    lam = np.ascontiguousarray(lam, dtype=np.float64)
+    _price(Z, masks, lam, n_pen, setting == "free", False, float(floor), out)
+    return float(out.max(initial=0.0))
