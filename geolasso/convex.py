@@ -63,6 +63,13 @@ __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 AUTO_MAX_ATOMS = 1_000_000
 AUTO_SAMPLE_ATOMS = 100_000
 
+#: With method="arrangement" and patterns="auto": enumerate when at most this many
+#: activation patterns can exist, otherwise sample this many Gaussian gates.
+AUTO_MAX_PATTERNS = 100_000
+AUTO_SAMPLE_GATES = 2_000
+#: method="arrangement": exact_ needs a certified relative gap below max(tol, EXACT_RTOL).
+EXACT_RTOL = 1e-6
+
 
 class _Progress:
     """A tqdm progress bar over Lasso rounds, or nothing."""
@@ -94,12 +101,17 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     ----------
     alpha : float, default=1e-3
         Penalty of the objective ``J`` (SPEC §0.1; the papers' ``β = n α``).
-    method : {"wedge"}, default="wedge"
-        Solver: the wedge-product Lasso. (Exact weight decay over activation
-        patterns, ``"arrangement"``, is a separate method still to come.)
+    method : {"wedge", "arrangement"}, default="wedge"
+        ``"wedge"``: the wedge-product Lasso (module overview).
+        ``"arrangement"``: the convex program over activation patterns
+        (C-ReLU, SPEC §2.2; :mod:`geolasso.crelu`), exact for either norm
+        when the patterns are enumerated — the way to the exact optimum of
+        standard weight decay (``norm="l2"``) for ``d >= 2``.
     norm : {"l1", "l2"}, default="l1"
         First-layer norm ``p``: ``"l1"`` is geolasso's exact mode, ``"l2"``
-        standard weight decay (an upper bound for ``d >= 2``).
+        standard weight decay (with ``method="wedge"`` an upper bound for
+        ``d >= 2``; with ``method="arrangement"`` exact over enumerated
+        patterns).
     bias : {True, False, "regularized"}, default=True
         Free hidden biases and a free output intercept (True); no biases and
         no intercept (False); or biases penalised with the weights and no
@@ -117,16 +129,35 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         An int: sample that many atoms when the exhaustive dictionary is
         larger (no warning). None: always exhaustive (may raise
         :class:`~geolasso.exceptions.DictionaryTooLargeError`).
+    patterns : "auto", "exact", int or ActivationPatterns, default="auto"
+        ``method="arrangement"`` only: the activation patterns. ``"auto"``:
+        enumerated when at most 100,000 can exist (:func:`geolasso.
+        arrangements.pattern_count`), otherwise 2,000 seeded Gaussian gates
+        with a :class:`~geolasso.exceptions.GeolassoWarning`; ``"exact"``:
+        always enumerated (may raise
+        :class:`~geolasso.exceptions.DictionaryTooLargeError`, which says how
+        many and suggests a sample size); an int: that many sampled Gaussian
+        gates; or patterns from :func:`~geolasso.arrangements.
+        enumerate_patterns` / :func:`~geolasso.arrangements.sample_patterns`.
+    gated : bool, default=False
+        ``method="arrangement"`` only: fit the gated-ReLU relaxation
+        (SPEC §2.4; each neuron acts where its fixed gate is active) instead
+        of the ReLU network. Refused with free biases (``bias=True``), where
+        it is degenerate (T15); use ``bias="regularized"`` or ``False``.
+        There is no ``network_`` then; ``gates_`` and ``solution_`` hold the
+        model.
     path : int, array_like or None, default=None
-        Fit along a regularization path ending at ``alpha``: an int ``k`` for
-        ``k`` penalties spaced geometrically from ``alpha_max`` down to
+        ``method="wedge"`` only. Fit along a regularization path ending at
+        ``alpha``: an int ``k`` for ``k`` penalties spaced geometrically from ``alpha_max`` down to
         ``alpha`` (each solve warm-started from the previous one), or an
         array of penalties (``alpha`` is appended when missing). Sets
         ``path_``.
     tol : float, default=1e-8
-        Relative duality gap ``(P - D) / P(0)`` at which the Lasso stops.
+        Relative duality gap at which the solver stops: ``(P - D) / P(0)``
+        for the Lasso, ``(P - D) / P`` for the arrangement program.
     max_iter : int, default=500
-        Working-set rounds of the Lasso.
+        Working-set rounds of the Lasso or pricing rounds of the arrangement
+        solver.
     certify : bool, default=True
         Compute the certificate of global optimality (needs the exhaustive
         ℓ1 dictionary, which ``norm="l1"`` fits reuse; with ``"l2"`` or a
@@ -146,8 +177,11 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         ``J`` at ``network_`` (equal to the Lasso optimum reached).
     exact_ : bool
         True when ``objective_`` is the global optimum of ``J`` over networks
-        of any width (``norm="l1"`` or 1-D data, exhaustive dictionary with
-        data and basis generators), up to ``optimality_gap_``.
+        of any width, up to ``optimality_gap_``: with ``method="wedge"``,
+        ``norm="l1"`` or 1-D data and the exhaustive dictionary with data and
+        basis generators; with ``method="arrangement"``, every activation
+        pattern enumerated and a certified relative gap below
+        ``max(tol, 1e-6)``. Always False for the gated model (a relaxation).
     optimality_gap_ : float
         Absolute gap from the certificate: ``objective_ - J* <=
         optimality_gap_``. For ``norm="l2"`` it is exact for 1-D and 2-D data
@@ -156,7 +190,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     certificate_ : Certificate or None
         The certificate (see :func:`geolasso.certify`).
     lasso_gap_ : float
-        Relative duality gap of the Lasso over the dictionary used.
+        Relative duality gap of the Lasso over the dictionary used (of the
+        arrangement program over its patterns with ``method="arrangement"``).
     n_neurons_ : int
         Number of neurons of ``network_``.
     features_ : list of dict
@@ -168,8 +203,15 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         by) and ``volumes`` (the signed volumes ``± det[x̃_i; generators]`` on
         the training samples, whose ReLU divided by ``normalizer`` is the
         atom's feature).
-    dictionary_ : WedgeDictionary
-        The dictionary solved over.
+    dictionary_ : WedgeDictionary or None
+        The dictionary solved over (None with ``method="arrangement"``).
+    patterns_ : ActivationPatterns
+        ``method="arrangement"``: the patterns solved over.
+    solution_ : CReLUResult
+        ``method="arrangement"``: the convex solution (variables per pattern,
+        objective, dual bound, gap; :func:`geolasso.crelu.solve_crelu`).
+    gates_ : ndarray, shape (n_neurons, r)
+        ``gated=True``: the gate of each neuron (weights, then bias).
     intercept_ : float
         Output intercept ``c`` of ``network_``.
     n_iter_ : int
@@ -205,6 +247,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         bias=True,
         generators="data+basis",
         max_atoms="auto",
+        patterns="auto",
+        gated=False,
         path=None,
         tol=1e-8,
         max_iter=500,
@@ -219,6 +263,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.bias = bias
         self.generators = generators
         self.max_atoms = max_atoms
+        self.patterns = patterns
+        self.gated = gated
         self.path = path
         self.tol = tol
         self.max_iter = max_iter
@@ -230,13 +276,24 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     # ------------------------------------------------------------------ fitting
     def _validate_params_here(self):
         alpha = _check_positive(self.alpha, "alpha")
-        if self.method == "arrangement":
+        if self.method not in ("wedge", "arrangement"):
+            raise ValueError(f"method must be 'wedge' or 'arrangement'; got {self.method!r}")
+        if not isinstance(self.gated, (bool, np.bool_)):
+            raise ValueError(f"gated must be True or False; got {self.gated!r}")
+        if self.gated and self.method != "arrangement":
             raise ValueError(
-                "method='arrangement' (weight decay solved exactly over activation patterns) "
-                "is not available yet; use method='wedge'"
+                "gated=True is the gated-ReLU program: use it with method='arrangement'"
             )
-        if self.method != "wedge":
-            raise ValueError(f"method must be 'wedge'; got {self.method!r}")
+        if self.gated and bias_name(self.bias) == "free":
+            raise ValueError(
+                "gated=True with free hidden biases (bias=True) is degenerate: a gated neuron "
+                "with weights 0 and a free bias reproduces its gate's indicator at no cost, so "
+                "the optimum fits any targets with zero penalty (SPEC §2.4, T15). Use "
+                "bias='regularized' (the gate biases' neurons penalised with their weights) or "
+                "bias=False"
+            )
+        if self.method == "arrangement" and self.path is not None:
+            raise ValueError("path is supported by method='wedge' only")
         if self.norm not in ("l1", "l2"):
             raise ValueError(f"norm must be 'l1' or 'l2'; got {self.norm!r}")
         bias_name(self.bias)  # validates
@@ -332,8 +389,141 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         alphas = np.unique(np.append(alphas, alpha))[::-1]
         return alphas[alphas >= alpha]
 
+    def _patterns(self, X):
+        """The activation patterns to solve over: enumerated, sampled, or given."""
+        from .arrangements import (
+            ActivationPatterns,
+            _design,
+            _row_space,
+            enumerate_patterns,
+            pattern_count,
+            sample_patterns,
+        )
+
+        n = X.shape[0]
+        bias = bias_name(self.bias)
+        spec = self.patterns
+        if isinstance(spec, ActivationPatterns):
+            if spec.patterns.shape[1] != n:
+                raise ValueError(
+                    f"patterns were computed on {spec.patterns.shape[1]} samples; X has {n}"
+                )
+            if (spec.bias == "none") != (bias == "none"):
+                raise ValueError(
+                    f"patterns were computed with bias={spec.bias!r}; this model has "
+                    f"bias={self.bias!r}"
+                )
+            if spec.bias != bias:
+                spec = ActivationPatterns(
+                    spec.patterns, spec.gates, spec.exact, spec.method, bias, spec.n_zero
+                )
+            return spec
+        if isinstance(spec, str):
+            if spec not in ("auto", "exact"):
+                raise ValueError(
+                    f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
+                )
+            Z, _ = _design(X, bias)
+            bound = pattern_count(n, max(_row_space(Z).shape[1], 1))
+            if spec == "exact" or bound <= AUTO_MAX_PATTERNS:
+                return enumerate_patterns(X, bias=bias, memory_limit=self.memory_limit)
+            warnings.warn(
+                f"the {n} samples may have up to {bound:,} activation patterns; solving over "
+                f"{AUTO_SAMPLE_GATES:,} sampled Gaussian gates instead "
+                f"(random_state={self.random_state!r}). The fit is an upper bound on the "
+                "global optimum (exact_ = False); pass patterns=<int> to choose the number.",
+                GeolassoWarning,
+                stacklevel=3,
+            )
+            spec = AUTO_SAMPLE_GATES
+        if isinstance(spec, (bool, np.bool_)) or not isinstance(spec, (int, np.integer)):
+            raise ValueError(
+                f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
+            )
+        return sample_patterns(X, int(spec), bias=bias, random_state=self.random_state)
+
+    def _fit_arrangement(self, X, y, alpha):
+        from .crelu import solve_crelu, to_network
+
+        patterns = self._patterns(X)
+        progress = _Progress(self.verbose, "geolasso fit")
+        try:
+            res = solve_crelu(
+                X,
+                y,
+                alpha,
+                patterns,
+                norm=self.norm,
+                gated=bool(self.gated),
+                tol=self.tol,
+                max_rounds=self.max_iter,
+                callback=progress,
+            )
+        finally:
+            progress.close()
+        self.patterns_ = patterns
+        self.solution_ = res
+        self.dictionary_ = None
+        self.path_ = None
+        self.lasso_gap_ = res.relative_gap
+        self.n_iter_ = res.n_rounds
+        self.objective_ = res.objective
+        if self.gated:
+            self.network_ = None
+            self.gates_ = patterns.gates[res.pattern]
+            self.intercept_ = res.intercept
+            self.n_neurons_ = int(res.coef.shape[0])
+            self.exact_ = False
+            self.certificate_ = None
+            self.optimality_gap_ = res.gap
+            self.features_ = [
+                {"neuron": k, "pattern": int(p), "gate": self.gates_[k], "weights": row}
+                for k, (p, row) in enumerate(zip(res.pattern, res.coef, strict=True))
+            ]
+            return self
+        bias = bias_name(self.bias)
+        network = to_network(res, patterns, self.norm)
+        network.metadata = {
+            "trained_by": "geolasso.ConvexReLU",
+            "method": self.method,
+            "alpha": alpha,
+            "norm": self.norm,
+            "bias": bias,
+            "patterns": patterns.method,
+        }
+        self.network_ = network
+        self.intercept_ = network.c
+        self.n_neurons_ = network.n_neurons
+        self.objective_ = network.objective(X, y, alpha, norm=self.norm, bias=bias)
+        # exact: every pattern enumerated, and the certified gap small (the interior-point
+        # solves give relative gaps of about 1e-8, so a tighter tol is not always reached)
+        self.exact_ = bool(patterns.exact) and res.relative_gap <= max(self.tol, EXACT_RTOL)
+        self.features_ = _arrangement_features(res, patterns, network, X)
+        self.certificate_ = None
+        self.optimality_gap_ = res.gap if patterns.exact else math.nan
+        if self.certify:
+            try:
+                self.certificate_ = certify(
+                    network,
+                    X,
+                    y,
+                    alpha,
+                    norm=self.norm,
+                    bias=bias,
+                    memory_limit=self.memory_limit,
+                    patterns=patterns if self.norm == "l2" else None,
+                )
+            except DictionaryTooLargeError:
+                pass
+            else:
+                if self.certificate_.exact:
+                    self.optimality_gap_ = self.certificate_.gap
+        return self
+
     def _fit(self, X, y):
         alpha = self._validate_params_here()
+        if self.method == "arrangement":
+            return self._fit_arrangement(X, y, alpha)
         D, coef, intercept, gap, n_iter = self._fit_wedge(X, y, alpha)
         bias = bias_name(self.bias)
         network = ReLUNetwork.from_lasso(D, coef, intercept)
@@ -410,6 +600,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
 
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        if self.network_ is None:  # gated ReLU: each neuron's gate decides where it acts
+            Z = X if bias_name(self.bias) == "none" else np.column_stack([X, np.ones(len(X))])
+            on = (Z @ self.gates_.T) > 0
+            return (on * (Z @ self.solution_.coef.T)).sum(axis=1) + self.intercept_
         return self.network_.predict(X)
 
     def describe(self, top: int | None = 10) -> str:
@@ -427,7 +621,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self)
-        order = sorted(self.features_, key=lambda f: -abs(f["coefficient"]))
+        order = sorted(
+            self.features_,
+            key=lambda f: -abs(f.get("coefficient", np.linalg.norm(f.get("weights", 0.0)))),
+        )
         shown = order if top is None else order[:top]
         kind = "exact" if self.exact_ else "upper bound"
         gap = self.optimality_gap_
@@ -437,9 +634,12 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             "0-based rows of X"
         ]
         for f in shown:
-            lines.append(
-                f"  neuron {f['neuron']}: {_in_words(f)}, output weight {f['output_weight']:+.4g}"
-            )
+            if "gate" in f:
+                lines.append(f"  gated neuron {f['neuron']}: gate of pattern {f['pattern']}")
+                continue
+            where = _in_words(f) if "samples" in f else _pattern_in_words(f)
+            weight = f["output_weight"]
+            lines.append(f"  neuron {f['neuron']}: {where}, output weight {weight:+.4g}")
         if len(shown) < len(order):
             lines.append(f"  ... and {len(order) - len(shown)} more")
         return "\n".join(lines)
@@ -459,6 +659,45 @@ def _in_words(feature) -> str:
         text += "is" if len(real_axes) == 1 else "es"
     sign = "+" if feature["orientation"] > 0 else "-"
     return f"{text} ({sign} side)"
+
+
+def _pattern_in_words(feature) -> str:
+    on = feature["on_hyperplane"]
+    text = f"active on {feature['active'].size} samples (pattern {feature['pattern']})"
+    if on.size:
+        text += "; hyperplane through sample" + ("s " if on.size > 1 else " ")
+        text += ", ".join(map(str, on.tolist()))
+    return text
+
+
+def _arrangement_features(res, patterns, network, X):
+    """One record per neuron of a C-ReLU solution, in the network's order."""
+    from .crelu import _pen_norms
+
+    d = network.n_features
+    n_pen = d if patterns.bias == "free" else res.coef.shape[1]
+    sizes = _pen_norms(res.coef, n_pen, "l2")
+    records = []
+    k = 0
+    for _row, p, sign, size in zip(res.coef, res.pattern, res.sign, sizes, strict=True):
+        if size == 0.0:
+            continue  # a weightless group went into the intercept (as in to_network)
+        active = np.flatnonzero(patterns.patterns[p])
+        pre = X @ network.W[k] + network.b[k]
+        records.append(
+            {
+                "neuron": k,
+                "pattern": int(p),
+                "coefficient": float(sign * size),
+                "weight": network.W[k].copy(),
+                "bias": float(network.b[k]),
+                "output_weight": float(network.v[k]),
+                "active": active,
+                "on_hyperplane": np.flatnonzero(np.abs(pre) <= 1e-9 * (1 + np.abs(X).max())),
+            }
+        )
+        k += 1
+    return records
 
 
 def _features(D, coef, network):
@@ -503,7 +742,7 @@ class ConvexReLUClassifier(ClassifierMixin, ConvexReLU):
     ----------
     alpha : float, default=1e-3
         See :class:`ConvexReLU`.
-    method : {"wedge"}, default="wedge"
+    method : {"wedge", "arrangement"}, default="wedge"
         See :class:`ConvexReLU`.
     norm : {"l1", "l2"}, default="l1"
         See :class:`ConvexReLU`.
@@ -512,6 +751,10 @@ class ConvexReLUClassifier(ClassifierMixin, ConvexReLU):
     generators : {"data+basis", "data"}, default="data+basis"
         See :class:`ConvexReLU`.
     max_atoms : "auto", int or None, default="auto"
+        See :class:`ConvexReLU`.
+    patterns : "auto", "exact", int or ActivationPatterns, default="auto"
+        See :class:`ConvexReLU`.
+    gated : bool, default=False
         See :class:`ConvexReLU`.
     path : int, array_like or None, default=None
         See :class:`ConvexReLU`.
