@@ -179,8 +179,6 @@ def test_fit_and_predict_errors_name_the_problem(tmp_path):
     assert "corrupt.npz" in out.stderr
     assert "Traceback" not in out.stderr
     good = _write_csv(tmp_path / "good.csv", ["a", "y"], [(1, 1), (2, 0), (3, 1)])
-    out = run(
-        "fit", str(good), "--target", "y", "--method", "arrangement", "--out", str(tmp_path / "m")
-    )
-    assert "not available yet" in out.stderr
+    out = run("fit", str(good), "--target", "y", "--alpha", "-1", "--out", str(tmp_path / "m"))
+    assert "alpha must be" in out.stderr
     assert not list(tmp_path.glob("m*"))

@@ -8,6 +8,7 @@ import pytest
 from _oracles import crelu_network, crelu_value
 from numpy.testing import assert_allclose
 
+import geolasso.certificate as certificate_module
 from geolasso import certify
 from geolasso.convex import ConvexReLU, ConvexReLUClassifier
 from geolasso.datasets import spiral, teacher
@@ -225,8 +226,8 @@ def test_too_large_dictionary_is_sampled_with_a_warning(monkeypatch):
 
 def test_bad_parameters_have_clear_errors():
     X, y = teacher(10, 2)
-    with pytest.raises(ValueError, match=r"method='arrangement'.*not available yet"):
-        ConvexReLU(method="arrangement").fit(X, y)
+    with pytest.raises(ValueError, match="method must be 'wedge' or 'arrangement'"):
+        ConvexReLU(method="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="norm must be"):
         ConvexReLU(norm="l3").fit(X, y)
     with pytest.raises(ValueError, match="alpha must be a finite number > 0"):
@@ -280,7 +281,7 @@ def test_scikit_learn_estimator_checks(Estimator):
 
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("bias", [True, False])
-def test_exact_l2_certificate_in_the_plane(seed, bias):
+def test_exact_l2_certificate_in_the_plane(seed, bias, monkeypatch):
     """At the weight-decay optimum (cvxpy's C-ReLU) the 2-D ℓ2 certificate closes the gap."""
     rng = np.random.default_rng(300 + seed)
     X = rng.normal(size=(7, 2))
@@ -301,11 +302,20 @@ def test_exact_l2_certificate_in_the_plane(seed, bias):
         assert bad.lower_bound <= value * (1 + 1e-7)
         assert bad.gap >= (bad.objective - value) * (1 - 1e-7) > 1e-4
         assert not bad.optimal
-    # a 3-D problem keeps the relaxed bound, and never claims optimality
+    # 3-D: the certificate maximises over the enumerated pattern cones, a valid exact bound
     X3 = rng.normal(size=(6, 3))
+    value3, _ = crelu_value(X3, y[:6], alpha, bias=name, norm="l2")
     model = ConvexReLU(alpha=alpha, norm="l2", bias=bias).fit(X3, y[:6])
-    assert not model.certificate_.exact
-    assert not model.certificate_.optimal
+    cert3 = model.certificate_
+    assert cert3.exact
+    assert cert3.lower_bound <= value3 * (1 + 1e-7)
+    assert cert3.gap >= (cert3.objective - value3) * (1 - 1e-7)
+    # without the patterns (none fit the budget) the relaxed bound never claims optimality
+    monkeypatch.setattr(certificate_module, "CERTIFY_MAX_PATTERNS", 10)
+    relaxed = certify(model, X3, y[:6], alpha, norm="l2", bias=bias)
+    assert not relaxed.exact
+    assert not relaxed.optimal
+    assert relaxed.lower_bound <= value3 * (1 + 1e-7)
 
 
 def test_planar_l2_dual_maximum_against_a_fine_grid():

@@ -11,6 +11,7 @@ MODULES = [
     "geolasso.arrangements",
     "geolasso.certificate",
     "geolasso.convex",
+    "geolasso.crelu",
     "geolasso.datasets",
     "geolasso.dictionary",
     "geolasso.estimators",

@@ -70,6 +70,7 @@ DOCUMENTED_MODULES = [
     "geolasso.arrangements",
     "geolasso.certificate",
     "geolasso.convex",
+    "geolasso.crelu",
 ]
 
 

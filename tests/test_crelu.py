@@ -1,0 +1,199 @@
+"""The arrangement program (C-ReLU / C-GReLU, SPEC §2.2–2.4) against independent oracles."""
+
+import warnings
+
+import cvxpy as cp
+import numpy as np
+import pytest
+from _oracles import activation_patterns, crelu_value, solve
+from numpy.testing import assert_allclose
+
+import geolasso.convex as convex_module
+from geolasso import certify
+from geolasso.arrangements import enumerate_patterns, sample_patterns
+from geolasso.convex import ConvexReLU
+from geolasso.crelu import solve_crelu, to_network
+from geolasso.exceptions import ConvergenceWarning, DictionaryTooLargeError, GeolassoWarning
+
+BIAS_NAME = {True: "free", False: "none", "regularized": "regularized"}
+
+# SPEC's small random problems: d = 2 with and without bias, d = 3 without
+SETTINGS = [(True, 2), (False, 2), (False, 3), ("regularized", 2)]
+
+
+def _problem(seed, d):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 9))
+    X = rng.normal(size=(n, d))
+    y = rng.normal(size=n)
+    return X, y, 0.3 / n  # β = 0.3
+
+
+def _fit(X, y, alpha, bias, norm, **kw):
+    return ConvexReLU(alpha, method="arrangement", norm=norm, bias=bias, tol=1e-10, **kw).fit(X, y)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("bias", "d"), SETTINGS)
+def test_weight_decay_optimum_equals_the_exact_convex_program(seed, bias, d):
+    X, y, alpha = _problem(seed, d)
+    model = _fit(X, y, alpha, bias, "l2")
+    value, _ = crelu_value(X, y, alpha, bias=BIAS_NAME[bias], norm="l2")
+    assert_allclose(model.objective_, value, rtol=1e-7)
+    assert model.exact_
+    assert model.patterns_.exact
+    # the recovered network's objective is the convex objective of the returned point
+    direct = model.network_.objective(X, y, alpha, norm="l2", bias=BIAS_NAME[bias])
+    assert_allclose(direct, model.solution_.objective, rtol=1e-8)
+    # and the exact ℓ2 certificate (pattern cones) closes on it
+    cert = model.certificate_
+    assert cert.exact
+    assert cert.gap <= 1e-6 * value
+    assert cert.lower_bound <= value * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(("bias", "d"), SETTINGS)
+def test_l1_arrangement_optimum_equals_the_wedge_l1_optimum(seed, bias, d):
+    X, y, alpha = _problem(seed, d)
+    with warnings.catch_warnings():
+        # the ℓ1 program's own certificate can stall near 1e-5 relative (the polished point
+        # is not always at machine precision); the optimum is checked against two oracles below
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        arrangement = _fit(X, y, alpha, bias, "l1")
+    wedge = ConvexReLU(alpha, method="wedge", norm="l1", bias=bias, tol=1e-12).fit(X, y)
+    assert_allclose(arrangement.objective_, wedge.objective_, rtol=1e-7)
+    value, _ = crelu_value(X, y, alpha, bias=BIAS_NAME[bias], norm="l1")
+    assert_allclose(arrangement.objective_, value, rtol=1e-7)
+
+
+def test_predictions_are_the_sums_of_masked_linear_pieces():
+    # SPEC T14: the network's outputs equal c + Σ_i D_i Z (v_i - u_i) on the data
+    X, y, alpha = _problem(5, 2)
+    patterns = enumerate_patterns(X)
+    res = solve_crelu(X, y, alpha, patterns, tol=1e-10)
+    Z = np.column_stack([X, np.ones(len(X))])
+    pieces = res.intercept + sum(
+        s * patterns.patterns[p] * (Z @ row)
+        for row, p, s in zip(res.coef, res.pattern, res.sign, strict=True)
+    )
+    net = to_network(res, patterns, "l2")
+    assert_allclose(net.predict(X), pieces, atol=1e-12)
+    assert np.all(np.abs(net.v) > 0)
+
+
+def test_l2_certificate_is_positive_and_valid_for_a_perturbed_network():
+    X, y, alpha = _problem(7, 3)
+    value, _ = crelu_value(X, y, alpha, bias="none", norm="l2")
+    model = _fit(X, y, alpha, False, "l2")
+    net = model.network_
+    rng = np.random.default_rng(0)
+    net.W = net.W + 0.05 * rng.normal(size=net.W.shape)
+    cert = certify(net, X, y, alpha, norm="l2", bias=False)
+    assert cert.exact  # the patterns of 7-8 samples in R^3 are enumerated
+    assert cert.objective > value * (1 + 1e-4)
+    assert cert.gap > 1e-4 * value
+    assert cert.lower_bound <= value * (1 + 1e-9)  # a valid lower bound on the optimum
+
+
+def test_sampled_patterns_give_an_upper_bound_and_are_not_exact():
+    X, y, alpha = _problem(3, 3)
+    exact = _fit(X, y, alpha, False, "l2")
+    sampled = _fit(X, y, alpha, False, "l2", patterns=5, random_state=0)
+    assert not sampled.exact_
+    assert not sampled.patterns_.exact
+    assert sampled.objective_ >= exact.objective_ * (1 - 1e-9)
+    assert sampled.patterns_.n_patterns <= 5
+
+
+def _gated_value(X, y, alpha, patterns, bias):
+    """min (1/2n)‖y - c - Σ D_i Z u_i‖² + α Σ ‖u_i^(w)‖ (SPEC §2.4), in cvxpy."""
+    n, d = X.shape
+    Z = np.column_stack([X, np.ones(n)])
+    U = cp.Variable((patterns.shape[0], Z.shape[1]))
+    fit = cp.sum(cp.multiply(patterns.T, Z @ U.T), axis=1)
+    c = cp.Variable() if bias == "free" else 0.0
+    cols = slice(0, d) if bias == "free" else slice(0, d + 1)
+    penalty = cp.sum(cp.norm(U[:, cols], 2, axis=1))
+    objective = cp.sum_squares(y - fit - c) / (2 * n) + alpha * penalty
+    return solve(cp.Problem(cp.Minimize(objective)))
+
+
+def test_spec_t15_gated_relaxation_and_its_free_bias_degeneracy():
+    X, y, alpha = _problem(11, 2)
+    X, y = X[:8], y[:8]
+    relu = _fit(X, y, alpha, "regularized", "l2")
+    gated = _fit(X, y, alpha, "regularized", "l2", gated=True)
+    Z = np.column_stack([X, np.ones(len(X))])
+    patterns = activation_patterns(Z)
+    patterns = patterns[patterns.any(axis=1)]
+    assert_allclose(gated.objective_, _gated_value(X, y, alpha, patterns, "regularized"), rtol=1e-7)
+    assert gated.objective_ <= relu.objective_ * (1 + 1e-9)  # a relaxation
+    # the gated model predicts with its gates, and reproduces its objective
+    n = len(y)
+    fit_value = np.sum((gated.predict(X) - y) ** 2) / (2 * n)
+    penalty = alpha * np.linalg.norm(gated.solution_.coef, axis=1).sum()
+    assert_allclose(fit_value + penalty, gated.objective_, rtol=1e-9)
+    # with free gate biases the program is degenerate (optimum ~ 0): geolasso refuses it
+    if np.linalg.matrix_rank(patterns.T) == len(y):
+        assert _gated_value(X, y, alpha, patterns, "free") < 1e-6 * relu.objective_
+    with pytest.raises(ValueError, match="degenerate"):
+        _fit(X, y, alpha, True, "l2", gated=True)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "bias", "alpha", "exact", "data_only"),
+    [
+        ([[0.0, 0.0], [1.0, 0.0]], [0.0, 1.0], True, 0.05, 0.09 / 2, 0.25 / 2),  # SPEC T11
+        ([[1.0, 0.0]], [1.0], False, 0.1, 0.095, 0.5),  # SPEC T12
+    ],
+    ids=["T11", "T12"],
+)
+def test_spec_t11_t12_arrangement_reaches_what_data_only_wedges_cannot(
+    X, y, bias, alpha, exact, data_only
+):
+    X, y = np.array(X), np.array(y)
+    for norm in ("l2", "l1"):
+        arrangement = _fit(X, y, alpha, bias, norm)
+        assert_allclose(arrangement.objective_, exact, rtol=1e-7)
+        assert arrangement.exact_
+    # every hyperplane through the data contains all samples: no data-only wedge feature is
+    # non-zero, so that dictionary is stuck at the zero network (the fit says so)
+    with pytest.raises(ValueError, match="no atom survives"):
+        ConvexReLU(alpha, norm="l2", bias=bias, generators="data").fit(X, y)
+    zero = np.mean((y - (y.mean() if bias else 0.0)) ** 2) / 2
+    assert_allclose(zero, data_only, rtol=1e-12)
+    assert arrangement.objective_ < data_only
+
+
+def test_bad_input_has_clear_errors(monkeypatch):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)), rng.normal(size=30)
+    with pytest.raises(DictionaryTooLargeError, match=r"activation patterns.*sample_patterns"):
+        ConvexReLU(method="arrangement", patterns="exact", memory_limit=10_000).fit(X, y)
+    with pytest.raises(ValueError, match="gated=True is the gated-ReLU program"):
+        ConvexReLU(gated=True).fit(X, y)
+    with pytest.raises(ValueError, match="patterns must be"):
+        ConvexReLU(method="arrangement", patterns="some").fit(X, y)
+    other = sample_patterns(X[:5], 10, random_state=0)
+    with pytest.raises(ValueError, match="computed on 5 samples"):
+        ConvexReLU(method="arrangement", patterns=other).fit(X, y)
+    with pytest.raises(ValueError, match="path is supported by method='wedge' only"):
+        ConvexReLU(method="arrangement", path=3).fit(X, y)
+    # too many patterns for "auto": a seeded sample, with a warning naming the numbers
+    monkeypatch.setattr(convex_module, "AUTO_MAX_PATTERNS", 100)
+    monkeypatch.setattr(convex_module, "AUTO_SAMPLE_GATES", 50)
+    with pytest.warns(GeolassoWarning, match=r"up to [\d,]+ activation patterns.*50 sampled"):
+        model = ConvexReLU(0.05, method="arrangement", random_state=0).fit(X, y)
+    assert not model.exact_
+    assert model.patterns_.n_patterns <= 50
+
+
+def test_degenerate_data_repeated_and_collinear_samples():
+    # three collinear points and a repeated one: the enumeration's fallback handles them
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [2.0, 2.0], [0.0, 1.0], [1.0, -1.0]])
+    y = np.array([0.0, 1.0, 0.5, 0.5, -1.0, 2.0])
+    alpha = 0.05
+    model = _fit(X, y, alpha, True, "l2")
+    value, _ = crelu_value(X, y, alpha, bias="free", norm="l2")
+    assert_allclose(model.objective_, value, rtol=1e-7)
