@@ -483,14 +483,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             return self
         bias = bias_name(self.bias)
         network = to_network(res, patterns, self.norm)
-        network.metadata = {
-            "trained_by": "geolasso.ConvexReLU",
-            "method": self.method,
-            "alpha": alpha,
-            "norm": self.norm,
-            "bias": bias,
-            "patterns": patterns.method,
-        }
+        network.metadata = self._metadata(alpha, patterns=patterns.method)
         self.network_ = network
         self.intercept_ = network.c
         self.n_neurons_ = network.n_neurons
@@ -501,24 +494,38 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.features_ = _arrangement_features(res, patterns, network, X)
         self.certificate_ = None
         self.optimality_gap_ = res.gap if patterns.exact else math.nan
-        if self.certify:
-            try:
-                self.certificate_ = certify(
-                    network,
-                    X,
-                    y,
-                    alpha,
-                    norm=self.norm,
-                    bias=bias,
-                    memory_limit=self.memory_limit,
-                    patterns=patterns if self.norm == "l2" else None,
-                )
-            except DictionaryTooLargeError:
-                pass
-            else:
-                if self.certificate_.exact:
-                    self.optimality_gap_ = self.certificate_.gap
+        self._certify(network, X, y, alpha, patterns=patterns if self.norm == "l2" else None)
         return self
+
+    def _metadata(self, alpha, **extra):
+        return {
+            "trained_by": "geolasso.ConvexReLU",
+            "method": self.method,
+            "alpha": alpha,
+            "norm": self.norm,
+            "bias": bias_name(self.bias),
+            **extra,
+        }
+
+    def _certify(self, network, X, y, alpha, **kwargs):
+        """Set certificate_ (and optimality_gap_ when the certificate is exact)."""
+        if not self.certify:
+            return
+        try:
+            self.certificate_ = certify(
+                network,
+                X,
+                y,
+                alpha,
+                norm=self.norm,
+                bias=bias_name(self.bias),
+                memory_limit=self.memory_limit,
+                **kwargs,
+            )
+        except DictionaryTooLargeError:
+            return  # no exact check fits: optimality_gap_ keeps its value (documented)
+        if self.certificate_.exact or self.method == "wedge":
+            self.optimality_gap_ = self.certificate_.gap
 
     def _fit(self, X, y):
         alpha = self._validate_params_here()
@@ -527,13 +534,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         D, coef, intercept, gap, n_iter = self._fit_wedge(X, y, alpha)
         bias = bias_name(self.bias)
         network = ReLUNetwork.from_lasso(D, coef, intercept)
-        network.metadata = {
-            "trained_by": "geolasso.ConvexReLU",
-            "method": self.method,
-            "alpha": alpha,
-            "norm": self.norm,
-            "bias": bias,
-        }
+        network.metadata = self._metadata(alpha)
         self.dictionary_ = D
         self.network_ = network
         self.intercept_ = network.c
@@ -545,23 +546,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.features_ = _features(D, coef, network)
         self.certificate_ = None
         self.optimality_gap_ = math.nan
-        if self.certify:
-            exact_l1 = D.norm == "l1" and D.generators == "data+basis" and not D.sampled
-            try:
-                self.certificate_ = certify(
-                    network,
-                    X,
-                    y,
-                    alpha,
-                    norm=self.norm,
-                    bias=bias,
-                    dictionary=D if exact_l1 else None,
-                    memory_limit=self.memory_limit,
-                )
-            except DictionaryTooLargeError:
-                pass  # no exact check fits: optimality_gap_ stays NaN (documented)
-            else:
-                self.optimality_gap_ = self.certificate_.gap
+        exact_l1 = D.norm == "l1" and D.generators == "data+basis" and not D.sampled
+        self._certify(network, X, y, alpha, dictionary=D if exact_l1 else None)
         return self
 
     def fit(self, X, y):

@@ -71,6 +71,7 @@ import numpy as np
 
 from ._arrangement_kernels import _price, _project_cone
 from .arrangements import ActivationPatterns
+from .certificate import _ray_bound
 from .exceptions import ConvergenceWarning
 from .network import ReLUNetwork
 
@@ -545,14 +546,6 @@ def _price_all(Z, patterns, lam, n_pen, free, norm, gated, threshold):
             h = (1.0 if s == 0 else -1.0) * (Z.T @ (patterns[p] * lam))
             out[p, s] = min(out[p, s], _lp_bound(Z, patterns[p], h, n_pen, free))
     return out
-
-
-def _ray_bound(y_t, r, ratio):
-    rr = float(r @ r)
-    t = 0.0 if rr == 0.0 else float(y_t @ r) / rr
-    t = min(max(t, 0.0), 1.0 / max(1.0, ratio))
-    shifted = y_t - t * r
-    return (float(y_t @ y_t) - float(shifted @ shifted)) / (2 * len(y_t))
 
 
 def solve_crelu(
