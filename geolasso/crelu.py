@@ -83,7 +83,7 @@ _PRICE_RTOL = 1e-9
 _WARN_RTOL = 1e-6
 
 
-def best_primal(history):
+def _best_primal(history):
     """Smallest objective recorded in a solver history."""
     return min(h["objective"] for h in history)
 
@@ -701,10 +701,10 @@ def solve_crelu(
         V, idx, signs = V[keep], idx[keep], signs[keep]
         lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated)[0]
     V_best, groups_best, gap, lower = best
-    if gap > max(tol, _WARN_RTOL) * max(best_primal(history), 1e-300):
+    if gap > max(tol, _WARN_RTOL) * max(_best_primal(history), 1e-300):
         warnings.warn(
             f"the arrangement solver stopped after {rounds} rounds with a relative duality gap "
-            f"of {gap / max(best_primal(history), 1e-300):.2e}, above tol = {tol:g}: the "
+            f"of {gap / max(_best_primal(history), 1e-300):.2e}, above tol = {tol:g}: the "
             "objective is an upper bound that far from the optimum over these patterns",
             ConvergenceWarning,
             stacklevel=2,
