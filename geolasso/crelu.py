@@ -638,7 +638,7 @@ def solve_crelu(
     for rounds in range(1, max_rounds + 1):
         bounds = _price_all(Z, masks_all, lam, n_pen, free, norm, gated, threshold)
         ratio = float(bounds.max(initial=0.0)) / threshold
-        primal = _objective(Z, y, lam, V, n_pen, norm, alpha)
+        primal = _objective(y, lam, V, n_pen, norm, alpha)
         lower = _ray_bound(y_t, lam, ratio)
         gap = max(primal - lower, 0.0)
         history.append(
@@ -720,7 +720,7 @@ def solve_crelu(
         if V_best.shape[0]
         else (y_t.copy(), float(y.mean()) if intercept else 0.0)
     )
-    objective = _objective(Z, y, lam, V_best, n_pen, norm, alpha)
+    objective = _objective(y, lam, V_best, n_pen, norm, alpha)
     return CReLUResult(
         coef=V_best,
         pattern=idx,
@@ -752,7 +752,7 @@ def _feasible_residual(Z, y, masks, signs, V, intercept, gated):
     return res - c, c
 
 
-def _objective(Z, y, lam, V, n_pen, norm, alpha):
+def _objective(y, lam, V, n_pen, norm, alpha):
     n = y.shape[0]
     return float(lam @ lam) / (2 * n) + alpha * float(_pen_norms(V, n_pen, norm).sum())
 
