@@ -57,8 +57,8 @@ def test_weight_decay_optimum_equals_the_exact_convex_program(seed, bias, d):
 def test_l1_arrangement_optimum_equals_the_wedge_l1_optimum(seed, bias, d):
     X, y, alpha = _problem(seed, d)
     with warnings.catch_warnings():
-        # the ℓ1 program's own certificate can stall near 1e-5 relative (the polished point
-        # is not always at machine precision); the optimum is checked against two oracles below
+        # the ℓ1 program's own certificate can stall near 1e-5 relative (the barrier's point
+        # is not at machine precision); the optimum is checked against two oracles below
         warnings.simplefilter("ignore", ConvergenceWarning)
         arrangement = _fit(X, y, alpha, bias, "l1")
     wedge = ConvexReLU(alpha, method="wedge", norm="l1", bias=bias, tol=1e-12).fit(X, y)
