@@ -402,3 +402,18 @@ def sample_patterns(
     clear = np.all((np.abs(T) > _TOL * scale) | (scale == 0.0), axis=0)  # no ties
     patterns = (T[:, clear] > 0).T
     return _finish(patterns, gates[clear], False, label, name, include_zero)
+
+
+def _check_patterns(patterns, n_samples, bias):
+    """Refuse patterns computed on other samples or with/without a bias column."""
+    if not isinstance(patterns, ActivationPatterns):
+        raise TypeError(f"patterns must be ActivationPatterns; got {type(patterns).__name__}")
+    if patterns.patterns.shape[1] != n_samples:
+        raise ValueError(
+            f"patterns were computed on {patterns.patterns.shape[1]} samples; X has {n_samples}"
+        )
+    if (patterns.bias == "none") != (bias == "none"):
+        raise ValueError(
+            f"patterns were computed with bias={patterns.bias!r}, which does not match "
+            f"bias={bias!r}"
+        )

@@ -433,21 +433,10 @@ CERTIFY_MAX_PATTERNS = 200_000
 
 def _l2_patterns(patterns, X, setting, memory_limit):
     """The patterns for an ℓ2 certificate: given, enumerated when few enough, or None."""
-    from .arrangements import ActivationPatterns, enumerate_patterns
+    from .arrangements import _check_patterns, enumerate_patterns
 
     if patterns is not None:
-        if not isinstance(patterns, ActivationPatterns):
-            raise TypeError(f"patterns must be ActivationPatterns; got {type(patterns).__name__}")
-        if patterns.patterns.shape[1] != X.shape[0]:
-            raise ValueError(
-                f"patterns were computed on {patterns.patterns.shape[1]} samples; X has "
-                f"{X.shape[0]}"
-            )
-        if (patterns.bias == "none") != (setting == "none"):
-            raise ValueError(
-                f"patterns were computed with bias={patterns.bias!r}, which does not match "
-                f"bias={setting!r}"
-            )
+        _check_patterns(patterns, X.shape[0], setting)
         return patterns
     try:
         return enumerate_patterns(

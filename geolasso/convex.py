@@ -393,6 +393,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         """The activation patterns to solve over: enumerated, sampled, or given."""
         from .arrangements import (
             ActivationPatterns,
+            _check_patterns,
             _design,
             _row_space,
             enumerate_patterns,
@@ -404,15 +405,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         bias = bias_name(self.bias)
         spec = self.patterns
         if isinstance(spec, ActivationPatterns):
-            if spec.patterns.shape[1] != n:
-                raise ValueError(
-                    f"patterns were computed on {spec.patterns.shape[1]} samples; X has {n}"
-                )
-            if (spec.bias == "none") != (bias == "none"):
-                raise ValueError(
-                    f"patterns were computed with bias={spec.bias!r}; this model has "
-                    f"bias={self.bias!r}"
-                )
+            _check_patterns(spec, n, bias)
             if spec.bias != bias:
                 spec = ActivationPatterns(
                     spec.patterns, spec.gates, spec.exact, spec.method, bias, spec.n_zero

@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._arrangement_kernels import _price, _project_cone
+from ._arrangement_kernels import _fixed_bound, _price, _project_cone
 from .arrangements import ActivationPatterns
 from .certificate import _ray_bound
 from .exceptions import ConvergenceWarning
@@ -406,8 +406,6 @@ def _lp_bound(Z, mask, h, n_pen, free):
         return np.inf
     v = h + At @ res.x[:n]
     if free:
-        from ._arrangement_kernels import _fixed_bound
-
         return float(_fixed_bound(Z, mask, v, n_pen, True))
     return float(np.max(np.abs(v[:n_pen])))
 
