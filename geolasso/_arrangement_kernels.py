@@ -24,6 +24,51 @@ from ._numba import njit
 
 
 @njit(cache=True)
+def _small_lstsq(sub, h):
+    """``argmin_z ‖h + sub z‖`` for a tall or square ``sub`` with few columns.
+
+    Cholesky on the normal equations (a few columns: the cheap path); when a
+    pivot is negligible (nearly dependent columns) LAPACK's least squares.
+    """
+    k, p = sub.shape
+    L = np.zeros((p, p))
+    rhs = np.empty(p)
+    for a in range(p):
+        s = 0.0
+        for i in range(k):
+            s -= sub[i, a] * h[i]
+        rhs[a] = s
+    for a in range(p):
+        for b in range(a + 1):
+            s = 0.0
+            for i in range(k):
+                s += sub[i, a] * sub[i, b]
+            for c in range(b):
+                s -= L[a, c] * L[b, c]
+            if a == b:
+                ref = 0.0
+                for i in range(k):
+                    ref += sub[i, a] * sub[i, a]
+                if s <= 1e-10 * ref:
+                    return np.linalg.lstsq(sub, -h)[0]
+                L[a, a] = np.sqrt(s)
+            else:
+                L[a, b] = s / L[b, b]
+    z = np.empty(p)
+    for a in range(p):
+        s = rhs[a]
+        for c in range(a):
+            s -= L[a, c] * z[c]
+        z[a] = s / L[a, a]
+    for a in range(p - 1, -1, -1):
+        s = z[a]
+        for c in range(a + 1, p):
+            s -= L[c, a] * z[c]
+        z[a] = s / L[a, a]
+    return z
+
+
+@njit(cache=True)
 def _nnls(E, h, mu):
     """``min_{μ >= 0} ‖h + E μ‖₂`` for a short wide ``E`` (k, m); writes ``μ``.
 
@@ -73,7 +118,7 @@ def _nnls(E, h, mu):
             for t in range(idx.size):
                 for i in range(k):
                     sub[i, t] = E[i, idx[t]]
-            z = np.linalg.lstsq(sub, -h)[0]
+            z = _small_lstsq(sub, h)
             ok = True
             for t in range(idx.size):
                 if z[t] <= 0.0:
@@ -221,3 +266,82 @@ def _price(Z, masks, lam, n_pen, free_bias, inf_norm, threshold, out):
         for i in range(r):
             h[i] = -h[i]
         out[p, 1] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, E, mu)
+
+
+@njit(cache=True)
+def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, n_epochs):
+    """Cyclic proximal block-coordinate passes over the groups of a working set.
+
+    Group ``g`` has the block ``A_g = s_g D_g Z`` (``D_g`` = ``masks[g]``) and
+    the variable ``V[g]``; the objective is ``‖res‖² / (2n) + α Σ_g ‖V[g]‖``
+    with ``res = y - Σ_g A_g V[g]``. A block step is the proximal-gradient step
+    with step ``1 / lips[g]`` (``lips[g]`` = the largest eigenvalue of
+    ``A_gᵀ A_g / n``). With ``cone`` each ``V[g]`` is kept in its pattern's
+    cone ``{u : (2 m - 1) ⊙ Z u >= 0}``: for a cone ``K`` and the ℓ2 norm the
+    proximal map of ``α ‖·‖ + ι_K`` is the projection onto ``K`` followed by
+    the ℓ2 shrinkage (the normal cones of ``K`` at ``p`` and at ``t p`` agree),
+    so each step stays exact. ``inf_norm`` selects the ℓ1 group norm
+    (soft-thresholding; not combined with ``cone``). ``V`` and ``res`` are
+    updated in place; returns the largest change of a coordinate in the last
+    pass.
+    """
+    G, r = V.shape
+    n = Z.shape[0]
+    u = np.empty(r)
+    delta = np.empty(r)
+    change = 0.0
+    for _ in range(n_epochs):
+        change = 0.0
+        for g in range(G):
+            L = lips[g]
+            if L <= 0.0:
+                continue
+            s = signs[g]
+            for i in range(r):
+                u[i] = 0.0
+            for j in range(n):
+                if masks[g, j]:
+                    rj = res[j]
+                    for i in range(r):
+                        u[i] += Z[j, i] * rj
+            for i in range(r):
+                u[i] = V[g, i] + s * u[i] / (n * L)
+            if cone:
+                worst = 0.0
+                for j in range(n):
+                    t = 0.0
+                    for i in range(r):
+                        t += Z[j, i] * u[i]
+                    if not masks[g, j]:
+                        t = -t
+                    worst = min(worst, t)
+                if worst < 0.0:
+                    u = _project_cone(Z, masks[g], u)
+            thr = alpha / L
+            if inf_norm:
+                for i in range(r):
+                    a = abs(u[i]) - thr
+                    u[i] = np.sign(u[i]) * a if a > 0.0 else 0.0
+            else:
+                nrm = 0.0
+                for i in range(r):
+                    nrm += u[i] * u[i]
+                nrm = np.sqrt(nrm)
+                scale = 1.0 - thr / nrm if nrm > thr else 0.0
+                for i in range(r):
+                    u[i] *= scale
+            moved = False
+            for i in range(r):
+                delta[i] = u[i] - V[g, i]
+                if delta[i] != 0.0:
+                    moved = True
+                    change = max(change, abs(delta[i]))
+                V[g, i] = u[i]
+            if moved:
+                for j in range(n):
+                    if masks[g, j]:
+                        t = 0.0
+                        for i in range(r):
+                            t += Z[j, i] * delta[i]
+                        res[j] -= s * t
+    return change

@@ -31,9 +31,26 @@ constraints and merges ``v_i - u_i``.
    the ℓ1 norm), which returns an *upper bound* on each value (exact at the
    NNLS optimum);
 2. the groups that violate it (value above ``n α``) enter the working set;
-3. the restricted problem (a few hundred variables) is solved by a primal
-   log-barrier method (Newton steps with an epigraph variable per group,
-   the step kept inside every cone by a fraction-to-boundary rule);
+3. the restricted problem (a few hundred variables) is solved, warm-started
+   from the previous round:
+
+   * without an unpenalised coordinate (``bias="regularized"`` or ``False``;
+     the ℓ2 norm, or the gated model with either norm) by **proximal block
+     coordinate descent**: for a cone ``K`` the proximal map of
+     ``α‖·‖₂ + ι_K`` is the projection onto ``K`` (a small NNLS problem)
+     followed by the ℓ2 shrinkage, so every block step is exact and the
+     iterates stay feasible. Anderson extrapolation every ten passes, and an
+     **active-set Newton method** on the support and its cone faces (a new
+     face constraint is added when a step reaches it, one with a negative
+     multiplier released, a group the step sends through zero removed) once
+     the support has settled, give the fast final convergence;
+   * with a free bias (the default of :class:`geolasso.ConvexReLU`), or the
+     ℓ1 norm on ReLU groups, by a primal log-barrier method (Newton steps
+     with an epigraph variable per group, the step kept inside every cone by
+     a fraction-to-boundary rule);
+
+   the restricted solve stops on its own duality gap, a tenth of the current
+   gap early on (inexact rounds) and ``1e-3 · tol`` relative at the end;
 4. the loop stops when the **duality gap** is below ``tol`` relative to the
    objective (the lower bound is the dual value at the scaled residual
    ``t λ``, feasible because every pattern's value was bounded in step 1),
@@ -41,12 +58,13 @@ constraints and merges ``v_i - u_i``.
    :class:`~geolasso.exceptions.ConvergenceWarning` says so when the gap is
    then above ``max(tol, 1e-6)``.
 
-**Limits (measured).** Exact on small problems (the tests compare with
-cvxpy/Clarabel at 1e-7); the 2-D spiral (n = 160, 24,289 enumerated
-patterns) is solved and certified in minutes, not seconds. The barrier stage
-restarts cold on every working set and can stall on some sampled-pattern
-problems above the optimum (the warning then reports the gap); an interior
-point solver such as Clarabel is faster on these sizes today.
+**Limits (measured, see ``benchmarks/results/arrangement.md``).** On the
+benchmark's sampled problems (bias regularized, 200 gates, up to 160 samples,
+up to 30 features) it reaches the exact optimum over the patterns faster than
+pyscnn, whose solutions are less accurate (and, for C-ReLU, infeasible);
+an interior-point solver (Clarabel through cvxpy) is still faster on the
+harder ReLU rows. The free-bias barrier path is slower: the 2-D spiral
+(n = 160, 24,289 enumerated patterns) is solved and certified in minutes.
 
 The solution is then made exactly feasible (each group projected onto its
 cone, a change at the level of the augmented Lagrangian's constraint
@@ -63,10 +81,11 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
-from ._arrangement_kernels import _fixed_bound, _price, _project_cone
+from ._arrangement_kernels import _bcd_epochs, _fixed_bound, _price, _project_cone
 from .arrangements import ActivationPatterns
 from .certificate import _ray_bound
 from .exceptions import ConvergenceWarning
@@ -81,6 +100,14 @@ _WARN_RTOL = 1e-6
 #: Rounds without a 10% smaller gap after which the solver stops (early rounds on large
 #: pattern sets can plateau for about six rounds before the support is found).
 _STALL_ROUNDS = 8
+#: Block-coordinate passes between gap checks (and Anderson extrapolations).
+_BCD_CHECK = 10
+#: Iterates combined by one Anderson extrapolation.
+_ANDERSON = 5
+#: Gap checks without a 10% smaller restricted gap after which a restricted solve stops.
+_BCD_STALL = 50
+#: Most block-coordinate passes per restricted solve.
+_MAX_PASSES = 100_000
 
 
 def _best_primal(history):
@@ -116,7 +143,8 @@ class CReLUResult:
     gated : bool
         Whether this is the gated-ReLU relaxation.
     n_iter : int
-        Inner (FISTA) iterations in total.
+        Inner iterations in total: block-coordinate passes, or Newton steps of
+        the barrier method (see the module overview for which is used).
     n_rounds : int
         Pricing rounds.
     history : list of dict
@@ -385,6 +413,335 @@ class _Restricted:
         return V, steps, t
 
 
+def _group_lipschitz(Z, masks):
+    """Largest eigenvalue of ``Z_mᵀ Z_m / n`` per pattern (``Z_m`` = the active rows)."""
+    n = Z.shape[0]
+    gram = np.einsum("gj,ja,jb->gab", masks.astype(np.float64), Z, Z) / n
+    return np.linalg.eigvalsh(gram)[:, -1].copy()
+
+
+def _restricted_values(Z, masks, signs, lam, norm, gated):
+    """The dual-constraint value of every working-set group at ``λ`` (its own sign)."""
+    if gated:
+        h = (masks * lam) @ Z  # (G, r)
+        return np.abs(h).max(axis=1) if norm == "l1" else np.linalg.norm(h, axis=1)
+    values = np.empty((masks.shape[0], 2))
+    _price(Z, masks, lam, Z.shape[1], False, norm == "l1", -1.0, values)
+    return np.where(signs > 0, values[:, 0], values[:, 1])
+
+
+def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
+    """An active-set Newton method on the support of ``V`` and its cone faces.
+
+    With the non-zero groups (coordinates, for the ℓ1 norm) and, in each
+    pattern cone, the constraints active at ``V`` held fixed, the restricted
+    objective is smooth: each group moves in the null space ``N_g`` of its
+    active rows, and the objective is ``‖y − B θ‖² / (2n) + α Σ ‖θ_g‖`` with
+    ``B = [A_g N_g]``. Newton steps with a backtracking line search solve it;
+    the active set changes on the way: a step that reaches a new cone
+    constraint stops there and adds it to the face, a group that the step
+    sends through zero is removed when that lowers the objective, and an ℓ1
+    coordinate that would change sign stops at zero and leaves the support.
+    Constraints are never released (block coordinate descent does that), so
+    after three damped steps in a row the method gives up. Returns the new
+    ``V`` (better than the given one), or ``None``.
+    """
+    n, r = Z.shape
+    inf_norm = norm == "l1"
+    M = masks.astype(np.float64)
+    S = 2.0 * M - 1.0
+    V = np.array(V, dtype=np.float64)
+
+    def full_value(W):
+        res = y - np.einsum("gj,gj->j", signs[:, None] * M, W @ Z.T)
+        return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, r, norm).sum())
+
+    f0 = f = full_value(V)
+    face = None
+    if not gated:
+        slack = S * (V @ Z.T)
+        scale = np.abs(Z).sum(axis=1)[None, :] * np.abs(V).max(axis=1, keepdims=True)
+        face = slack <= 1e-10 * scale
+    steps = damped = 0
+    basis = {}  # group -> null space of its face (dropped when the face changes)
+    design = {}  # group -> its columns A_g N_g
+    eye = np.eye(r)
+    while steps < max_steps:
+        blocks, cols = [], []
+        for g in np.flatnonzero(np.any(V != 0.0, axis=1)):
+            N = basis.get(g)
+            if N is None:
+                if inf_norm:
+                    N = eye[:, V[g] != 0.0]
+                elif gated or not face[g].any():
+                    N = eye
+                else:
+                    A = S[g][face[g]][:, None] * Z[face[g]]
+                    _, sv, Vt = np.linalg.svd(A, full_matrices=True)
+                    N = Vt[int(np.sum(sv > 1e-10 * sv.max())) :].T
+                basis[g] = N
+                design[g] = signs[g] * (M[g][:, None] * Z) @ N
+            if N.shape[1] == 0:
+                V[g] = 0.0  # a face that is only the apex
+                continue
+            blocks.append(g)
+            cols.append(N)
+        if not blocks:
+            break
+        sizes = np.array([N.shape[1] for N in cols])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        gid = np.repeat(np.arange(len(blocks)), sizes)
+        same = gid[:, None] == gid[None, :]
+        B = np.concatenate([design[g] for g in blocks], axis=1)
+        theta = np.concatenate([N.T @ V[g] for g, N in zip(blocks, cols, strict=True)])
+        H0 = B.T @ B / n
+
+        value = partial(_face_value, y, B, starts, alpha, inf_norm)
+        store = partial(_face_store, V, blocks, cols, starts, sizes)
+        f = value(theta)
+        rebuild = False
+        while steps < max_steps and not rebuild:
+            steps += 1
+            grad = -B.T @ (y - B @ theta) / n
+            H = H0.copy()
+            if inf_norm:
+                grad += alpha * np.sign(theta)
+            else:
+                nrm = np.sqrt(np.add.reduceat(theta * theta, starts))[gid]
+                grad += alpha * theta / nrm
+                H += (
+                    same
+                    * (alpha / nrm)[:, None]
+                    * (np.eye(theta.size) - np.outer(theta, theta) / (nrm * nrm)[:, None])
+                )
+            H[np.diag_indices_from(H)] += 1e-12 * max(float(np.trace(H)) / H.shape[0], 1e-300)
+            try:
+                step = -np.linalg.solve(H, grad)
+            except np.linalg.LinAlgError:
+                step = -np.linalg.lstsq(H, grad, rcond=None)[0]
+            if -float(grad @ step) <= 1e-15 * f:
+                # optimal on this active set: release a face constraint with a negative
+                # multiplier, or stop
+                if gated or inf_norm or not _release(Z, y, S, M, signs, alpha, V, face, basis, n):
+                    steps = max_steps
+                    break
+                rebuild = True
+                break
+            if not inf_norm:
+                # a group the full step sends through (or close to) zero leaves the support
+                new = theta + step
+                before = np.sqrt(np.add.reduceat(theta * theta, starts))
+                after = np.sqrt(np.add.reduceat(new * new, starts))
+                turn = np.add.reduceat(theta * new, starts)
+                dying = (turn <= 0.0) | (after < 0.1 * before)
+                if dying.any():
+                    cand = np.where(dying[gid], 0.0, theta)
+                    fc = value(cand)
+                    if fc < f:
+                        theta, f, rebuild, damped = cand, fc, True, 0
+                        store(theta)
+                        break
+            t, hit = 1.0, None
+            if inf_norm:
+                cross = theta * step < 0.0
+                if cross.any():
+                    ratios = -theta[cross] / step[cross]
+                    k = int(np.argmin(ratios))
+                    if ratios[k] < 1.0:
+                        t, hit = float(ratios[k]), ("coord", int(np.flatnonzero(cross)[k]))
+            elif not gated:
+                dV = np.array(
+                    [N @ step[starts[k] : starts[k] + sizes[k]] for k, N in enumerate(cols)]
+                )
+                Sb = S[blocks]
+                sl = Sb * (V[blocks] @ Z.T)
+                dsl = Sb * (dV @ Z.T)
+                neg = (dsl < 0.0) & ~face[blocks]
+                if neg.any():
+                    ratios = np.full(sl.shape, np.inf)
+                    ratios[neg] = np.maximum(sl[neg], 0.0) / -dsl[neg]
+                    k, j = np.unravel_index(int(np.argmin(ratios)), ratios.shape)
+                    if ratios[k, j] < 1.0:
+                        t, hit = float(ratios[k, j]), ("row", blocks[k], int(j))
+            t_hit = t
+            while t > 1e-12:
+                fc = value(theta + t * step)
+                if fc < f:
+                    break
+                t *= 0.5
+            else:
+                break  # no descent along the Newton direction
+            theta, f = theta + t * step, fc
+            if hit is not None and t == t_hit:
+                if hit[0] == "coord":
+                    theta[hit[1]] = 0.0
+                    f = value(theta)
+                    basis.pop(blocks[int(gid[hit[1]])], None)
+                else:
+                    face[hit[1], hit[2]] = True
+                    basis.pop(hit[1], None)
+                rebuild = True
+            store(theta)
+            damped = damped + 1 if (t < 1.0 and not rebuild) else 0
+            if damped >= 3:
+                steps = max_steps  # not in Newton's quadratic region: leave it to the caller
+                break
+    if not gated:
+        for g in range(V.shape[0]):  # rounding-level slips back into the cone
+            if np.any(V[g] != 0.0) and np.any(S[g] * (Z @ V[g]) < 0.0):
+                V[g] = _project_cone(Z, masks[g], np.ascontiguousarray(V[g]))
+    return V if full_value(V) < f0 else None
+
+
+def _face_value(y, B, starts, alpha, inf_norm, th):
+    """The restricted objective in the coordinates ``θ`` of the faces."""
+    res = y - B @ th
+    if inf_norm:
+        pen = float(np.abs(th).sum())
+    else:
+        pen = float(np.sqrt(np.add.reduceat(th * th, starts)).sum())
+    return float(res @ res) / (2 * y.shape[0]) + alpha * pen
+
+
+def _face_store(V, blocks, cols, starts, sizes, th):
+    """Write ``v_g = N_g θ_g`` back into ``V`` (in place)."""
+    for k, (g, N) in enumerate(zip(blocks, cols, strict=True)):
+        V[g] = N @ th[starts[k] : starts[k] + sizes[k]]
+
+
+def _release(Z, y, S, M, signs, alpha, V, face, basis, n):
+    """Drop, in every group, the face constraint with the most negative multiplier.
+
+    At a point optimal on the faces, the gradient of the objective in ``v_g``
+    is ``Σ_j μ_j a_j`` over the face rows ``a_j``; a negative ``μ_j`` means
+    leaving the face ``a_j v = 0`` lowers the objective. Returns whether any
+    constraint was released.
+    """
+    res = y - np.einsum("gj,gj->j", signs[:, None] * M, V @ Z.T)
+    released = False
+    for g in np.flatnonzero(np.any(V != 0.0, axis=1)):
+        rows = np.flatnonzero(face[g])
+        if rows.size == 0:
+            continue
+        v = V[g]
+        grad = -signs[g] * Z.T @ (M[g] * res) / n + alpha * v / np.linalg.norm(v)
+        A = S[g][rows][:, None] * Z[rows]
+        mu = np.linalg.lstsq(A.T, grad, rcond=None)[0]
+        k = int(np.argmin(mu))
+        if mu[k] < -1e-9 * (np.abs(mu).max() + alpha):
+            face[g, rows[k]] = False
+            basis.pop(g, None)
+            released = True
+    return released
+
+
+def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs):
+    """The restricted program without intercept by proximal block coordinate descent.
+
+    Used for the ℓ2 norm (and for the gated model with either norm) when no
+    coordinate is unpenalised (``bias="regularized"`` or ``False``): every block
+    step is then an exact proximal map (see
+    :func:`geolasso._arrangement_kernels._bcd_epochs`). Every ``_BCD_CHECK``
+    passes the last iterates are extrapolated (Anderson acceleration, kept
+    only when it is feasible and lowers the objective), and the restricted
+    duality gap is computed; the solve stops when it is at most ``tol_abs``.
+    Returns ``(V, passes)``.
+    """
+    n = Z.shape[0]
+    cone = not gated
+    inf_norm = norm == "l1"
+    lips = _group_lipschitz(Z, masks)
+    V = np.ascontiguousarray(V, dtype=np.float64)
+    M = masks.astype(np.float64)
+    SM = signs[:, None] * M
+    S = 2.0 * M - 1.0
+    threshold = n * alpha
+
+    def residual(W):
+        return y - np.einsum("gj,gj->j", SM, W @ Z.T)
+
+    def objective(W, res):
+        return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, W.shape[1], norm).sum())
+
+    res = residual(V)
+    passes = 0
+    last = [V.ravel().copy()]
+    previous = tried = None
+    trail = []
+    while passes < max_epochs:
+        _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, _BCD_CHECK)
+        passes += _BCD_CHECK
+        res = residual(V)  # refresh: the kernel's running residual drifts by rounding
+        primal = objective(V, res)
+        last.append(V.ravel().copy())
+        if len(last) > _ANDERSON + 1:
+            last.pop(0)
+        if len(last) == _ANDERSON + 1:
+            Xk = np.array(last)
+            U = np.diff(Xk, axis=0)
+            try:
+                c = np.linalg.solve(
+                    U @ U.T + 1e-14 * np.eye(len(U)) * np.trace(U @ U.T), np.ones(len(U))
+                )
+                c /= c.sum()
+                W = (c @ Xk[1:]).reshape(V.shape)
+                feasible = gated or bool(
+                    np.all(
+                        np.einsum("gj,gj->gj", S, W @ Z.T) >= -1e-14 * np.abs(W).max(initial=1.0)
+                    )
+                )
+                if feasible:
+                    if cone:
+                        for g in range(W.shape[0]):  # rounding-level slips back into the cone
+                            if np.any(S[g] * (Z @ W[g]) < 0.0):
+                                W[g] = _project_cone(Z, masks[g], np.ascontiguousarray(W[g]))
+                    res_w = residual(W)
+                    p_w = objective(W, res_w)
+                    if p_w < primal:
+                        V, res, primal = W, res_w, p_w
+                        last = [V.ravel().copy()]
+            except np.linalg.LinAlgError:
+                pass
+        values = _restricted_values(Z, masks, signs, res, norm, gated)
+        lower = _ray_bound(y, res, float(values.max(initial=0.0)) / threshold)
+        if primal - lower <= tol_abs:
+            break
+        trail.append(primal - lower)
+        if len(trail) > _BCD_STALL and trail[-1] >= 0.9 * trail[-1 - _BCD_STALL]:
+            break  # the gap has stopped shrinking (rounding): the caller prices again
+        support = _support_key(Z, masks, V, norm, gated)
+        if support == tried:
+            continue
+        if support != previous:
+            previous = support
+            continue
+        tried = support  # the same support at two checks: try Newton on it, once
+        W = _support_newton(Z, y, masks, signs, alpha, norm, gated, V)
+        if W is not None:
+            res_w = residual(W)
+            if objective(W, res_w) < primal:
+                V, res, primal = W, res_w, objective(W, res_w)
+                last = [V.ravel().copy()]
+                values = _restricted_values(Z, masks, signs, res, norm, gated)
+                lower = _ray_bound(y, res, float(values.max(initial=0.0)) / threshold)
+                if primal - lower <= tol_abs:
+                    break
+    return V, passes
+
+
+def _support_key(Z, masks, V, norm, gated):
+    """The support of ``V`` and its active cone constraints, as a hashable key."""
+    if norm == "l1":
+        return (V != 0.0).tobytes()
+    nz = np.any(V != 0.0, axis=1)
+    if gated:
+        return nz.tobytes()
+    S = 2.0 * masks[nz].astype(np.float64) - 1.0
+    slack = S * (V[nz] @ Z.T)
+    scale = np.abs(Z).sum(axis=1)[None, :] * np.abs(V[nz]).max(axis=1, keepdims=True)
+    return nz.tobytes() + (slack <= 1e-10 * scale).tobytes()
+
+
 def _lp_bound(Z, mask, h, n_pen, free):
     """``max hᵀu`` over the pattern's cone and ``‖u_pen‖₁ <= 1``, by its dual LP (HiGHS)."""
     from scipy.optimize import linprog
@@ -466,7 +823,9 @@ def solve_crelu(
     max_rounds : int, default=200
         Pricing rounds.
     max_iter : int, default=500
-        Newton steps per restricted solve.
+        Newton steps per restricted solve of the barrier method (free bias or
+        ℓ1 ReLU groups); the block-coordinate solver stops on its gap, on a
+        stall, or after ``_MAX_PASSES`` passes.
     grow : int, optional
         Most groups added to the working set per round (at least ``grow``,
         or the size of the working set when larger); by default
@@ -505,6 +864,9 @@ def solve_crelu(
     masks_all = np.ascontiguousarray(patterns.patterns, dtype=np.bool_)
     y_t = y - y.mean() if intercept else y.copy()
     threshold = n * alpha
+    # block coordinate descent where every block step is an exact proximal map (no
+    # unpenalised bias; the ℓ2 norm for ReLU groups); the barrier method otherwise
+    use_bcd = not intercept and (gated or norm == "l2")
 
     groups: list[tuple[int, int]] = []
     in_ws: set[tuple[int, int]] = set()
@@ -561,19 +923,39 @@ def solve_crelu(
             inner_rtol *= 1e-2
         idx = np.array([g[0] for g in groups], dtype=np.int64)
         signs = np.array([1.0 if g[1] == 0 else -1.0 for g in groups])
-        prob = _Restricted(Z, y, masks_all[idx], signs, alpha, n_pen, norm, intercept, gated)
-        V, it, _t = prob.solve(patterns.gates[idx], inner_rtol * max(primal, 1e-300), max_iter)
+        if use_bcd:
+            start = np.zeros((len(groups), r))
+            start[: V.shape[0]] = V  # warm start: the kept groups come first
+            V, it = _solve_bcd(
+                Z,
+                y_t,
+                masks_all[idx],
+                signs,
+                alpha,
+                norm,
+                gated,
+                start,
+                max(inner_rtol * max(primal, 1e-300), 0.1 * gap),
+                _MAX_PASSES,
+            )
+        else:
+            prob = _Restricted(Z, y, masks_all[idx], signs, alpha, n_pen, norm, intercept, gated)
+            V, it, _t = prob.solve(patterns.gates[idx], inner_rtol * max(primal, 1e-300), max_iter)
         total_iter += it
         # drop the groups that are clearly zero at the optimum (pricing brings back any that
         # is needed)
         sizes = _pen_norms(V, n_pen, norm)
-        lam_now = prob.residual(V)
-        values = np.empty((len(groups), 2))
-        _price(Z, masks_all[idx], lam_now, n_pen, free, norm == "l1", -1.0, values)
-        mine = values[np.arange(len(groups)), [g[1] for g in groups]]
-        # a group is zero at the optimum when its dual value is below n α (complementarity)
-        keep = (mine >= threshold * (1.0 - 1e-4)) | (sizes > 1e-3 * float(sizes.max(initial=0)))
-        keep &= sizes > 0.0
+        if use_bcd:
+            keep = sizes > 0.0  # the proximal steps set zero groups exactly to zero
+        else:
+            lam_now = prob.residual(V)
+            values = np.empty((len(groups), 2))
+            _price(Z, masks_all[idx], lam_now, n_pen, free, norm == "l1", -1.0, values)
+            mine = values[np.arange(len(groups)), [g[1] for g in groups]]
+            # a group is zero at the optimum when its dual value is below n α
+            # (complementarity)
+            keep = (mine >= threshold * (1.0 - 1e-4)) | (sizes > 1e-3 * float(sizes.max(initial=0)))
+            keep &= sizes > 0.0
         for g in np.flatnonzero(~keep):
             in_ws.discard(groups[g])
         groups = [g for g, k in zip(groups, keep, strict=True) if k]
