@@ -106,6 +106,8 @@ _BCD_CHECK = 10
 _ANDERSON = 5
 #: Gap checks without a 10% smaller restricted gap after which a restricted solve stops.
 _BCD_STALL = 50
+#: Largest Newton system (variables) of the active-set method solved densely.
+_DENSE_NEWTON = 400
 #: Most block-coordinate passes per restricted solve.
 _MAX_PASSES = 100_000
 
@@ -491,10 +493,10 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
         sizes = np.array([N.shape[1] for N in cols])
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         gid = np.repeat(np.arange(len(blocks)), sizes)
-        same = gid[:, None] == gid[None, :]
         B = np.concatenate([design[g] for g in blocks], axis=1)
         theta = np.concatenate([N.T @ V[g] for g, N in zip(blocks, cols, strict=True)])
-        H0 = B.T @ B / n
+        # dense Newton systems while small; conjugate gradients beyond (ℓ2 groups)
+        H0 = B.T @ B / n if inf_norm or theta.size <= _DENSE_NEWTON else None
 
         value = partial(_face_value, y, B, starts, alpha, inf_norm)
         store = partial(_face_store, V, blocks, cols, starts, sizes)
@@ -503,22 +505,27 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
         while steps < max_steps and not rebuild:
             steps += 1
             grad = -B.T @ (y - B @ theta) / n
-            H = H0.copy()
             if inf_norm:
                 grad += alpha * np.sign(theta)
             else:
                 nrm = np.sqrt(np.add.reduceat(theta * theta, starts))[gid]
                 grad += alpha * theta / nrm
-                H += (
-                    same
-                    * (alpha / nrm)[:, None]
-                    * (np.eye(theta.size) - np.outer(theta, theta) / (nrm * nrm)[:, None])
-                )
-            H[np.diag_indices_from(H)] += 1e-12 * max(float(np.trace(H)) / H.shape[0], 1e-300)
-            try:
-                step = -np.linalg.solve(H, grad)
-            except np.linalg.LinAlgError:
-                step = -np.linalg.lstsq(H, grad, rcond=None)[0]
+            if H0 is None:
+                step = _pcg_step(B, theta, grad, starts, sizes, nrm, alpha)
+            else:
+                H = H0.copy()
+                if not inf_norm:
+                    same = gid[:, None] == gid[None, :]
+                    H += (
+                        same
+                        * (alpha / nrm)[:, None]
+                        * (np.eye(theta.size) - np.outer(theta, theta) / (nrm * nrm)[:, None])
+                    )
+                H[np.diag_indices_from(H)] += 1e-12 * max(float(np.trace(H)) / H.shape[0], 1e-300)
+                try:
+                    step = -np.linalg.solve(H, grad)
+                except np.linalg.LinAlgError:
+                    step = -np.linalg.lstsq(H, grad, rcond=None)[0]
             if -float(grad @ step) <= 1e-15 * f:
                 # optimal on this active set: release a face constraint with a negative
                 # multiplier, or stop
@@ -591,6 +598,54 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
             if np.any(V[g] != 0.0) and np.any(S[g] * (Z @ V[g]) < 0.0):
                 V[g] = _project_cone(Z, masks[g], np.ascontiguousarray(V[g]))
     return V if full_value(V) < f0 else None
+
+
+def _pcg_step(B, theta, grad, starts, sizes, nrm, alpha, rtol=1e-12, max_iter=None):
+    """Newton step ``-H⁻¹ grad`` by preconditioned conjugate gradients (many variables).
+
+    ``H = BᵀB / n + blockdiag(α (I − u uᵀ) / ‖θ_g‖)`` (``u = θ_g / ‖θ_g‖``) is
+    applied matrix-free. The preconditioner is the same matrix with the
+    radial term ``−α u uᵀ / ‖θ_g‖`` left out, ``diag + BᵀB / n``, inverted
+    through the ``n × n`` Woodbury identity; it differs from ``H`` by one rank
+    per group, so conjugate gradients finish in at most (groups + 1)
+    iterations.
+    """
+    import scipy.linalg as sla
+
+    n = B.shape[0]
+    ridge = 1e-12 * max(float(np.einsum("ij,ij->", B, B)) / (n * theta.size), 1e-300)
+    dinv = 1.0 / (alpha / nrm + ridge)
+    cap = sla.cho_factor(n * np.eye(n) + (B * dinv) @ B.T, check_finite=False)
+
+    def apply_h(v):
+        up = np.add.reduceat(theta * v, starts)[np.repeat(np.arange(len(sizes)), sizes)]
+        return B.T @ (B @ v) / n + (alpha / nrm) * (v - theta * up / (nrm * nrm)) + ridge * v
+
+    def precond(v):
+        w = dinv * v
+        return w - dinv * (B.T @ sla.cho_solve(cap, B @ w, check_finite=False))
+
+    x = np.zeros_like(theta)
+    r = -grad
+    z = precond(r)
+    p = z.copy()
+    rz = float(r @ z)
+    target = rtol * float(np.linalg.norm(grad))
+    for _ in range(max_iter or 2 * len(sizes) + 10):
+        Hp = apply_h(p)
+        curv = float(p @ Hp)
+        if curv <= 0.0:
+            break
+        a = rz / curv
+        x += a * p
+        r -= a * Hp
+        if float(np.linalg.norm(r)) <= target:
+            break
+        z = precond(r)
+        rz_new = float(r @ z)
+        p = z + (rz_new / rz) * p
+        rz = rz_new
+    return x
 
 
 def _face_value(y, B, starts, alpha, inf_norm, th):
