@@ -155,6 +155,9 @@ def main():
         "--norm", choices=("l1", "l2", "both"), default="both", help="run only these modes"
     )
     parser.add_argument("--tag", default="", help="suffix of the result files")
+    parser.add_argument(
+        "--problems", nargs="+", help="run only these (spiral iris breast_cancer diabetes)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.budget, args.seeds, args.repeats = 0.3, 1, 1
@@ -173,6 +176,8 @@ def main():
     modes = {"spiral": ("l1", "l2"), "diabetes": ("l1", "l2")}
     rows, ratios, curves = [], [], {}
     for name, X, y, note in datasets():
+        if args.problems and name not in args.problems:
+            continue
         alpha = alpha_max(WedgeDictionary(X), y) / 100
         for norm in modes.get(name, ("l1",)):
             if args.norm != "both" and norm != args.norm:

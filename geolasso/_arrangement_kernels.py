@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._lasso_kernels import _chol_solve
 from ._numba import njit
 
 
@@ -55,16 +56,7 @@ def _small_lstsq(sub, h):
             else:
                 L[a, b] = s / L[b, b]
     z = np.empty(p)
-    for a in range(p):
-        s = rhs[a]
-        for c in range(a):
-            s -= L[a, c] * z[c]
-        z[a] = s / L[a, a]
-    for a in range(p - 1, -1, -1):
-        s = z[a]
-        for c in range(a + 1, p):
-            s -= L[c, a] * z[c]
-        z[a] = s / L[a, a]
+    _chol_solve(L, p, rhs, z)
     return z
 
 
