@@ -60,10 +60,12 @@ constraints and merges ``v_i - u_i``.
 
 **Limits (measured, see ``benchmarks/results/arrangement.md``).** On the
 benchmark's sampled problems (bias regularized, 200 gates, up to 160 samples,
-up to 30 features) it reaches the exact optimum over the patterns faster than
-pyscnn, whose solutions are less accurate (and, for C-ReLU, infeasible);
-an interior-point solver (Clarabel through cvxpy) is still faster on the
-harder rows. The enumerated 2-D spiral (n = 160, 24,289 patterns) with a
+up to 30 features) it reaches the optimum over the patterns faster than
+pyscnn reaches its less accurate (for C-ReLU, infeasible) answers at
+``α = α_max/10`` and ``α_max/100``, but not at ``α_max/1000`` with 10 or 30
+features, where C-ReLU needs minutes and C-GReLU is 3–5 times slower than
+pyscnn's RFISTA; an interior-point solver (Clarabel through cvxpy) is faster
+on the harder rows. The enumerated 2-D spiral (n = 160, 24,289 patterns) with a
 regularized bias at ``α = 1e-3`` is solved and certified (relative gap
 3e-14) in about two minutes, mostly pricing. The free-bias barrier path is
 slower and less robust: the same spiral with free biases at ``α = 7.8e-4``
@@ -883,7 +885,7 @@ def solve_crelu(
     max_iter : int, default=500
         Newton steps per restricted solve of the barrier method (free bias or
         ℓ1 ReLU groups); the block-coordinate solver stops on its gap, on a
-        stall, or after ``_MAX_PASSES`` passes.
+        stall, or after 100,000 passes.
     grow : int, optional
         Most groups added to the working set per round (at least ``grow``,
         or the size of the working set when larger); by default
