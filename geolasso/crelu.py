@@ -64,8 +64,9 @@ up to 30 features) it reaches the optimum over the patterns faster than
 pyscnn reaches its less accurate (for C-ReLU, infeasible) answers at
 ``α = α_max/10`` and ``α_max/100`` (C-GReLU on 30 features at ``α_max/100``
 is a tie, 0.96x), but not at ``α_max/1000`` with 10 or 30 features, where
-C-ReLU needs minutes and C-GReLU is 3–5 times slower than pyscnn's RFISTA; an interior-point solver (Clarabel through cvxpy) is faster
-on the harder rows. The enumerated 2-D spiral (n = 160, 24,289 patterns) with a
+C-ReLU needs minutes and C-GReLU is 3–5 times slower than pyscnn's RFISTA;
+an interior-point solver (Clarabel through cvxpy) is faster on the harder
+rows. The enumerated 2-D spiral (n = 160, 24,289 patterns) with a
 regularized bias at ``α = 1e-3`` is solved and certified (relative gap
 3e-14) in about two minutes, mostly pricing. The free-bias barrier path is
 slower and less robust: the same spiral with free biases at ``α = 7.8e-4``
