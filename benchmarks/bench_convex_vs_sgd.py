@@ -218,7 +218,7 @@ def main():
                     )
                 )
             method = min(fits, key=lambda k: fits[k][2].objective_)
-            first, med, model, _ = fits[method]
+            _, med, model, _ = fits[method]
             ref = model.objective_
             width = max(300, 2 * model.n_neurons_)
             fastest = best_config = np.inf

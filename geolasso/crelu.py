@@ -503,6 +503,9 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
         theta = np.concatenate([N.T @ V[g] for g, N in zip(blocks, cols, strict=True)])
         # dense Newton systems while small; conjugate gradients beyond (ℓ2 groups)
         H0 = B.T @ B / n if inf_norm or theta.size <= _DENSE_NEWTON else None
+        if H0 is not None and not inf_norm:
+            same = gid[:, None] == gid[None, :]  # the block pattern of the penalty Hessian
+            eye_k = np.eye(theta.size)
 
         value = partial(_face_value, y, B, starts, alpha, inf_norm)
         store = partial(_face_store, V, blocks, cols, starts, sizes)
@@ -521,11 +524,10 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
             else:
                 H = H0.copy()
                 if not inf_norm:
-                    same = gid[:, None] == gid[None, :]
                     H += (
                         same
                         * (alpha / nrm)[:, None]
-                        * (np.eye(theta.size) - np.outer(theta, theta) / (nrm * nrm)[:, None])
+                        * (eye_k - np.outer(theta, theta) / (nrm * nrm)[:, None])
                     )
                 H[np.diag_indices_from(H)] += 1e-12 * max(float(np.trace(H)) / H.shape[0], 1e-300)
                 try:
