@@ -158,6 +158,117 @@ def _project_cone(Z, mask, x):
 
 
 @njit(cache=True)
+def _weighted_projection(Z, mask, p, c, E, mu):
+    """``argmin ½‖u − p‖² + ½ (c − 1) ‖u_w‖²`` over the pattern's cone (``u_w`` = all but last).
+
+    In the coordinates ``u' = (√c u_w, u_b)`` this is the Euclidean projection
+    of ``(p_w / √c, p_b)`` onto the cone with the weight columns of ``Z``
+    divided by ``√c``: one NNLS problem. ``E`` (r, n) and ``μ`` (n,) are scratch.
+    """
+    n, r = Z.shape
+    root = np.sqrt(c)
+    x = p.copy()
+    for i in range(r - 1):
+        x[i] /= root
+    for j in range(n):
+        sgn = 1.0 if mask[j] else -1.0
+        for i in range(r - 1):
+            E[i, j] = sgn * Z[j, i] / root
+        E[r - 1, j] = sgn * Z[j, r - 1]
+    u = _nnls(E, x, mu)
+    for i in range(r - 1):
+        u[i] /= root
+    return u
+
+
+@njit(cache=True)
+def _prox_free(Z, mask, p, tau, E, mu):
+    """Proximal map of ``τ ‖u_w‖₂ + ι_K`` with the last (bias) coordinate unpenalised.
+
+    ``K`` is the pattern's cone. Unlike the fully penalised case this is not a
+    projection followed by a shrinkage. The minimiser ``u*`` (when ``u*_w ≠ 0``)
+    is the weighted projection :func:`_weighted_projection` with
+    ``c = 1 + τ / s`` at the fixed point ``s = ‖u*_w‖``; ``s`` is found by a
+    safeguarded false-position search (Illinois) on ``s / F(s) − 1``, where
+    ``F(s)`` is the weight norm of the weighted projection at ``s`` (the ratio
+    is affine in ``s`` when no constraint is active). The three cheap cases
+    come first: the shrinkage of the weights alone when it stays in ``K``, and
+    ``u* = 0`` when the pattern's dual value at ``p`` (:func:`_price_one`) is at
+    most ``τ``. ``E`` (r, n) and ``μ`` (n,) are scratch.
+    """
+    n, r = Z.shape
+    d = r - 1
+    u = p.copy()
+    nw = 0.0
+    for i in range(d):
+        nw += p[i] * p[i]
+    nw = np.sqrt(nw)
+    scale = 1.0 - tau / nw if nw > tau else 0.0
+    for i in range(d):
+        u[i] *= scale
+    worst = 0.0
+    for j in range(n):
+        t = 0.0
+        for i in range(r):
+            t += Z[j, i] * u[i]
+        if not mask[j]:
+            t = -t
+        worst = min(worst, t)
+    if worst >= 0.0:
+        return u
+    q = _price_one(Z, mask, p, d, True, False, tau, E, mu)
+    if q <= tau:
+        return np.zeros(r)
+    pn = 0.0
+    for i in range(r):
+        pn += p[i] * p[i]
+    pn = np.sqrt(pn)
+    # bracket: g(0+) = τ / q − 1 < 0 and g(‖p‖) >= 0 (the proximal map is non-expansive)
+    lo, g_lo = 0.0, tau / q - 1.0
+    hi = pn
+    u_hi = _weighted_projection(Z, mask, p, 1.0 + tau / hi, E, mu)
+    f = 0.0
+    for i in range(d):
+        f += u_hi[i] * u_hi[i]
+    f = np.sqrt(f)
+    g_hi = hi / f - 1.0 if f > 0.0 else np.inf
+    best = u_hi
+    if g_hi <= 0.0:
+        return u_hi
+    s = min(max(nw - tau, 1e-3 * hi), 0.999 * hi)  # the unconstrained answer
+    side = 0
+    for _ in range(100):
+        u = _weighted_projection(Z, mask, p, 1.0 + tau / s, E, mu)
+        f = 0.0
+        for i in range(d):
+            f += u[i] * u[i]
+        f = np.sqrt(f)
+        best = u
+        if abs(f - s) <= 1e-14 * (s + tau):
+            break
+        g = s / f - 1.0 if f > 0.0 else np.inf
+        if g < 0.0:
+            lo, g_lo = s, g
+            if side == -1:
+                g_hi *= 0.5  # Illinois: the other end has been kept twice
+            side = -1
+        else:
+            hi, g_hi = s, g
+            if side == 1:
+                g_lo *= 0.5
+            side = 1
+        if hi - lo <= 1e-15 * hi:
+            break
+        if np.isinf(g_hi):
+            s = 0.5 * (lo + hi)
+        else:
+            s = lo - g_lo * (hi - lo) / (g_hi - g_lo)
+            if not (lo < s < hi):
+                s = 0.5 * (lo + hi)
+    return best
+
+
+@njit(cache=True)
 def _dual_norm(v, n_pen, inf_norm):
     s = 0.0
     for i in range(n_pen):
@@ -261,7 +372,7 @@ def _price(Z, masks, lam, n_pen, free_bias, inf_norm, threshold, out):
 
 
 @njit(cache=True)
-def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, n_epochs):
+def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, n_epochs):
     """Cyclic proximal block-coordinate passes over the groups of a working set.
 
     Group ``g`` has the block ``A_g = s_g D_g Z`` (``D_g`` = ``masks[g]``) and
@@ -273,14 +384,24 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, n_epochs):
     proximal map of ``α ‖·‖ + ι_K`` is the projection onto ``K`` followed by
     the ℓ2 shrinkage (the normal cones of ``K`` at ``p`` and at ``t p`` agree),
     so each step stays exact. ``inf_norm`` selects the ℓ1 group norm
-    (soft-thresholding; not combined with ``cone``). ``V`` and ``res`` are
-    updated in place; returns the largest change of a coordinate in the last
-    pass.
+    (soft-thresholding; not combined with ``cone``).
+
+    ``free``: the last column of ``Z`` is a free bias (not in the norm) and the
+    intercept is free. ``res`` is then kept centred (the intercept minimised
+    out after every step), the proximal map is :func:`_prox_free`, and a group
+    active on every sample has no cone constraint (its bias is absorbed by the
+    intercept and stays put: its gradient is ``Σ res = 0``).
+
+    ``V`` and ``res`` are updated in place; returns the largest change of a
+    coordinate in the last pass.
     """
     G, r = V.shape
     n = Z.shape[0]
+    n_pen = r - 1 if free else r
     u = np.empty(r)
     delta = np.empty(r)
+    E = np.empty((r, n))
+    mu = np.empty(n)
     change = 0.0
     for _ in range(n_epochs):
         change = 0.0
@@ -291,37 +412,42 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, n_epochs):
             s = signs[g]
             for i in range(r):
                 u[i] = 0.0
+            count = 0
             for j in range(n):
                 if masks[g, j]:
+                    count += 1
                     rj = res[j]
                     for i in range(r):
                         u[i] += Z[j, i] * rj
             for i in range(r):
                 u[i] = V[g, i] + s * u[i] / (n * L)
-            if cone:
-                worst = 0.0
-                for j in range(n):
-                    t = 0.0
-                    for i in range(r):
-                        t += Z[j, i] * u[i]
-                    if not masks[g, j]:
-                        t = -t
-                    worst = min(worst, t)
-                if worst < 0.0:
-                    u = _project_cone(Z, masks[g], u)
             thr = alpha / L
-            if inf_norm:
-                for i in range(r):
-                    a = abs(u[i]) - thr
-                    u[i] = np.sign(u[i]) * a if a > 0.0 else 0.0
+            if free and cone and count < n:
+                u = _prox_free(Z, masks[g], u, thr, E, mu)
             else:
-                nrm = 0.0
-                for i in range(r):
-                    nrm += u[i] * u[i]
-                nrm = np.sqrt(nrm)
-                scale = 1.0 - thr / nrm if nrm > thr else 0.0
-                for i in range(r):
-                    u[i] *= scale
+                if cone and not free:
+                    worst = 0.0
+                    for j in range(n):
+                        t = 0.0
+                        for i in range(r):
+                            t += Z[j, i] * u[i]
+                        if not masks[g, j]:
+                            t = -t
+                        worst = min(worst, t)
+                    if worst < 0.0:
+                        u = _project_cone(Z, masks[g], u)
+                if inf_norm:
+                    for i in range(n_pen):
+                        a = abs(u[i]) - thr
+                        u[i] = np.sign(u[i]) * a if a > 0.0 else 0.0
+                else:
+                    nrm = 0.0
+                    for i in range(n_pen):
+                        nrm += u[i] * u[i]
+                    nrm = np.sqrt(nrm)
+                    scale = 1.0 - thr / nrm if nrm > thr else 0.0
+                    for i in range(n_pen):
+                        u[i] *= scale
             moved = False
             for i in range(r):
                 delta[i] = u[i] - V[g, i]
@@ -330,10 +456,16 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, n_epochs):
                     change = max(change, abs(delta[i]))
                 V[g, i] = u[i]
             if moved:
+                shift = 0.0
                 for j in range(n):
                     if masks[g, j]:
                         t = 0.0
                         for i in range(r):
                             t += Z[j, i] * delta[i]
                         res[j] -= s * t
+                        shift += s * t
+                if free:
+                    shift /= n
+                    for j in range(n):
+                        res[j] += shift
     return change

@@ -34,20 +34,22 @@ constraints and merges ``v_i - u_i``.
 3. the restricted problem (a few hundred variables) is solved, warm-started
    from the previous round:
 
-   * without an unpenalised coordinate (``bias="regularized"`` or ``False``;
-     the ℓ2 norm, or the gated model with either norm) by **proximal block
-     coordinate descent**: for a cone ``K`` the proximal map of
+   * for the ℓ2 norm (and the gated model with either norm) by **proximal
+     block coordinate descent**: for a cone ``K`` the proximal map of
      ``α‖·‖₂ + ι_K`` is the projection onto ``K`` (a small NNLS problem)
      followed by the ℓ2 shrinkage, so every block step is exact and the
-     iterates stay feasible. Anderson extrapolation every ten passes, and an
-     **active-set Newton method** on the support and its cone faces (a new
-     face constraint is added when a step reaches it, one with a negative
-     multiplier released, a group the step sends through zero removed) once
-     the support has settled, give the fast final convergence;
-   * with a free bias (the default of :class:`geolasso.ConvexReLU`), or the
-     ℓ1 norm on ReLU groups, by a primal log-barrier method (Newton steps
-     with an epigraph variable per group, the step kept inside every cone by
-     a fraction-to-boundary rule);
+     iterates stay feasible. With a free bias (the default of
+     :class:`geolasso.ConvexReLU`) the bias is not in the norm and the
+     proximal map is a weighted projection at the fixed point of a scalar
+     equation, found by a safeguarded false-position search; the intercept
+     is minimised out after every step. Anderson extrapolation every ten
+     passes, and an **active-set Newton method** on the support and its cone
+     faces (a new face constraint is added when a step reaches it, one with
+     a negative multiplier released, a group the step sends through zero
+     removed) once the support has settled, give the fast final convergence;
+   * with the ℓ1 norm on ReLU groups by a primal log-barrier method (Newton
+     steps with an epigraph variable per group, the step kept inside every
+     cone by a fraction-to-boundary rule);
 
    the restricted solve stops on its own duality gap, a tenth of the current
    gap early on (inexact rounds) and ``1e-3 · tol`` relative at the end;
@@ -428,17 +430,18 @@ def _group_lipschitz(Z, masks):
     return np.linalg.eigvalsh(gram)[:, -1].copy()
 
 
-def _restricted_values(Z, masks, signs, lam, norm, gated):
+def _restricted_values(Z, masks, signs, lam, norm, gated, free=False):
     """The dual-constraint value of every working-set group at ``λ`` (its own sign)."""
+    n_pen = Z.shape[1] - 1 if free else Z.shape[1]
     if gated:
-        h = (masks * lam) @ Z  # (G, r)
+        h = ((masks * lam) @ Z)[:, :n_pen]  # (G, n_pen)
         return np.abs(h).max(axis=1) if norm == "l1" else np.linalg.norm(h, axis=1)
     values = np.empty((masks.shape[0], 2))
-    _price(Z, masks, lam, Z.shape[1], False, norm == "l1", -1.0, values)
+    _price(Z, masks, lam, n_pen, free, norm == "l1", -1.0, values)
     return np.where(signs > 0, values[:, 0], values[:, 1])
 
 
-def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
+def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, free=False):
     """An active-set Newton method on the support of ``V`` and its cone faces.
 
     With the non-zero groups (coordinates, for the ℓ1 norm) and, in each
@@ -453,34 +456,46 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
     Constraints are never released (block coordinate descent does that), so
     after three damped steps in a row the method gives up. Returns the new
     ``V`` (better than the given one), or ``None``.
+
+    ``free`` (ℓ2 only): the last column of ``Z`` is an unpenalised bias and the
+    intercept is free (``y`` centred, the columns centred); the penalty of a
+    group is then ``α ‖C_g θ_g‖`` with ``C_g`` the weight rows of ``N_g``, and
+    the Newton systems are solved densely. A group active on every sample has
+    no face and its bias (absorbed by the intercept) is held fixed.
     """
     n, r = Z.shape
+    n_pen = r - 1 if free else r
     inf_norm = norm == "l1"
     M = masks.astype(np.float64)
     S = 2.0 * M - 1.0
     V = np.array(V, dtype=np.float64)
+    open_ = masks.all(axis=1) if free else np.zeros(masks.shape[0], dtype=bool)
 
     def full_value(W):
         res = y - np.einsum("gj,gj->j", signs[:, None] * M, W @ Z.T)
-        return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, r, norm).sum())
+        if free:
+            res -= res.mean()
+        return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, n_pen, norm).sum())
 
     f0 = f = full_value(V)
     face = None
     if not gated:
         slack = S * (V @ Z.T)
         scale = np.abs(Z).sum(axis=1)[None, :] * np.abs(V).max(axis=1, keepdims=True)
-        face = slack <= 1e-10 * scale
+        face = (slack <= 1e-10 * scale) & ~open_[:, None]
     steps = damped = 0
     basis = {}  # group -> null space of its face (dropped when the face changes)
     design = {}  # group -> its columns A_g N_g
     eye = np.eye(r)
     while steps < max_steps:
         blocks, cols = [], []
-        for g in np.flatnonzero(np.any(V != 0.0, axis=1)):
+        for g in np.flatnonzero(np.any(V[:, :n_pen] != 0.0, axis=1)):
             N = basis.get(g)
             if N is None:
                 if inf_norm:
                     N = eye[:, V[g] != 0.0]
+                elif open_[g]:
+                    N = eye[:, :n_pen]
                 elif gated or not face[g].any():
                     N = eye
                 else:
@@ -489,6 +504,8 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
                     N = Vt[int(np.sum(sv > 1e-10 * sv.max())) :].T
                 basis[g] = N
                 design[g] = signs[g] * (M[g][:, None] * Z) @ N
+                if free:
+                    design[g] -= design[g].mean(axis=0)
             if N.shape[1] == 0:
                 V[g] = 0.0  # a face that is only the apex
                 continue
@@ -501,13 +518,23 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
         gid = np.repeat(np.arange(len(blocks)), sizes)
         B = np.concatenate([design[g] for g in blocks], axis=1)
         theta = np.concatenate([N.T @ V[g] for g, N in zip(blocks, cols, strict=True)])
-        # dense Newton systems while small; conjugate gradients beyond (ℓ2 groups)
-        H0 = B.T @ B / n if inf_norm or theta.size <= _DENSE_NEWTON else None
-        if H0 is not None and not inf_norm:
-            same = gid[:, None] == gid[None, :]  # the block pattern of the penalty Hessian
-            eye_k = np.eye(theta.size)
+        # the penalised coordinates C θ (None: θ itself, every coordinate penalised)
+        C = None
+        pstarts = starts
+        if free:
+            C = np.zeros((n_pen * len(blocks), theta.size))
+            for k, N in enumerate(cols):
+                C[k * n_pen : (k + 1) * n_pen, starts[k] : starts[k] + sizes[k]] = N[:n_pen]
+            pstarts = np.arange(len(blocks), dtype=np.int64) * n_pen
+        pid = np.repeat(np.arange(len(blocks)), n_pen) if free else gid
+        # dense Newton systems while small (always with a free bias); conjugate gradients
+        # beyond (ℓ2 groups)
+        H0 = B.T @ B / n if inf_norm or free or theta.size <= _DENSE_NEWTON else None
+        if H0 is not None and not inf_norm and C is None:
+            same = pid[:, None] == pid[None, :]  # the block pattern of the penalty Hessian
+            eye_k = np.eye(same.shape[0])
 
-        value = partial(_face_value, y, B, starts, alpha, inf_norm)
+        value = partial(_face_value, y, B, pstarts, alpha, inf_norm, C)
         store = partial(_face_store, V, blocks, cols, starts, sizes)
         f = value(theta)
         rebuild = False
@@ -517,18 +544,26 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
             if inf_norm:
                 grad += alpha * np.sign(theta)
             else:
-                nrm = np.sqrt(np.add.reduceat(theta * theta, starts))[gid]
-                grad += alpha * theta / nrm
+                w = theta if C is None else C @ theta
+                nrm = np.maximum(np.sqrt(np.add.reduceat(w * w, pstarts))[pid], 1e-150)
+                grad += alpha * (w / nrm if C is None else C.T @ (w / nrm))
             if H0 is None:
                 step = _pcg_step(B, theta, grad, starts, sizes, nrm, alpha)
             else:
                 H = H0.copy()
-                if not inf_norm:
+                if not inf_norm and C is None:
                     H += (
                         same
                         * (alpha / nrm)[:, None]
-                        * (eye_k - np.outer(theta, theta) / (nrm * nrm)[:, None])
+                        * (eye_k - np.outer(w, w) / (nrm * nrm)[:, None])
                     )
+                elif not inf_norm:  # block by block: α (CᵀC − Cᵀw wᵀC / ‖w‖²) / ‖w‖
+                    for k in range(len(blocks)):
+                        cut = slice(starts[k], starts[k] + sizes[k])
+                        Ck = C[k * n_pen : (k + 1) * n_pen, cut]
+                        cw = Ck.T @ w[k * n_pen : (k + 1) * n_pen]
+                        nk = nrm[k * n_pen]
+                        H[cut, cut] += (alpha / nk) * (Ck.T @ Ck - np.outer(cw, cw) / (nk * nk))
                 H[np.diag_indices_from(H)] += 1e-12 * max(float(np.trace(H)) / H.shape[0], 1e-300)
                 try:
                     step = -np.linalg.solve(H, grad)
@@ -537,17 +572,22 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
             if -float(grad @ step) <= 1e-15 * f:
                 # optimal on this active set: release a face constraint with a negative
                 # multiplier, or stop
-                if gated or inf_norm or not _release(Z, y, S, M, signs, alpha, V, face, basis, n):
+                if (
+                    gated
+                    or inf_norm
+                    or not _release(Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free)
+                ):
                     steps = max_steps
                     break
                 rebuild = True
                 break
             if not inf_norm:
                 # a group the full step sends through (or close to) zero leaves the support
-                new = theta + step
-                before = np.sqrt(np.add.reduceat(theta * theta, starts))
-                after = np.sqrt(np.add.reduceat(new * new, starts))
-                turn = np.add.reduceat(theta * new, starts)
+                new = theta + step if C is None else C @ (theta + step)
+                old = theta if C is None else C @ theta
+                before = np.sqrt(np.add.reduceat(old * old, pstarts))
+                after = np.sqrt(np.add.reduceat(new * new, pstarts))
+                turn = np.add.reduceat(old * new, pstarts)
                 dying = (turn <= 0.0) | (after < 0.1 * before)
                 if dying.any():
                     cand = np.where(dying[gid], 0.0, theta)
@@ -571,7 +611,7 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
                 Sb = S[blocks]
                 sl = Sb * (V[blocks] @ Z.T)
                 dsl = Sb * (dV @ Z.T)
-                neg = (dsl < 0.0) & ~face[blocks]
+                neg = (dsl < 0.0) & ~face[blocks] & ~open_[blocks][:, None]
                 if neg.any():
                     ratios = np.full(sl.shape, np.inf)
                     ratios[neg] = np.maximum(sl[neg], 0.0) / -dsl[neg]
@@ -602,7 +642,7 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80):
                 steps = max_steps  # not in Newton's quadratic region: leave it to the caller
                 break
     if not gated:
-        for g in range(V.shape[0]):  # rounding-level slips back into the cone
+        for g in np.flatnonzero(~open_):  # rounding-level slips back into the cone
             if np.any(V[g] != 0.0) and np.any(S[g] * (Z @ V[g]) < 0.0):
                 V[g] = _project_cone(Z, masks[g], np.ascontiguousarray(V[g]))
     return V if full_value(V) < f0 else None
@@ -656,13 +696,18 @@ def _pcg_step(B, theta, grad, starts, sizes, nrm, alpha, rtol=1e-12, max_iter=No
     return x
 
 
-def _face_value(y, B, starts, alpha, inf_norm, th):
-    """The restricted objective in the coordinates ``θ`` of the faces."""
+def _face_value(y, B, starts, alpha, inf_norm, C, th):
+    """The restricted objective in the coordinates ``θ`` of the faces.
+
+    ``C`` maps ``θ`` to the penalised coordinates (``None``: all of ``θ``);
+    ``starts`` are the group offsets in ``C θ``.
+    """
     res = y - B @ th
     if inf_norm:
         pen = float(np.abs(th).sum())
     else:
-        pen = float(np.sqrt(np.add.reduceat(th * th, starts)).sum())
+        w = th if C is None else C @ th
+        pen = float(np.sqrt(np.add.reduceat(w * w, starts)).sum())
     return float(res @ res) / (2 * y.shape[0]) + alpha * pen
 
 
@@ -672,7 +717,7 @@ def _face_store(V, blocks, cols, starts, sizes, th):
         V[g] = N @ th[starts[k] : starts[k] + sizes[k]]
 
 
-def _release(Z, y, S, M, signs, alpha, V, face, basis, n):
+def _release(Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free):
     """Drop, in every group, the face constraint with the most negative multiplier.
 
     At a point optimal on the faces, the gradient of the objective in ``v_g``
@@ -681,13 +726,16 @@ def _release(Z, y, S, M, signs, alpha, V, face, basis, n):
     constraint was released.
     """
     res = y - np.einsum("gj,gj->j", signs[:, None] * M, V @ Z.T)
+    if free:
+        res -= res.mean()
     released = False
     for g in np.flatnonzero(np.any(V != 0.0, axis=1)):
         rows = np.flatnonzero(face[g])
         if rows.size == 0:
             continue
         v = V[g]
-        grad = -signs[g] * Z.T @ (M[g] * res) / n + alpha * v / np.linalg.norm(v)
+        grad = -signs[g] * Z.T @ (M[g] * res) / n
+        grad[:n_pen] += alpha * v[:n_pen] / np.linalg.norm(v[:n_pen])
         A = S[g][rows][:, None] * Z[rows]
         mu = np.linalg.lstsq(A.T, grad, rcond=None)[0]
         k = int(np.argmin(mu))
@@ -698,19 +746,21 @@ def _release(Z, y, S, M, signs, alpha, V, face, basis, n):
     return released
 
 
-def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs):
-    """The restricted program without intercept by proximal block coordinate descent.
+def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, free=False):
+    """The restricted program by proximal block coordinate descent.
 
-    Used for the ℓ2 norm (and for the gated model with either norm) when no
-    coordinate is unpenalised (``bias="regularized"`` or ``False``): every block
-    step is then an exact proximal map (see
-    :func:`geolasso._arrangement_kernels._bcd_epochs`). Every ``_BCD_CHECK``
+    Used for the ℓ2 norm (and for the gated model with either norm): every
+    block step is an exact proximal map (see
+    :func:`geolasso._arrangement_kernels._bcd_epochs`; with ``free`` the last
+    column of ``Z`` is an unpenalised bias, ``y`` is centred and the intercept
+    is minimised out). Every ``_BCD_CHECK``
     passes the last iterates are extrapolated (Anderson acceleration, kept
     only when it is feasible and lowers the objective), and the restricted
     duality gap is computed; the solve stops when it is at most ``tol_abs``.
     Returns ``(V, passes)``.
     """
-    n = Z.shape[0]
+    n, r = Z.shape
+    n_pen = r - 1 if free else r
     cone = not gated
     inf_norm = norm == "l1"
     lips = _group_lipschitz(Z, masks)
@@ -718,13 +768,16 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs):
     M = masks.astype(np.float64)
     SM = signs[:, None] * M
     S = 2.0 * M - 1.0
+    # with a free bias, a group active on every sample has no cone constraint
+    bound = ~masks.all(axis=1) if free else np.ones(masks.shape[0], dtype=bool)
     threshold = n * alpha
 
     def residual(W):
-        return y - np.einsum("gj,gj->j", SM, W @ Z.T)
+        res = y - np.einsum("gj,gj->j", SM, W @ Z.T)
+        return res - res.mean() if free else res
 
     def objective(W, res):
-        return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, W.shape[1], norm).sum())
+        return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, n_pen, norm).sum())
 
     res = residual(V)
     passes = 0
@@ -732,7 +785,7 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs):
     previous = tried = None
     trail = []
     while passes < max_epochs:
-        _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, _BCD_CHECK)
+        _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, _BCD_CHECK)
         passes += _BCD_CHECK
         res = residual(V)  # refresh: the kernel's running residual drifts by rounding
         primal = objective(V, res)
@@ -749,13 +802,11 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs):
                 c /= c.sum()
                 W = (c @ Xk[1:]).reshape(V.shape)
                 feasible = gated or bool(
-                    np.all(
-                        np.einsum("gj,gj->gj", S, W @ Z.T) >= -1e-14 * np.abs(W).max(initial=1.0)
-                    )
+                    np.all((S * (W @ Z.T))[bound] >= -1e-14 * np.abs(W).max(initial=1.0))
                 )
                 if feasible:
                     if cone:
-                        for g in range(W.shape[0]):  # rounding-level slips back into the cone
+                        for g in np.flatnonzero(bound):  # rounding-level slips back into K
                             if np.any(S[g] * (Z @ W[g]) < 0.0):
                                 W[g] = _project_cone(Z, masks[g], np.ascontiguousarray(W[g]))
                     res_w = residual(W)
@@ -765,13 +816,15 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs):
                         last = [V.ravel().copy()]
             except np.linalg.LinAlgError:
                 pass
-        values = _restricted_values(Z, masks, signs, res, norm, gated)
+        values = _restricted_values(Z, masks, signs, res, norm, gated, free)
         lower = _ray_bound(y, res, float(values.max(initial=0.0)) / threshold)
         if primal - lower <= tol_abs:
             break
         trail.append(primal - lower)
         if len(trail) > _BCD_STALL and trail[-1] >= 0.9 * trail[-1 - _BCD_STALL]:
             break  # the gap has stopped shrinking (rounding): the caller prices again
+        if free and inf_norm:
+            continue  # the active-set Newton finish has no free-bias ℓ1 form
         support = _support_key(Z, masks, V, norm, gated)
         if support == tried:
             continue
@@ -779,13 +832,13 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs):
             previous = support
             continue
         tried = support  # the same support at two checks: try Newton on it, once
-        W = _support_newton(Z, y, masks, signs, alpha, norm, gated, V)
+        W = _support_newton(Z, y, masks, signs, alpha, norm, gated, V, free=free)
         if W is not None:
             res_w = residual(W)
             if objective(W, res_w) < primal:
                 V, res, primal = W, res_w, objective(W, res_w)
                 last = [V.ravel().copy()]
-                values = _restricted_values(Z, masks, signs, res, norm, gated)
+                values = _restricted_values(Z, masks, signs, res, norm, gated, free)
                 lower = _ray_bound(y, res, float(values.max(initial=0.0)) / threshold)
                 if primal - lower <= tol_abs:
                     break
@@ -886,8 +939,8 @@ def solve_crelu(
     max_rounds : int, default=200
         Pricing rounds.
     max_iter : int, default=500
-        Newton steps per restricted solve of the barrier method (free bias or
-        ℓ1 ReLU groups); the block-coordinate solver stops on its gap, on a
+        Newton steps per restricted solve of the barrier method (ℓ1 ReLU
+        groups); the block-coordinate solver stops on its gap, on a
         stall, or after 100,000 passes.
     grow : int, optional
         Most groups added to the working set per round (at least ``grow``,
@@ -927,9 +980,9 @@ def solve_crelu(
     masks_all = np.ascontiguousarray(patterns.patterns, dtype=np.bool_)
     y_t = y - y.mean() if intercept else y.copy()
     threshold = n * alpha
-    # block coordinate descent where every block step is an exact proximal map (no
-    # unpenalised bias; the ℓ2 norm for ReLU groups); the barrier method otherwise
-    use_bcd = not intercept and (gated or norm == "l2")
+    # block coordinate descent where every block step is an exact proximal map (the ℓ2
+    # norm for ReLU groups, either norm for gated ones); the barrier method otherwise
+    use_bcd = gated or norm == "l2"
 
     groups: list[tuple[int, int]] = []
     in_ws: set[tuple[int, int]] = set()
@@ -967,7 +1020,7 @@ def solve_crelu(
             break  # no progress for _STALL_ROUNDS rounds: the restricted solves' accuracy
         # add violators, largest first
         flat = np.argsort(-bounds, axis=None, kind="stable")
-        want = max(grow if grow is not None else max(20, n // 2), len(groups))
+        want = max(grow if grow is not None else max(20, n // 2), 0 if free else len(groups))
         added = 0
         for k in flat:
             p, s = divmod(int(k), 2)
@@ -998,8 +1051,10 @@ def solve_crelu(
                 norm,
                 gated,
                 start,
-                max(inner_rtol * max(primal, 1e-300), 0.1 * gap),
+                # inexact while the working set grows; as accurate as asked once it has not
+                max(inner_rtol * max(primal, 1e-300), 0.1 * gap if added else 0.0),
                 _MAX_PASSES,
+                free,
             )
         else:
             prob = _Restricted(Z, y, masks_all[idx], signs, alpha, n_pen, norm, intercept, gated)

@@ -223,6 +223,37 @@ def test_cone_proximal_map_is_the_shrunk_projection(seed):
     assert_allclose(ours, x.value, atol=1e-4)
 
 
+def test_free_bias_proximal_map_matches_clarabel():
+    # the block step with a free bias: prox of τ‖u_w‖₂ + ι_K (the bias coordinate unpenalised)
+    # is not shrink ∘ project; the kernel's fixed-point search must still be the minimiser
+    from geolasso._arrangement_kernels import _prox_free
+
+    rng = np.random.default_rng(11)
+    searched = 0  # instances where neither cheap case applies (the fixed-point search)
+    for _ in range(40):
+        n, d = int(rng.integers(5, 20)), int(rng.integers(1, 4))
+        Z = np.column_stack([rng.normal(size=(n, d)), np.ones(n)])
+        mask = Z @ rng.normal(size=d + 1) > 0
+        z = rng.normal(size=d + 1) * 2.0
+        tau = float(rng.uniform(0.05, 2.0))
+        S = (2.0 * mask - 1.0)[:, None] * Z
+        x = cp.Variable(d + 1)
+        value = solve(
+            cp.Problem(
+                cp.Minimize(cp.sum_squares(x - z) / 2 + tau * cp.norm(x[:d], 2)), [S @ x >= 0]
+            )
+        )
+        ours = _prox_free(Z, mask, z, tau, np.empty((d + 1, n)), np.empty(n))
+        assert np.all(S @ ours >= -1e-12)  # feasible
+        ours_value = np.sum((ours - z) ** 2) / 2 + tau * np.linalg.norm(ours[:d])
+        assert ours_value <= value + 1e-9  # and optimal (the minimiser is unique)
+        assert_allclose(ours, x.value, atol=1e-4)
+        shrunk = z.copy()
+        shrunk[:d] *= max(0.0, 1.0 - tau / np.linalg.norm(z[:d]))
+        searched += bool(np.any(S @ shrunk < 0.0) and np.any(ours != 0.0))
+    assert searched >= 5
+
+
 def test_gated_l1_program_is_a_lasso_over_masked_columns():
     # with the ℓ1 norm the gated program is a Lasso whose columns are D_i Z[:, a]
     from sklearn.linear_model import Lasso
