@@ -67,6 +67,8 @@ AUTO_SAMPLE_ATOMS = 100_000
 #: activation patterns can exist, otherwise sample this many Gaussian gates.
 AUTO_MAX_PATTERNS = 100_000
 AUTO_SAMPLE_GATES = 2_000
+#: Largest wedge dictionary whose ℓ2 fit is used as the arrangement program's starting point.
+WARM_START_ATOMS = 200_000
 #: method="arrangement": exact_ needs a certified relative gap below max(tol, EXACT_RTOL).
 EXACT_RTOL = 1e-6
 
@@ -106,7 +108,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         ``"arrangement"``: the convex program over activation patterns
         (C-ReLU, SPEC §2.2; :mod:`geolasso.crelu`), exact for either norm
         when the patterns are enumerated — the way to the exact optimum of
-        standard weight decay (``norm="l2"``) for ``d >= 2``.
+        standard weight decay (``norm="l2"``) for ``d >= 2``. With enumerated
+        patterns and ``norm="l2"`` the solver starts from the wedge-ℓ2 fit
+        (an upper bound near the optimum) when its dictionary has at most
+        ``WARM_START_ATOMS`` atoms.
     norm : {"l1", "l2"}, default="l1"
         First-layer norm ``p``: ``"l1"`` is geolasso's exact mode, ``"l2"``
         standard weight decay (with ``method="wedge"`` an upper bound for
@@ -439,6 +444,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         from .crelu import solve_crelu, to_network
 
         patterns = self._patterns(X)
+        start = None
+        if patterns.exact and not self.gated and self.norm == "l2":
+            start = self._wedge_start(X, y, alpha, patterns)
         progress = _Progress(self.verbose, "geolasso fit")
         try:
             res = solve_crelu(
@@ -450,6 +458,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 gated=bool(self.gated),
                 tol=self.tol,
                 max_rounds=self.max_iter,
+                start=start,
                 callback=progress,
             )
         finally:
@@ -489,6 +498,26 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.optimality_gap_ = res.gap if patterns.exact else math.nan
         self._certify(network, X, y, alpha, patterns=patterns if self.norm == "l2" else None)
         return self
+
+    def _wedge_start(self, X, y, alpha, patterns):
+        """A starting point for the weight-decay program: the wedge-ℓ2 fit's neurons.
+
+        The wedge fit is an upper bound close to the optimum (SPEC §4.4) with
+        few neurons, each on an enumerated pattern; it is cheap when the
+        exhaustive dictionary is small (at most ``WARM_START_ATOMS`` atoms).
+        Returns ``None`` when it is not.
+        """
+        from .crelu import start_from_network
+
+        n, d = X.shape
+        bias = bias_name(self.bias)
+        if dictionary_size(n, d, bias=bias, generators="data+basis") > WARM_START_ATOMS:
+            return None
+        D = WedgeDictionary(X, bias=bias, norm="l2", memory_limit=self.memory_limit)
+        res = lasso(D, y, alpha, fit_intercept=D.fit_intercept, tol=1e-6, max_iter=self.max_iter)
+        network = ReLUNetwork.from_lasso(D, res.coef, res.intercept)
+        start, _ = start_from_network(network, patterns, X)
+        return start
 
     def _metadata(self, alpha, **extra):
         return {

@@ -99,7 +99,7 @@ from .certificate import _ray_bound
 from .exceptions import ConvergenceWarning
 from .network import ReLUNetwork
 
-__all__ = ["CReLUResult", "solve_crelu", "to_network"]
+__all__ = ["CReLUResult", "solve_crelu", "start_from_network", "to_network"]
 
 #: Relative excess of a dual value over ``n α`` below which a group is not added.
 _PRICE_RTOL = 1e-9
@@ -913,6 +913,7 @@ def solve_crelu(
     max_rounds: int = 200,
     max_iter: int = 500,
     grow: int | None = None,
+    start=None,
     callback=None,
 ) -> CReLUResult:
     """Solve C-ReLU (or C-GReLU) over the given activation patterns.
@@ -946,6 +947,11 @@ def solve_crelu(
         Most groups added to the working set per round (at least ``grow``,
         or the size of the working set when larger); by default
         ``max(20, n / 2)``.
+    start : tuple (pattern, sign, coef), optional
+        A starting point: pattern indices (into ``patterns``), signs (±1) and
+        one feasible row of ``coef`` per group, as in :class:`CReLUResult`
+        (e.g. :func:`start_from_network` of a near-optimal network). Duplicate
+        (pattern, sign) pairs are summed.
     callback : callable, optional
         Called after every round as ``callback(round, objective, gap,
         working_set_size)`` (``gap`` absolute).
@@ -987,10 +993,22 @@ def solve_crelu(
     groups: list[tuple[int, int]] = []
     in_ws: set[tuple[int, int]] = set()
     V = np.zeros((0, r))
+    lam = y_t.copy()
+    if start is not None:
+        rows = {}
+        for p, s, row in zip(*start, strict=True):
+            key = (int(p), 0 if s > 0 else 1)
+            rows[key] = rows.get(key, 0.0) + np.asarray(row, dtype=np.float64)
+        groups = [g for g in rows if not (gated and g[1] == 1)]
+        in_ws = set(groups)
+        V = np.array([rows[g] for g in groups]).reshape(-1, r)
+        if groups:
+            idx = np.array([g[0] for g in groups], dtype=np.int64)
+            signs = np.array([1.0 if g[1] == 0 else -1.0 for g in groups])
+            lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated)[0]
     total_iter = 0
     history = []
     best = None
-    lam = y_t.copy()
     rounds = 0
     inner_rtol = 1e-3 * tol
     for rounds in range(1, max_rounds + 1):
@@ -1175,3 +1193,45 @@ def to_network(result: CReLUResult, patterns: ActivationPatterns, norm: str) -> 
         v.append(s * math.sqrt(size))
     W = np.array(W).reshape(-1, d)
     return ReLUNetwork(W, np.array(b), np.array(v), c=c)
+
+
+def start_from_network(
+    network: ReLUNetwork, patterns: ActivationPatterns, X, *, tol: float = 1e-9
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], int]:
+    """A starting point for :func:`solve_crelu` from a ReLU network (the inverse recovery map).
+
+    Neuron ``(w, b)`` with output weight ``v`` becomes the group
+    ``|v| (w, b)`` with sign ``sign(v)`` on the neuron's activation pattern
+    (SPEC §2.2: same function, and a penalty equal to the network's at
+    balanced weights). A neuron through samples (a wedge neuron) is on the
+    boundary of several cells; the first of its patterns found in
+    ``patterns`` is used, trying the tied samples inactive, then active.
+
+    Returns ``((pattern, sign, coef), missing)``: ``missing`` counts the
+    neurons whose pattern is not in ``patterns`` (left out).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    bias = patterns.bias
+    Z = X if bias == "none" else np.column_stack([X, np.ones(n)])
+    index = {m.tobytes(): k for k, m in enumerate(np.asarray(patterns.patterns, dtype=np.bool_))}
+    idx, sign, coef = [], [], []
+    missing = 0
+    for w, b, v in zip(network.W, network.b, network.v, strict=True):
+        if v == 0.0 or not np.any(w != 0.0):
+            continue
+        row = abs(float(v)) * (np.append(w, b) if bias != "none" else np.asarray(w, dtype=float))
+        t = Z @ row
+        scale = tol * (np.abs(Z) @ np.abs(row))
+        for m in (t > scale, t >= -scale):
+            k = index.get(m.tobytes())
+            if k is not None:
+                break
+        if k is None:
+            missing += 1
+            continue
+        idx.append(k)
+        sign.append(1.0 if v > 0 else -1.0)
+        coef.append(row)
+    start = (np.array(idx, dtype=np.int64), np.array(sign), np.array(coef).reshape(-1, Z.shape[1]))
+    return start, missing

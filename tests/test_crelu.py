@@ -254,6 +254,36 @@ def test_free_bias_proximal_map_matches_clarabel():
     assert searched >= 5
 
 
+def test_start_from_network_inverts_the_recovery_map():
+    # a wedge-ℓ2 network (neurons through samples, on cell boundaries) maps to groups on
+    # enumerated patterns with the same function and the network's penalty at balance
+    from geolasso.crelu import start_from_network
+
+    X, y, alpha = _problem(3, 2)
+    wedge = ConvexReLU(alpha, method="wedge", norm="l2", tol=1e-10).fit(X, y)
+    net = wedge.network_
+    patterns = enumerate_patterns(X)
+    (idx, sign, coef), missing = start_from_network(net, patterns, X)
+    assert missing == 0
+    assert len(idx) == net.n_neurons
+    Z = np.column_stack([X, np.ones(len(X))])
+    assert np.all((2.0 * patterns.patterns[idx] - 1.0) * (coef @ Z.T) >= -1e-9)  # in the cones
+    pieces = sum(
+        s * patterns.patterns[p] * (Z @ row) for row, p, s in zip(coef, idx, sign, strict=True)
+    )
+    assert_allclose(pieces + net.c, net.predict(X), atol=1e-10)
+    penalty = alpha * np.linalg.norm(coef[:, :-1], axis=1).sum()
+    direct = net.objective(X, y, alpha, norm="l2") - np.sum((net.predict(X) - y) ** 2) / (
+        2 * len(y)
+    )
+    assert_allclose(penalty, direct, rtol=1e-9)  # the wedge fit's neurons are balanced
+    # started there, the solver reaches the exact optimum (cvxpy/Clarabel)
+    res = solve_crelu(X, y, alpha, patterns, start=(idx, sign, coef), tol=1e-10)
+    value, _ = crelu_value(X, y, alpha, bias="free", norm="l2")
+    assert_allclose(res.objective, value, rtol=1e-7)
+    assert res.objective <= wedge.objective_ * (1 + 1e-12)
+
+
 def test_gated_l1_program_is_a_lasso_over_masked_columns():
     # with the ℓ1 norm the gated program is a Lasso whose columns are D_i Z[:, a]
     from sklearn.linear_model import Lasso
