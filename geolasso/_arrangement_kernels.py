@@ -341,9 +341,59 @@ def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, E, mu):
     if free_bias:
         v[r - 1] = res[r - 1] / omega
         bound = _fixed_bound(Z, mask, v, n_pen, inf_norm)
+        bound = min(bound, _equality_bound(Z, mask, h, mu, n_pen, inf_norm))
     else:
         bound = _dual_norm(v, n_pen, inf_norm)
     return min(bound, cheap)
+
+
+@njit(cache=True)
+def _equality_bound(Z, mask, h, mu, n_pen, inf_norm):
+    """The bound of the NNLS passive set with the bias equality imposed exactly.
+
+    The weighted bias row of :func:`_price_one` leaves the bias coordinate of
+    ``h + Aᵀμ`` at ``O(1/ω²)``, and moving one multiplier to zero it costs
+    ``O(1/ω²)`` in the bound. Here, on the passive set ``P`` of ``μ``, the
+    equality-constrained least squares ``min ‖(h + A_Pᵀ μ_P)_w‖`` subject to
+    ``(h + A_Pᵀ μ_P)_b = 0`` is solved exactly (its KKT system); when the
+    solution is non-negative it is a feasible multiplier, so the bound it
+    gives is valid and, on the right passive set, tight to rounding. Returns
+    ``inf`` otherwise.
+    """
+    r = Z.shape[1]
+    idx = np.flatnonzero(mu > 0.0)
+    p = idx.size
+    if p == 0:
+        return np.inf
+    K = np.zeros((p + 1, p + 1))
+    rhs = np.zeros(p + 1)
+    for a in range(p):
+        ja = idx[a]
+        sa = 1.0 if mask[ja] else -1.0
+        for b in range(a + 1):
+            jb = idx[b]
+            sb = 1.0 if mask[jb] else -1.0
+            t = 0.0
+            for i in range(n_pen):
+                t += Z[ja, i] * Z[jb, i]
+            K[a, b] = sa * sb * t
+            K[b, a] = K[a, b]
+        K[a, p] = sa * Z[ja, r - 1]
+        K[p, a] = K[a, p]
+        t = 0.0
+        for i in range(n_pen):
+            t += Z[ja, i] * h[i]
+        rhs[a] = -sa * t
+    rhs[p] = -h[r - 1]
+    sol = np.linalg.lstsq(K, rhs)[0]
+    v = h.copy()
+    for a in range(p):
+        if sol[a] < 0.0:
+            return np.inf
+        sa = 1.0 if mask[idx[a]] else -1.0
+        for i in range(r):
+            v[i] += sol[a] * sa * Z[idx[a], i]
+    return _fixed_bound(Z, mask, v, n_pen, inf_norm)
 
 
 @njit(cache=True)

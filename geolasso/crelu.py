@@ -116,6 +116,11 @@ _ANDERSON = 5
 _BCD_STALL = 50
 #: Largest Newton system (variables) of the active-set method solved densely.
 _DENSE_NEWTON = 400
+#: Gap checks after which the active-set Newton method is tried even on a changing support.
+_NEWTON_EVERY = 5
+#: Range of the Levenberg–Marquardt damping of the dense Newton systems (relative to the
+#: mean diagonal of the Hessian).
+_LM_MIN, _LM_MAX = 1e-12, 1e-1
 #: Most block-coordinate passes per restricted solve.
 _MAX_PASSES = 100_000
 
@@ -448,13 +453,17 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
     pattern cone, the constraints active at ``V`` held fixed, the restricted
     objective is smooth: each group moves in the null space ``N_g`` of its
     active rows, and the objective is ``‖y − B θ‖² / (2n) + α Σ ‖θ_g‖`` with
-    ``B = [A_g N_g]``. Newton steps with a backtracking line search solve it;
-    the active set changes on the way: a step that reaches a new cone
+    ``B = [A_g N_g]``. Damped Newton steps (Levenberg–Marquardt, the damping
+    raised when a step gives no decrease: with more face variables than
+    samples the Hessian is singular) with a backtracking line search solve
+    it; the active set changes on the way: a step that reaches a new cone
     constraint stops there and adds it to the face, a group that the step
     sends through zero is removed when that lowers the objective, and an ℓ1
     coordinate that would change sign stops at zero and leaves the support.
-    Constraints are never released (block coordinate descent does that), so
-    after three damped steps in a row the method gives up. Returns the new
+    At a point optimal on the active set, a face constraint with a negative
+    multiplier is released (:func:`_release`), or else the zero groups that
+    violate their dual constraint enter (:func:`_enter`); with neither, or
+    after three damped steps in a row, the method stops. Returns the new
     ``V`` (better than the given one), or ``None``.
 
     ``free`` (ℓ2 only): the last column of ``Z`` is an unpenalised bias and the
@@ -487,6 +496,16 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
     basis = {}  # group -> null space of its face (dropped when the face changes)
     design = {}  # group -> its columns A_g N_g
     eye = np.eye(r)
+
+    def release():
+        # optimal on this active set: release a face constraint with a negative multiplier,
+        # or let a violating zero group enter (True), or stop (False)
+        if not (gated or inf_norm) and _release(
+            Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free
+        ):
+            return True
+        return _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis)
+
     while steps < max_steps:
         blocks, cols = [], []
         for g in np.flatnonzero(np.any(V[:, :n_pen] != 0.0, axis=1)):
@@ -538,6 +557,7 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
         store = partial(_face_store, V, blocks, cols, starts, sizes)
         f = value(theta)
         rebuild = False
+        damping = _LM_MIN
         while steps < max_steps and not rebuild:
             steps += 1
             grad = -B.T @ (y - B @ theta) / n
@@ -564,19 +584,19 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
                         cw = Ck.T @ w[k * n_pen : (k + 1) * n_pen]
                         nk = nrm[k * n_pen]
                         H[cut, cut] += (alpha / nk) * (Ck.T @ Ck - np.outer(cw, cw) / (nk * nk))
-                H[np.diag_indices_from(H)] += 1e-12 * max(float(np.trace(H)) / H.shape[0], 1e-300)
+                # Levenberg–Marquardt damping: with more face variables than samples the
+                # Hessian is singular (flat directions of the loss along the radial
+                # directions of the penalty), and a bare Newton step is no descent
+                # (Marquardt's scaling: groups near zero have a large penalty curvature)
+                diag = np.diagonal(H).copy()
+                H[np.diag_indices_from(H)] += damping * (diag + 1e-12 * max(diag.mean(), 1e-300))
                 try:
                     step = -np.linalg.solve(H, grad)
                 except np.linalg.LinAlgError:
                     step = -np.linalg.lstsq(H, grad, rcond=None)[0]
+
             if -float(grad @ step) <= 1e-15 * f:
-                # optimal on this active set: release a face constraint with a negative
-                # multiplier, or stop
-                if (
-                    gated
-                    or inf_norm
-                    or not _release(Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free)
-                ):
+                if not release():
                     steps = max_steps
                     break
                 rebuild = True
@@ -625,7 +645,16 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
                     break
                 t *= 0.5
             else:
-                break  # no descent along the Newton direction
+                if H0 is not None and damping < _LM_MAX:
+                    damping *= 1e3  # a shorter, more gradient-like step
+                    continue
+                # no decrease along the Newton direction: optimal on this active set up to
+                # rounding
+                if not release():
+                    steps = max_steps
+                    break
+                rebuild = True
+                break
             theta, f = theta + t * step, fc
             if hit is not None and t == t_hit:
                 if hit[0] == "coord":
@@ -638,6 +667,7 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
                 rebuild = True
             store(theta)
             damped = damped + 1 if (t < 1.0 and not rebuild) else 0
+            damping = max(damping * (10.0 if t < 1.0 else 0.1), _LM_MIN)
             if damped >= 3:
                 steps = max_steps  # not in Newton's quadratic region: leave it to the caller
                 break
@@ -717,6 +747,43 @@ def _face_store(V, blocks, cols, starts, sizes, th):
         V[g] = N @ th[starts[k] : starts[k] + sizes[k]]
 
 
+def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis):
+    """Let the zero groups that violate their dual constraint enter the support.
+
+    One exact proximal block step (as in block coordinate descent) on each
+    zero group whose dual value is above ``n α``; the faces of the groups
+    that became non-zero are then read off again. Returns whether any did.
+    """
+    n, r = Z.shape
+    zero = np.flatnonzero(~np.any(V[:, : r - 1 if free else r] != 0.0, axis=1))
+    if zero.size == 0:
+        return False
+    res = y - np.einsum("gj,gj->j", signs[:, None] * masks, V @ Z.T)
+    if free:
+        res -= res.mean()
+    values = _restricted_values(Z, masks[zero], signs[zero], res, norm, gated, free)
+    enter = zero[values > n * alpha * (1.0 + _PRICE_RTOL)]
+    if enter.size == 0:
+        return False
+    sub = np.ascontiguousarray(V[enter])
+    sub[:] = 0.0
+    m = np.ascontiguousarray(masks[enter])
+    lips = _group_lipschitz(Z, m)
+    _bcd_epochs(Z, m, signs[enter], lips, sub, res, alpha, not gated, norm == "l1", free, 1)
+    V[enter] = sub
+    entered = False
+    for k, g in enumerate(enter):
+        if np.any(sub[k] != 0.0):
+            entered = True
+            basis.pop(g, None)
+            if face is not None:
+                slack = (2.0 * masks[g] - 1.0) * (Z @ sub[k])
+                face[g] = slack <= 1e-10 * np.abs(Z).sum(axis=1) * np.abs(sub[k]).max()
+                if free and masks[g].all():
+                    face[g] = False
+    return entered
+
+
 def _release(Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free):
     """Drop, in every group, the face constraint with the most negative multiplier.
 
@@ -783,6 +850,7 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, f
     passes = 0
     last = [V.ravel().copy()]
     previous = tried = None
+    since = 0  # gap checks since the last Newton attempt
     trail = []
     while passes < max_epochs:
         _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, _BCD_CHECK)
@@ -826,13 +894,16 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, f
         if free and inf_norm:
             continue  # the active-set Newton finish has no free-bias ℓ1 form
         support = _support_key(Z, masks, V, norm, gated)
-        if support == tried:
+        since += 1
+        # Newton once the support is the same at two checks (once per support), or after
+        # _NEWTON_EVERY checks without it (the support of a slowly converging solve keeps
+        # changing by small groups)
+        settled = support == previous and support != tried
+        previous = support
+        if not settled and since < _NEWTON_EVERY:
             continue
-        if support != previous:
-            previous = support
-            continue
-        tried = support  # the same support at two checks: try Newton on it, once
-        W = _support_newton(Z, y, masks, signs, alpha, norm, gated, V, free=free)
+        tried, since = support, 0
+        W = _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=400, free=free)
         if W is not None:
             res_w = residual(W)
             if objective(W, res_w) < primal:
