@@ -69,12 +69,44 @@ def _nnls(E, h, mu):
     feasible boundary when a coefficient turns non-positive. Returns the
     residual ``h + E μ``.
     """
+    return _nnls_warm(E, h, mu, np.zeros(E.shape[1], dtype=np.bool_))
+
+
+@njit(cache=True)
+def _nnls_warm(E, h, mu, warm):
+    """:func:`_nnls` started from the passive set ``warm`` (bool, (m,)), which it updates.
+
+    When the least squares on ``warm`` has positive coefficients it is the
+    starting point (one solve when the passive set has not changed, as between
+    block-coordinate passes near convergence); otherwise the start is cold.
+    On return ``warm`` holds the final passive set.
+    """
     k, m = E.shape
     for j in range(m):
         mu[j] = 0.0
     passive = np.zeros(m, dtype=np.bool_)
     refused = np.zeros(m, dtype=np.bool_)
     res = h.copy()
+    idx = np.flatnonzero(warm)
+    if 0 < idx.size <= k:
+        sub = np.empty((k, idx.size))
+        for t in range(idx.size):
+            for i in range(k):
+                sub[i, t] = E[i, idx[t]]
+        z = _small_lstsq(sub, h)
+        ok = True
+        for t in range(idx.size):
+            if not z[t] > 0.0:
+                ok = False
+        if ok:
+            for t in range(idx.size):
+                mu[idx[t]] = z[t]
+                passive[idx[t]] = True
+            for i in range(k):
+                s = h[i]
+                for t in range(idx.size):
+                    s += E[i, idx[t]] * z[t]
+                res[i] = s
     col_norm = 0.0
     for j in range(m):
         s = 0.0
@@ -141,6 +173,8 @@ def _nnls(E, h, mu):
                 if mu[j] != 0.0:
                     s += E[i, j] * mu[j]
             res[i] = s
+    for j in range(m):
+        warm[j] = mu[j] > 0.0
     return res
 
 
@@ -158,12 +192,24 @@ def _project_cone(Z, mask, x):
 
 
 @njit(cache=True)
-def _weighted_projection(Z, mask, p, c, E, mu):
+def _project_cone_warm(Z, mask, x, E, mu, warm):
+    """:func:`_project_cone` with scratch ``E`` (r, n), ``μ`` (n,) and a warm passive set."""
+    n, r = Z.shape
+    for j in range(n):
+        sgn = 1.0 if mask[j] else -1.0
+        for i in range(r):
+            E[i, j] = sgn * Z[j, i]
+    return _nnls_warm(E, x.copy(), mu, warm)
+
+
+@njit(cache=True)
+def _weighted_projection(Z, mask, p, c, E, mu, warm):
     """``argmin ½‖u − p‖² + ½ (c − 1) ‖u_w‖²`` over the pattern's cone (``u_w`` = all but last).
 
     In the coordinates ``u' = (√c u_w, u_b)`` this is the Euclidean projection
     of ``(p_w / √c, p_b)`` onto the cone with the weight columns of ``Z``
-    divided by ``√c``: one NNLS problem. ``E`` (r, n) and ``μ`` (n,) are scratch.
+    divided by ``√c``: one NNLS problem. ``E`` (r, n) and ``μ`` (n,) are scratch,
+    ``warm`` the passive set to start from (updated).
     """
     n, r = Z.shape
     root = np.sqrt(c)
@@ -175,14 +221,14 @@ def _weighted_projection(Z, mask, p, c, E, mu):
         for i in range(r - 1):
             E[i, j] = sgn * Z[j, i] / root
         E[r - 1, j] = sgn * Z[j, r - 1]
-    u = _nnls(E, x, mu)
+    u = _nnls_warm(E, x, mu, warm)
     for i in range(r - 1):
         u[i] /= root
     return u
 
 
 @njit(cache=True)
-def _prox_free(Z, mask, p, tau, E, mu):
+def _prox_free(Z, mask, p, tau, E, mu, warm):
     """Proximal map of ``τ ‖u_w‖₂ + ι_K`` with the last (bias) coordinate unpenalised.
 
     ``K`` is the pattern's cone. Unlike the fully penalised case this is not a
@@ -194,7 +240,8 @@ def _prox_free(Z, mask, p, tau, E, mu):
     is affine in ``s`` when no constraint is active). The three cheap cases
     come first: the shrinkage of the weights alone when it stays in ``K``, and
     ``u* = 0`` when the pattern's dual value at ``p`` (:func:`_price_one`) is at
-    most ``τ``. ``E`` (r, n) and ``μ`` (n,) are scratch.
+    most ``τ``. ``E`` (r, n) and ``μ`` (n,) are scratch; ``warm`` is the passive
+    set the projections start from (updated).
     """
     n, r = Z.shape
     d = r - 1
@@ -226,7 +273,7 @@ def _prox_free(Z, mask, p, tau, E, mu):
     # bracket: g(0+) = τ / q − 1 < 0 and g(‖p‖) >= 0 (the proximal map is non-expansive)
     lo, g_lo = 0.0, tau / q - 1.0
     hi = pn
-    u_hi = _weighted_projection(Z, mask, p, 1.0 + tau / hi, E, mu)
+    u_hi = _weighted_projection(Z, mask, p, 1.0 + tau / hi, E, mu, warm)
     f = 0.0
     for i in range(d):
         f += u_hi[i] * u_hi[i]
@@ -238,7 +285,7 @@ def _prox_free(Z, mask, p, tau, E, mu):
     s = min(max(nw - tau, 1e-3 * hi), 0.999 * hi)  # the unconstrained answer
     side = 0
     for _ in range(100):
-        u = _weighted_projection(Z, mask, p, 1.0 + tau / s, E, mu)
+        u = _weighted_projection(Z, mask, p, 1.0 + tau / s, E, mu, warm)
         f = 0.0
         for i in range(d):
             f += u[i] * u[i]
@@ -422,7 +469,25 @@ def _price(Z, masks, lam, n_pen, free_bias, inf_norm, threshold, out):
 
 
 @njit(cache=True)
-def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, n_epochs):
+def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, out):
+    """The tight bound ``out[g]`` for group ``g``'s own sign only (``h = s_g Zᵀ(m_g ⊙ λ)``)."""
+    G = masks.shape[0]
+    n, r = Z.shape
+    E = np.empty((r, n))
+    mu = np.empty(n)
+    h = np.empty(r)
+    for g in range(G):
+        for i in range(r):
+            s = 0.0
+            for j in range(n):
+                if masks[g, j]:
+                    s += Z[j, i] * lam[j]
+            h[i] = signs[g] * s
+        out[g] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, -1.0, E, mu)
+
+
+@njit(cache=True)
+def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, n_epochs):
     """Cyclic proximal block-coordinate passes over the groups of a working set.
 
     Group ``g`` has the block ``A_g = s_g D_g Z`` (``D_g`` = ``masks[g]``) and
@@ -442,7 +507,9 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, n_ep
     active on every sample has no cone constraint (its bias is absorbed by the
     intercept and stays put: its gradient is ``Σ res = 0``).
 
-    ``V`` and ``res`` are updated in place; returns the largest change of a
+    ``faces`` (G, n) holds each group's last projection's passive set (the
+    active cone constraints), the warm start of the next one. ``V``, ``res``
+    and ``faces`` are updated in place; returns the largest change of a
     coordinate in the last pass.
     """
     G, r = V.shape
@@ -473,7 +540,7 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, n_ep
                 u[i] = V[g, i] + s * u[i] / (n * L)
             thr = alpha / L
             if free and cone and count < n:
-                u = _prox_free(Z, masks[g], u, thr, E, mu)
+                u = _prox_free(Z, masks[g], u, thr, E, mu, faces[g])
             else:
                 if cone and not free:
                     worst = 0.0
@@ -485,7 +552,7 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, n_ep
                             t = -t
                         worst = min(worst, t)
                     if worst < 0.0:
-                        u = _project_cone(Z, masks[g], u)
+                        u = _project_cone_warm(Z, masks[g], u, E, mu, faces[g])
                 if inf_norm:
                     for i in range(n_pen):
                         a = abs(u[i]) - thr

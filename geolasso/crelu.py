@@ -93,7 +93,13 @@ from functools import partial
 
 import numpy as np
 
-from ._arrangement_kernels import _bcd_epochs, _fixed_bound, _price, _project_cone
+from ._arrangement_kernels import (
+    _bcd_epochs,
+    _fixed_bound,
+    _price,
+    _price_groups,
+    _project_cone,
+)
 from .arrangements import ActivationPatterns
 from .certificate import _ray_bound
 from .exceptions import ConvergenceWarning
@@ -441,9 +447,9 @@ def _restricted_values(Z, masks, signs, lam, norm, gated, free=False):
     if gated:
         h = ((masks * lam) @ Z)[:, :n_pen]  # (G, n_pen)
         return np.abs(h).max(axis=1) if norm == "l1" else np.linalg.norm(h, axis=1)
-    values = np.empty((masks.shape[0], 2))
-    _price(Z, masks, lam, n_pen, free, norm == "l1", -1.0, values)
-    return np.where(signs > 0, values[:, 0], values[:, 1])
+    values = np.empty(masks.shape[0])
+    _price_groups(Z, masks, signs, lam, n_pen, free, norm == "l1", values)
+    return values
 
 
 def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, free=False):
@@ -546,8 +552,8 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
                 C[k * n_pen : (k + 1) * n_pen, starts[k] : starts[k] + sizes[k]] = N[:n_pen]
             pstarts = np.arange(len(blocks), dtype=np.int64) * n_pen
         pid = np.repeat(np.arange(len(blocks)), n_pen) if free else gid
-        # dense Newton systems while small (always with a free bias); conjugate gradients
-        # beyond (ℓ2 groups)
+        # dense Newton systems while small (always with a free bias); a low-rank direct
+        # solve beyond (ℓ2 groups)
         H0 = B.T @ B / n if inf_norm or free or theta.size <= _DENSE_NEWTON else None
         if H0 is not None and not inf_norm and C is None:
             same = pid[:, None] == pid[None, :]  # the block pattern of the penalty Hessian
@@ -568,7 +574,7 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
                 nrm = np.maximum(np.sqrt(np.add.reduceat(w * w, pstarts))[pid], 1e-150)
                 grad += alpha * (w / nrm if C is None else C.T @ (w / nrm))
             if H0 is None:
-                step = _pcg_step(B, theta, grad, starts, sizes, nrm, alpha)
+                step = _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping)
             else:
                 H = H0.copy()
                 if not inf_norm and C is None:
@@ -645,7 +651,7 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
                     break
                 t *= 0.5
             else:
-                if H0 is not None and damping < _LM_MAX:
+                if damping < _LM_MAX:
                     damping *= 1e3  # a shorter, more gradient-like step
                     continue
                 # no decrease along the Newton direction: optimal on this active set up to
@@ -678,52 +684,47 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
     return V if full_value(V) < f0 else None
 
 
-def _pcg_step(B, theta, grad, starts, sizes, nrm, alpha, rtol=1e-12, max_iter=None):
-    """Newton step ``-H⁻¹ grad`` by preconditioned conjugate gradients (many variables).
+def _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping):
+    """Newton step ``-H⁻¹ grad`` through two Woodbury identities (many variables).
 
-    ``H = BᵀB / n + blockdiag(α (I − u uᵀ) / ‖θ_g‖)`` (``u = θ_g / ‖θ_g‖``) is
-    applied matrix-free. The preconditioner is the same matrix with the
-    radial term ``−α u uᵀ / ‖θ_g‖`` left out, ``diag + BᵀB / n``, inverted
-    through the ``n × n`` Woodbury identity; it differs from ``H`` by one rank
-    per group, so conjugate gradients finish in at most (groups + 1)
-    iterations.
+    ``H = BᵀB / n + blockdiag(c_g (I − u_g u_gᵀ))`` with ``c_g = α / ‖θ_g‖`` and
+    ``u_g = θ_g / ‖θ_g‖``, plus the Levenberg–Marquardt term ``damping ·
+    diag(H)``. Written ``H = A − U diag(c) Uᵀ`` with ``A = diag(a) + BᵀB / n``
+    (``a`` = the diagonal terms) and ``U`` the ``u_g`` as columns, ``A⁻¹`` is
+    applied through the ``n × n`` capacitance ``n I + B diag(a)⁻¹ Bᵀ`` and
+    ``H⁻¹`` through the ``G × G`` capacitance ``diag(c)⁻¹ − Uᵀ A⁻¹ U``: a direct
+    solve costing ``O(n² K + G² K + n³ + G³)`` for ``K`` variables in ``G``
+    groups.
     """
     import scipy.linalg as sla
 
-    n = B.shape[0]
-    ridge = 1e-12 * max(float(np.einsum("ij,ij->", B, B)) / (n * theta.size), 1e-300)
-    dinv = 1.0 / (alpha / nrm + ridge)
-    cap = sla.cho_factor(n * np.eye(n) + (B * dinv) @ B.T, check_finite=False)
+    n, K = B.shape
+    G = len(sizes)
+    gid = np.repeat(np.arange(G), sizes)
+    c = alpha / nrm  # per variable
+    u = theta / nrm
+    diag_h = np.einsum("ij,ij->j", B, B) / n + c * (1.0 - u * u)
+    ridge = 1e-12 * max(float(diag_h.mean()), 1e-300)
+    a = c + damping * diag_h + ridge
+    ainv = 1.0 / a
+    cap = sla.cho_factor(n * np.eye(n) + (B * ainv) @ B.T, check_finite=False)
 
-    def apply_h(v):
-        up = np.add.reduceat(theta * v, starts)[np.repeat(np.arange(len(sizes)), sizes)]
-        return B.T @ (B @ v) / n + (alpha / nrm) * (v - theta * up / (nrm * nrm)) + ridge * v
+    def solve_a(X):
+        W = ainv[:, None] * X
+        return W - ainv[:, None] * (B.T @ sla.cho_solve(cap, B @ W, check_finite=False))
 
-    def precond(v):
-        w = dinv * v
-        return w - dinv * (B.T @ sla.cho_solve(cap, B @ w, check_finite=False))
-
-    x = np.zeros_like(theta)
-    r = -grad
-    z = precond(r)
-    p = z.copy()
-    rz = float(r @ z)
-    target = rtol * float(np.linalg.norm(grad))
-    for _ in range(max_iter or 2 * len(sizes) + 10):
-        Hp = apply_h(p)
-        curv = float(p @ Hp)
-        if curv <= 0.0:
-            break
-        a = rz / curv
-        x += a * p
-        r -= a * Hp
-        if float(np.linalg.norm(r)) <= target:
-            break
-        z = precond(r)
-        rz_new = float(r @ z)
-        p = z + (rz_new / rz) * p
-        rz = rz_new
-    return x
+    U = np.zeros((K, G))
+    U[np.arange(K), gid] = u
+    AiU = solve_a(U)
+    Aig = solve_a(grad[:, None])[:, 0]
+    cg = c[starts]
+    S = np.diag(1.0 / cg) - U.T @ AiU
+    rhs = U.T @ Aig
+    try:
+        z = np.linalg.solve(S, rhs)
+    except np.linalg.LinAlgError:
+        z = np.linalg.lstsq(S, rhs, rcond=None)[0]
+    return -(Aig + AiU @ z)
 
 
 def _face_value(y, B, starts, alpha, inf_norm, C, th):
@@ -769,7 +770,8 @@ def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis):
     sub[:] = 0.0
     m = np.ascontiguousarray(masks[enter])
     lips = _group_lipschitz(Z, m)
-    _bcd_epochs(Z, m, signs[enter], lips, sub, res, alpha, not gated, norm == "l1", free, 1)
+    warm = np.zeros(m.shape, dtype=np.bool_)
+    _bcd_epochs(Z, m, signs[enter], lips, sub, res, alpha, not gated, norm == "l1", free, warm, 1)
     V[enter] = sub
     entered = False
     for k, g in enumerate(enter):
@@ -847,13 +849,14 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, f
         return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, n_pen, norm).sum())
 
     res = residual(V)
+    faces = np.zeros(masks.shape, dtype=np.bool_)  # warm starts of the cone projections
     passes = 0
     last = [V.ravel().copy()]
     previous = tried = None
     since = 0  # gap checks since the last Newton attempt
     trail = []
     while passes < max_epochs:
-        _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, _BCD_CHECK)
+        _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, _BCD_CHECK)
         passes += _BCD_CHECK
         res = residual(V)  # refresh: the kernel's running residual drifts by rounding
         primal = objective(V, res)
@@ -1082,6 +1085,9 @@ def solve_crelu(
     best = None
     rounds = 0
     inner_rtol = 1e-3 * tol
+    # block coordinate descent in a round that added no group: a tenth of tol, then a
+    # hundred times less in every further such round
+    quiet_rtol = 1e-1 * tol
     for rounds in range(1, max_rounds + 1):
         bounds = _price_all(Z, masks_all, lam, n_pen, free, norm, gated, threshold)
         ratio = float(bounds.max(initial=0.0)) / threshold
@@ -1122,10 +1128,13 @@ def solve_crelu(
             added += 1
             if added >= want:
                 break
+        inner_tol = max(inner_rtol * max(primal, 1e-300), 0.1 * gap)  # inexact: still growing
         if added == 0:
             if inner_rtol < 1e-15:
                 break  # no violator left and the restricted solve is as accurate as it gets
             inner_rtol *= 1e-2
+            inner_tol = quiet_rtol * max(primal, 1e-300)
+            quiet_rtol *= 1e-2
         idx = np.array([g[0] for g in groups], dtype=np.int64)
         signs = np.array([1.0 if g[1] == 0 else -1.0 for g in groups])
         if use_bcd:
@@ -1140,8 +1149,7 @@ def solve_crelu(
                 norm,
                 gated,
                 start,
-                # inexact while the working set grows; as accurate as asked once it has not
-                max(inner_rtol * max(primal, 1e-300), 0.1 * gap if added else 0.0),
+                inner_tol,
                 _MAX_PASSES,
                 free,
             )

@@ -243,7 +243,9 @@ def test_free_bias_proximal_map_matches_clarabel():
                 cp.Minimize(cp.sum_squares(x - z) / 2 + tau * cp.norm(x[:d], 2)), [S @ x >= 0]
             )
         )
-        ours = _prox_free(Z, mask, z, tau, np.empty((d + 1, n)), np.empty(n))
+        ours = _prox_free(
+            Z, mask, z, tau, np.empty((d + 1, n)), np.empty(n), np.zeros(n, dtype=bool)
+        )
         assert np.all(S @ ours >= -1e-12)  # feasible
         ours_value = np.sum((ours - z) ** 2) / 2 + tau * np.linalg.norm(ours[:d])
         assert ours_value <= value + 1e-9  # and optimal (the minimiser is unique)
@@ -252,6 +254,27 @@ def test_free_bias_proximal_map_matches_clarabel():
         shrunk[:d] *= max(0.0, 1.0 - tau / np.linalg.norm(z[:d]))
         searched += bool(np.any(S @ shrunk < 0.0) and np.any(ours != 0.0))
     assert searched >= 5
+
+
+def test_warm_started_nnls_matches_scipy():
+    # the cone projections start from the previous passive set; any start gives the optimum
+    from scipy.optimize import nnls
+
+    from geolasso._arrangement_kernels import _nnls_warm
+
+    rng = np.random.default_rng(4)
+    for _ in range(30):
+        k, m = int(rng.integers(2, 8)), int(rng.integers(3, 30))
+        E, h = rng.normal(size=(k, m)), rng.normal(size=k) * 3.0
+        ref = nnls(E, -h)[1]  # min ‖E μ − (−h)‖
+        for warm in (np.zeros(m, bool), rng.random(m) < 0.3, nnls(E, -h)[0] > 0):
+            start = warm.copy()
+            mu = np.empty(m)
+            res = _nnls_warm(E, h, mu, start)
+            assert np.all(mu >= 0.0)
+            assert_allclose(res, h + E @ mu, atol=1e-12)
+            assert np.linalg.norm(res) <= ref + 1e-10
+            assert np.array_equal(start, mu > 0.0)  # the passive set is handed back
 
 
 def test_start_from_network_inverts_the_recovery_map():
