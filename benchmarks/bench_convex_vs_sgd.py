@@ -31,7 +31,7 @@ scikit-learn, standardized and reduced by PCA so the exhaustive dictionary
 fits (d = 2 or 3; said in the table). ``α = α_max / 100`` of each exact
 dictionary, as in ANCHORS.md.
 
-Run: ``python benchmarks/bench_convex_vs_sgd.py`` (about 25 minutes; ``--quick``
+Run: ``python benchmarks/bench_convex_vs_sgd.py`` (about 45 minutes; ``--quick``
 for a smoke run; ``--norm l2`` for the weight-decay rows only, ``--tag`` to
 name the result files). Writes ``benchmarks/results/convex_vs_sgd{tag}.md``
 and ``.png``.
@@ -173,13 +173,12 @@ def main():
         warnings.simplefilter("ignore")
         for optimizer in grid:
             local_search(np.ones((4, 2)), np.ones(4), 0.1, "l1", optimizer, 0.1, 0, 8, 1.0, 20)
-    modes = {"spiral": ("l1", "l2"), "diabetes": ("l1", "l2")}
     rows, ratios, curves = [], [], {}
     for name, X, y, note in datasets():
         if args.problems and name not in args.problems:
             continue
         alpha = alpha_max(WedgeDictionary(X), y) / 100
-        for norm in modes.get(name, ("l1",)):
+        for norm in ("l1", "l2"):
             if args.norm != "both" and norm != args.norm:
                 continue
             label = f"{name} ({norm})"

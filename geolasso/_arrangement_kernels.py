@@ -61,6 +61,17 @@ def _small_lstsq(sub, h):
 
 
 @njit(cache=True)
+def _passive_lstsq(E, h, idx):
+    """``argmin_z ‖h + E[:, idx] z‖`` (the unconstrained step on a passive set)."""
+    k = E.shape[0]
+    sub = np.empty((k, idx.size))
+    for t in range(idx.size):
+        for i in range(k):
+            sub[i, t] = E[i, idx[t]]
+    return _small_lstsq(sub, h)
+
+
+@njit(cache=True)
 def _nnls(E, h, mu):
     """``min_{μ >= 0} ‖h + E μ‖₂`` for a short wide ``E`` (k, m); writes ``μ``.
 
@@ -89,16 +100,8 @@ def _nnls_warm(E, h, mu, warm):
     res = h.copy()
     idx = np.flatnonzero(warm)
     if 0 < idx.size <= k:
-        sub = np.empty((k, idx.size))
-        for t in range(idx.size):
-            for i in range(k):
-                sub[i, t] = E[i, idx[t]]
-        z = _small_lstsq(sub, h)
-        ok = True
-        for t in range(idx.size):
-            if not z[t] > 0.0:
-                ok = False
-        if ok:
+        z = _passive_lstsq(E, h, idx)
+        if np.all(z > 0.0):
             for t in range(idx.size):
                 mu[idx[t]] = z[t]
                 passive[idx[t]] = True
@@ -138,16 +141,8 @@ def _nnls_warm(E, h, mu, warm):
             idx = np.flatnonzero(passive)
             if idx.size == 0:
                 break
-            sub = np.empty((k, idx.size))
-            for t in range(idx.size):
-                for i in range(k):
-                    sub[i, t] = E[i, idx[t]]
-            z = _small_lstsq(sub, h)
-            ok = True
-            for t in range(idx.size):
-                if z[t] <= 0.0:
-                    ok = False
-            if ok:
+            z = _passive_lstsq(E, h, idx)
+            if np.all(z > 0.0):
                 for t in range(idx.size):
                     mu[idx[t]] = z[t]
                 break
@@ -228,6 +223,33 @@ def _weighted_projection(Z, mask, p, c, E, mu, warm):
 
 
 @njit(cache=True)
+def _shrink(u, k, tau):
+    """Group soft-thresholding of ``u[:k]`` by ``τ`` (in place)."""
+    nrm = 0.0
+    for i in range(k):
+        nrm += u[i] * u[i]
+    nrm = np.sqrt(nrm)
+    scale = 1.0 - tau / nrm if nrm > tau else 0.0
+    for i in range(k):
+        u[i] *= scale
+
+
+@njit(cache=True)
+def _worst_slack(Z, mask, u):
+    """``min(0, min_j (2 m_j − 1) z_jᵀu)``: negative when ``u`` is outside the cone."""
+    n, r = Z.shape
+    worst = 0.0
+    for j in range(n):
+        t = 0.0
+        for i in range(r):
+            t += Z[j, i] * u[i]
+        if not mask[j]:
+            t = -t
+        worst = min(worst, t)
+    return worst
+
+
+@njit(cache=True)
 def _prox_free(Z, mask, p, tau, E, mu, warm):
     """Proximal map of ``τ ‖u_w‖₂ + ι_K`` with the last (bias) coordinate unpenalised.
 
@@ -243,26 +265,16 @@ def _prox_free(Z, mask, p, tau, E, mu, warm):
     most ``τ``. ``E`` (r, n) and ``μ`` (n,) are scratch; ``warm`` is the passive
     set the projections start from (updated).
     """
-    n, r = Z.shape
+    r = Z.shape[1]
     d = r - 1
     u = p.copy()
+    _shrink(u, d, tau)
+    if _worst_slack(Z, mask, u) >= 0.0:
+        return u
     nw = 0.0
     for i in range(d):
         nw += p[i] * p[i]
     nw = np.sqrt(nw)
-    scale = 1.0 - tau / nw if nw > tau else 0.0
-    for i in range(d):
-        u[i] *= scale
-    worst = 0.0
-    for j in range(n):
-        t = 0.0
-        for i in range(r):
-            t += Z[j, i] * u[i]
-        if not mask[j]:
-            t = -t
-        worst = min(worst, t)
-    if worst >= 0.0:
-        return u
     q = _price_one(Z, mask, p, d, True, False, tau, E, mu)
     if q <= tau:
         return np.zeros(r)
@@ -444,6 +456,18 @@ def _equality_bound(Z, mask, h, mu, n_pen, inf_norm):
 
 
 @njit(cache=True)
+def _masked_correlation(Z, mask, lam, scale, h):
+    """``h = scale · Zᵀ(m ⊙ λ)`` (in place)."""
+    n, r = Z.shape
+    for i in range(r):
+        s = 0.0
+        for j in range(n):
+            if mask[j]:
+                s += Z[j, i] * lam[j]
+        h[i] = scale * s
+
+
+@njit(cache=True)
 def _price(Z, masks, lam, n_pen, free_bias, inf_norm, threshold, out):
     """Upper bounds ``out[p, 0]`` (``+h``) and ``out[p, 1]`` (``-h``) for every pattern.
 
@@ -456,12 +480,7 @@ def _price(Z, masks, lam, n_pen, free_bias, inf_norm, threshold, out):
     mu = np.empty(n)
     h = np.empty(r)
     for p in range(P):
-        for i in range(r):
-            s = 0.0
-            for j in range(n):
-                if masks[p, j]:
-                    s += Z[j, i] * lam[j]
-            h[i] = s
+        _masked_correlation(Z, masks[p], lam, 1.0, h)
         out[p, 0] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, E, mu)
         for i in range(r):
             h[i] = -h[i]
@@ -477,12 +496,7 @@ def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, out):
     mu = np.empty(n)
     h = np.empty(r)
     for g in range(G):
-        for i in range(r):
-            s = 0.0
-            for j in range(n):
-                if masks[g, j]:
-                    s += Z[j, i] * lam[j]
-            h[i] = signs[g] * s
+        _masked_correlation(Z, masks[g], lam, signs[g], h)
         out[g] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, -1.0, E, mu)
 
 
@@ -542,29 +556,14 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
             if free and cone and count < n:
                 u = _prox_free(Z, masks[g], u, thr, E, mu, faces[g])
             else:
-                if cone and not free:
-                    worst = 0.0
-                    for j in range(n):
-                        t = 0.0
-                        for i in range(r):
-                            t += Z[j, i] * u[i]
-                        if not masks[g, j]:
-                            t = -t
-                        worst = min(worst, t)
-                    if worst < 0.0:
-                        u = _project_cone_warm(Z, masks[g], u, E, mu, faces[g])
+                if cone and not free and _worst_slack(Z, masks[g], u) < 0.0:
+                    u = _project_cone_warm(Z, masks[g], u, E, mu, faces[g])
                 if inf_norm:
                     for i in range(n_pen):
                         a = abs(u[i]) - thr
                         u[i] = np.sign(u[i]) * a if a > 0.0 else 0.0
                 else:
-                    nrm = 0.0
-                    for i in range(n_pen):
-                        nrm += u[i] * u[i]
-                    nrm = np.sqrt(nrm)
-                    scale = 1.0 - thr / nrm if nrm > thr else 0.0
-                    for i in range(n_pen):
-                        u[i] *= scale
+                    _shrink(u, n_pen, thr)
             moved = False
             for i in range(r):
                 delta[i] = u[i] - V[g, i]
