@@ -123,7 +123,7 @@ _BCD_STALL = 50
 #: Largest Newton system (variables) of the active-set method solved densely.
 _DENSE_NEWTON = 400
 #: Gap checks after which the active-set Newton method is tried even on a changing support.
-_NEWTON_EVERY = 5
+_NEWTON_EVERY = 20
 #: Range of the Levenberg–Marquardt damping of the dense Newton systems (relative to the
 #: mean diagonal of the Hessian).
 _LM_MIN, _LM_MAX = 1e-12, 1e-1
