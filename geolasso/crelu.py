@@ -42,17 +42,27 @@ constraints and merges ``v_i - u_i``.
      :class:`geolasso.ConvexReLU`) the bias is not in the norm and the
      proximal map is a weighted projection at the fixed point of a scalar
      equation, found by a safeguarded false-position search; the intercept
-     is minimised out after every step. Anderson extrapolation every ten
+     is minimised out after every step. Each projection starts from the
+     group's previous active constraints. Anderson extrapolation every ten
      passes, and an **active-set Newton method** on the support and its cone
      faces (a new face constraint is added when a step reaches it, one with
      a negative multiplier released, a group the step sends through zero
-     removed) once the support has settled, give the fast final convergence;
+     removed, a zero group that violates its dual constraint let in;
+     Levenberg–Marquardt damping, as the Hessian is singular when the faces
+     have more variables than there are samples; large systems solved
+     directly through two Woodbury identities) once the support has settled,
+     or every 200 passes, give the fast final convergence;
    * with the ℓ1 norm on ReLU groups by a primal log-barrier method (Newton
      steps with an epigraph variable per group, the step kept inside every
      cone by a fraction-to-boundary rule);
 
-   the restricted solve stops on its own duality gap, a tenth of the current
-   gap early on (inexact rounds) and ``1e-3 · tol`` relative at the end;
+   the restricted solve stops on its own duality gap: a tenth of the current
+   gap while the working set grows (inexact rounds), ``tol / 10`` relative in
+   the first round that adds no group, and a hundred times less in each
+   further one (the barrier method: ``1e-3 · tol`` relative throughout);
+   a starting point (``start``, e.g. :func:`start_from_network` of the
+   wedge-ℓ2 fit, as :class:`geolasso.ConvexReLU` does when the patterns are
+   enumerated) makes the first working set that network's neurons;
 4. the loop stops when the **duality gap** is below ``tol`` relative to the
    objective (the lower bound is the dual value at the scaled residual
    ``t λ``, feasible because every pattern's value was bounded in step 1),
@@ -62,17 +72,15 @@ constraints and merges ``v_i - u_i``.
 
 **Limits (measured, see ``benchmarks/results/arrangement.md``).** On the
 benchmark's sampled problems (bias regularized, 200 gates, up to 160 samples,
-up to 30 features) it reaches the optimum over the patterns faster than
-pyscnn reaches its less accurate (for C-ReLU, infeasible) answers at
-``α = α_max/10`` and ``α_max/100`` (C-GReLU on 30 features at ``α_max/100``
-is a tie, 0.96x), but not at ``α_max/1000`` with 10 or 30 features, where
-C-ReLU needs minutes and C-GReLU is 3–5 times slower than pyscnn's RFISTA;
-an interior-point solver (Clarabel through cvxpy) is faster on the harder
-rows. The enumerated 2-D spiral (n = 160, 24,289 patterns) with a
-regularized bias at ``α = 1e-3`` is solved and certified (relative gap
-3e-14) in about two minutes, mostly pricing. The free-bias barrier path is
-slower and less robust: the same spiral with free biases at ``α = 7.8e-4``
-stopped at a relative gap of 0.23 after three minutes (with the warning).
+up to 30 features, three penalties each) it reaches the optimum over the
+patterns faster than pyscnn reaches its less accurate (for C-ReLU,
+infeasible) answers on 11 of 12 problems for each model; on 30 features at
+``α = α_max/1000`` it is slower (0.94x for C-ReLU, 0.77x for C-GReLU). An
+interior-point solver (Clarabel through cvxpy) is faster at ``α_max/1000``
+(C-ReLU on three of the four data sets, C-GReLU on all four) and for
+C-GReLU on the spiral at ``α_max/100``. The enumerated 2-D spiral (n = 160, 24,289 patterns) with
+free biases at ``α = 7.8e-4``, started from the wedge-ℓ2 fit, is solved and
+certified (relative gap 7e-9) in about half a minute.
 
 The solution is then made exactly feasible (each group projected onto its
 cone, a change at the level of the augmented Lagrangian's constraint
