@@ -130,6 +130,9 @@ _ANDERSON = 5
 _BCD_STALL = 50
 #: Largest Newton system (variables) of the active-set method solved densely.
 _DENSE_NEWTON = 400
+#: Largest Newton system with a free bias (solved densely: the low-rank form needs every
+#: coordinate penalised).
+_FREE_NEWTON = 2000
 #: Gap checks after which the active-set Newton method is tried even on a changing support.
 _NEWTON_EVERY = 20
 #: Range of the Levenberg–Marquardt damping of the dense Newton systems (relative to the
@@ -483,7 +486,8 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
     ``free`` (ℓ2 only): the last column of ``Z`` is an unpenalised bias and the
     intercept is free (``y`` centred, the columns centred); the penalty of a
     group is then ``α ‖C_g θ_g‖`` with ``C_g`` the weight rows of ``N_g``, and
-    the Newton systems are solved densely. A group active on every sample has
+    the Newton systems are solved densely (the method stops above
+    ``_FREE_NEWTON`` variables). A group active on every sample has
     no face and its bias (absorbed by the intercept) is held fixed.
     """
     n, r = Z.shape
@@ -551,6 +555,8 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
         gid = np.repeat(np.arange(len(blocks)), sizes)
         B = np.concatenate([design[g] for g in blocks], axis=1)
         theta = np.concatenate([N.T @ V[g] for g, N in zip(blocks, cols, strict=True)])
+        if free and theta.size > _FREE_NEWTON:
+            break  # too large for the dense solve: block coordinate descent goes on alone
         # the penalised coordinates C θ (None: θ itself, every coordinate penalised)
         C = None
         pstarts = starts
@@ -774,8 +780,7 @@ def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis):
     enter = zero[values > n * alpha * (1.0 + _PRICE_RTOL)]
     if enter.size == 0:
         return False
-    sub = np.ascontiguousarray(V[enter])
-    sub[:] = 0.0
+    sub = np.zeros((enter.size, r))
     m = np.ascontiguousarray(masks[enter])
     lips = _group_lipschitz(Z, m)
     warm = np.zeros(m.shape, dtype=np.bool_)

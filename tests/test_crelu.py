@@ -325,31 +325,36 @@ def test_gated_l1_program_is_a_lasso_over_masked_columns():
     assert res.gap <= 1e-9 * res.objective
 
 
-@pytest.mark.parametrize("gated", [False, True])
-def test_sampled_regularized_program_at_small_penalty_matches_clarabel(gated):
+@pytest.mark.parametrize(
+    ("bias", "gated"), [("regularized", False), ("regularized", True), ("free", False)]
+)
+def test_sampled_program_at_small_penalty_matches_clarabel(bias, gated):
     # many active groups on shared faces: the coordinate-descent + active-set Newton path
+    # (with a free bias: its own proximal map, the intercept minimised out)
     rng = np.random.default_rng(11)
     n, d = 40, 2
     X, y = rng.normal(size=(n, d)), np.sign(rng.normal(size=n))
-    patterns = sample_patterns(X, 60, bias="regularized", random_state=1)
+    patterns = sample_patterns(X, 60, bias=bias, random_state=1)
     Z = np.column_stack([X, np.ones(n)])
     D = patterns.patterns.astype(float)
     alpha = 1e-3
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         res = solve_crelu(X, y, alpha, patterns, gated=gated, tol=1e-10)
+    pen = slice(0, d) if bias == "free" else slice(0, d + 1)
+    c = cp.Variable() if bias == "free" else 0.0
     V = cp.Variable((D.shape[0], d + 1))
-    penalty = cp.sum(cp.norm(V, 2, axis=1))
+    penalty = cp.sum(cp.norm(V[:, pen], 2, axis=1))
     if gated:
         fit, cons = cp.sum(cp.multiply(D.T, Z @ V.T), axis=1), []
     else:
         U = cp.Variable((D.shape[0], d + 1))
         fit = cp.sum(cp.multiply(D.T, Z @ (V - U).T), axis=1)
-        penalty = penalty + cp.sum(cp.norm(U, 2, axis=1))
+        penalty = penalty + cp.sum(cp.norm(U[:, pen], 2, axis=1))
         S = 2.0 * D - 1.0
         cons = [cp.multiply(S.T, Z @ V.T) >= 0, cp.multiply(S.T, Z @ U.T) >= 0]
     value = solve(
-        cp.Problem(cp.Minimize(cp.sum_squares(y - fit) / (2 * n) + alpha * penalty), cons)
+        cp.Problem(cp.Minimize(cp.sum_squares(y - fit - c) / (2 * n) + alpha * penalty), cons)
     )
     assert_allclose(res.objective, value, rtol=1e-7)
     assert res.lower_bound <= value * (1 + 1e-9)
