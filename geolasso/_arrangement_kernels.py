@@ -177,13 +177,7 @@ def _nnls_warm(E, h, mu, warm):
 def _project_cone(Z, mask, x):
     """Euclidean projection of ``x`` onto ``{u : (2 m - 1) ⊙ Z u >= 0}``."""
     n, r = Z.shape
-    E = np.empty((r, n))
-    for j in range(n):
-        sgn = 1.0 if mask[j] else -1.0
-        for i in range(r):
-            E[i, j] = sgn * Z[j, i]
-    mu = np.empty(n)
-    return _nnls(E, x.copy(), mu)
+    return _project_cone_warm(Z, mask, x, np.empty((r, n)), np.empty(n), np.zeros(n, np.bool_))
 
 
 @njit(cache=True)
@@ -259,7 +253,7 @@ def _prox_free(Z, mask, p, tau, E, mu, warm):
     ``c = 1 + τ / s`` at the fixed point ``s = ‖u*_w‖``; ``s`` is found by a
     safeguarded false-position search (Illinois) on ``s / F(s) − 1``, where
     ``F(s)`` is the weight norm of the weighted projection at ``s`` (the ratio
-    is affine in ``s`` when no constraint is active). The three cheap cases
+    is affine in ``s`` when no constraint is active). The two cheap cases
     come first: the shrinkage of the weights alone when it stays in ``K``, and
     ``u* = 0`` when the pattern's dual value at ``p`` (:func:`_price_one`) is at
     most ``τ``. ``E`` (r, n) and ``μ`` (n,) are scratch; ``warm`` is the passive
