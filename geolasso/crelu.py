@@ -1057,7 +1057,7 @@ def solve_crelu(
 
     >>> from geolasso.arrangements import enumerate_patterns
     >>> X, y = np.array([[0.0, 0.0], [1.0, 0.0]]), np.array([0.0, 1.0])
-    >>> res = solve_crelu(X, y, 0.05, enumerate_patterns(X))
+    >>> res = solve_crelu(X, y, 0.05, enumerate_patterns(X), tol=1e-12)
     >>> round(res.objective, 10), res.exact, res.gap < 1e-9
     (0.045, True, True)
     >>> to_network(res, enumerate_patterns(X), "l2").predict(X).round(6)
@@ -1302,8 +1302,24 @@ def start_from_network(
     boundary of several cells; the first of its patterns found in
     ``patterns`` is used, trying the tied samples inactive, then active.
 
-    Returns ``((pattern, sign, coef), missing)``: ``missing`` counts the
-    neurons whose pattern is not in ``patterns`` (left out).
+    Parameters
+    ----------
+    network : ReLUNetwork
+        The network (e.g. the ``network_`` of a wedge fit).
+    patterns : ActivationPatterns
+        The patterns the program will be solved over.
+    X : array-like, shape (n_samples, n_features)
+        The samples the patterns were computed on.
+    tol : float, default=1e-9
+        A sample is tied (on the neuron's hyperplane) when ``|zᵀu|`` is at
+        most ``tol`` times ``|z|ᵀ|u|``.
+
+    Returns
+    -------
+    start : tuple (pattern, sign, coef)
+        The starting point for :func:`solve_crelu`.
+    missing : int
+        The number of neurons whose pattern is not in ``patterns`` (left out).
     """
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
