@@ -213,19 +213,20 @@ def _pen_norms(V, n_pen, norm):
 
 
 class _Restricted:
-    """The convex program restricted to a working set of (pattern, sign) groups.
+    """The ℓ1-norm ReLU program restricted to a working set of (pattern, sign) groups.
 
-    Solved by a primal log-barrier method: Newton steps on
-    ``t (loss + α Σ τ_g) - Σ log(cone slacks) - Σ log(norm cones)`` with an
-    epigraph variable ``τ_g >= ‖x_g,pen‖`` per group (one per coordinate for
-    the ℓ1 norm), ``t`` raised tenfold after each centring. The intercept is
+    (The ℓ2 norm and the gated model use block coordinate descent,
+    :func:`_solve_bcd`.) Solved by a primal log-barrier method: Newton steps on
+    ``t (loss + α Σ τ) - Σ log(cone slacks) - Σ log(τ ∓ x)`` with an epigraph
+    variable ``τ >= |x|`` per penalised coordinate, ``t`` raised tenfold after
+    each centring. The intercept is
     eliminated by centring. Each Newton system is reduced to the group
     variables (the epigraph variables are eliminated group by group) and
     solved by Cholesky, or through the ``n × n`` Woodbury form when the
     working set has more variables than samples.
     """
 
-    def __init__(self, Z, y, masks, signs, alpha, n_pen, norm, intercept, gated):
+    def __init__(self, Z, y, masks, signs, alpha, n_pen, intercept):
         self.Z, self.alpha = Z, alpha
         self.n, self.r = Z.shape
         self.M = masks.astype(np.float64)  # (G, n)
@@ -233,13 +234,13 @@ class _Restricted:
         self.signs = signs
         self.SM = signs[:, None] * self.M
         self.G = self.M.shape[0]
-        self.n_pen, self.norm = n_pen, norm
-        self.intercept, self.gated = intercept, gated
+        self.n_pen = n_pen
+        self.intercept = intercept
         self.y = y - y.mean() if intercept else y
         # with a free bias, a group active on every sample is a linear function whose bias
         # is absorbed by the intercept: it has no cone constraint and its bias stays 0
         # (set afterwards by _feasible_residual)
-        self.open = (self.M.all(axis=1) if intercept else np.zeros(self.G, dtype=bool)) | gated
+        self.open = self.M.all(axis=1) if intercept else np.zeros(self.G, dtype=bool)
         self.con = ~self.open
         # K: (n, G r), column (g, a) = s_g m_g ⊙ Z[:, a]; centred with an intercept
         K = (self.SM[:, :, None] * Z[None, :, :]).transpose(1, 0, 2).reshape(self.n, -1)
@@ -256,7 +257,7 @@ class _Restricted:
         return float(res @ res) / (2 * self.n)
 
     def objective(self, V):
-        return self.loss(V) + self.alpha * float(_pen_norms(V, self.n_pen, self.norm).sum())
+        return self.loss(V) + self.alpha * float(_pen_norms(V, self.n_pen, "l1").sum())
 
     def _start(self, gates):
         """A strictly feasible point: each group a small multiple of its gate."""
@@ -266,10 +267,7 @@ class _Restricted:
         return V, self._tau_start(V)
 
     def _tau_start(self, V):
-        p = V[:, : self.n_pen]
-        if self.norm == "l1":
-            return np.abs(p) + 1e-3
-        return np.sqrt(np.einsum("ij,ij->i", p, p)) + 1e-3
+        return np.abs(V[:, : self.n_pen]) + 1e-3
 
     def _slacks(self, V):
         return self.S[self.con] * (V[self.con] @ self.Z.T)
@@ -278,9 +276,7 @@ class _Restricted:
         if np.any(self._slacks(V) <= 0.0):
             return False
         p = V[:, : self.n_pen]
-        if self.norm == "l1":
-            return bool(np.all(tau - p > 0.0) and np.all(tau + p > 0.0))
-        return bool(np.all(tau > 0.0) and np.all(tau * tau - np.einsum("ij,ij->i", p, p) > 0.0))
+        return bool(np.all(tau - p > 0.0) and np.all(tau + p > 0.0))
 
     def _max_step(self, V, tau, dx, dtau):
         """Largest step along (dx, dtau) that stays inside every cone (fraction to boundary)."""
@@ -293,31 +289,11 @@ class _Restricted:
                 step = min(step, float(np.min(-sl[neg] / dsl[neg])))
         k = self.n_pen
         p, dp = V[:, :k], dx[:, :k]
-        if self.norm == "l1":
-            for a, da in ((tau - p, dtau - dp), (tau + p, dtau + dp)):
-                neg = da < 0.0
-                if neg.any():
-                    step = min(step, float(np.min(-a[neg] / da[neg])))
-            return step
-        # (τ + s dτ)² - ‖p + s dp‖² = c + b s + a s², positive at s = 0
-        a = dtau * dtau - np.einsum("ij,ij->i", dp, dp)
-        b = 2.0 * (tau * dtau - np.einsum("ij,ij->i", p, dp))
-        c = tau * tau - np.einsum("ij,ij->i", p, p)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            disc = b * b - 4.0 * a * c
-            root = np.sqrt(np.maximum(disc, 0.0))
-            r1 = (-b - root) / (2.0 * a)
-            r2 = (-b + root) / (2.0 * a)
-            lin = -c / b
-        cand = []
-        quad = np.abs(a) > 1e-300
-        for r_ in (r1, r2):
-            ok = quad & (disc >= 0.0) & (r_ > 0.0)
-            cand.append(np.where(ok, r_, np.inf))
-        cand.append(np.where(~quad & (b < 0.0), lin, np.inf))
-        neg_t = dtau < 0.0
-        cand.append(np.where(neg_t, -tau / np.where(neg_t, dtau, -1.0), np.inf))
-        return min(step, float(np.min(np.minimum.reduce(cand), initial=np.inf)))
+        for a, da in ((tau - p, dtau - dp), (tau + p, dtau + dp)):
+            neg = da < 0.0
+            if neg.any():
+                step = min(step, float(np.min(-a[neg] / da[neg])))
+        return step
 
     def _merit(self, V, tau, t):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -328,10 +304,7 @@ class _Restricted:
         val = t * (self.loss(V) + self.alpha * float(tau.sum()))
         val -= float(np.log(self._slacks(V)).sum())
         p = V[:, : self.n_pen]
-        if self.norm == "l1":
-            val -= float(np.log(tau - p).sum() + np.log(tau + p).sum())
-        else:
-            val -= float(np.log(tau * tau - np.einsum("ij,ij->i", p, p)).sum())
+        val -= float(np.log(tau - p).sum() + np.log(tau + p).sum())
         return val
 
     def _newton(self, V, tau, t):
@@ -348,42 +321,20 @@ class _Restricted:
             Hb[self.open, r - 1, r - 1] += 1.0  # the bias of an open group does not move
         p = V[:, :k]
         gx_full = gx.copy()  # before the epigraph terms: completed below
-        # epigraph barrier; eliminate tau group by group (Schur complement)
-        if self.norm == "l1":
-            a = tau - p
-            b = tau + p
-            ia, ib = 1.0 / a, 1.0 / b
-            gx[:, :k] += ia - ib
-            gx_full[:, :k] += ia - ib
-            gt = t * self.alpha - ia - ib
-            hxx = ia**2 + ib**2
-            hxt = -(ia**2) + ib**2
-            htt = ia**2 + ib**2
-            idx = np.arange(k)
-            Hb[:, idx, idx] += hxx - hxt * hxt / htt
-            gx[:, :k] -= hxt * gt / htt
-            back = (hxt, htt, gt)
-        else:
-            q = tau * tau - np.einsum("ij,ij->i", p, p)
-            gx[:, :k] += 2.0 * p / q[:, None]
-            gx_full[:, :k] += 2.0 * p / q[:, None]
-            gt = t * self.alpha - 2.0 * tau / q
-            hpt = -4.0 * tau[:, None] * p / (q * q)[:, None]  # (G, k)
-            htt = (2.0 * tau * tau + 2.0 * np.einsum("ij,ij->i", p, p)) / (q * q)
-            Hpp = (2.0 / q)[:, None, None] * np.eye(k)[None] + 4.0 * np.einsum(
-                "gi,gj->gij", p, p
-            ) / (q * q)[:, None, None]
-            Hb[:, :k, :k] += Hpp - np.einsum("gi,gj->gij", hpt, hpt) / htt[:, None, None]
-            gx[:, :k] -= hpt * (gt / htt)[:, None]
-            back = (hpt, htt, gt)
+        # epigraph barrier; eliminate tau coordinate by coordinate (Schur complement)
+        ia, ib = 1.0 / (tau - p), 1.0 / (tau + p)
+        gx[:, :k] += ia - ib
+        gx_full[:, :k] += ia - ib
+        gt = t * self.alpha - ia - ib
+        hxx = ia**2 + ib**2
+        hxt = -(ia**2) + ib**2
+        htt = ia**2 + ib**2
+        idx = np.arange(k)
+        Hb[:, idx, idx] += hxx - hxt * hxt / htt
+        gx[:, :k] -= hxt * gt / htt
         rhs = -gx.ravel()
         dx = self._solve(Hb, t / n, rhs).reshape(G, r)
-        if self.norm == "l1":
-            hxt, htt, gt = back
-            dtau = (-gt - hxt * dx[:, :k]) / htt
-        else:
-            hpt, htt, gt = back
-            dtau = (-gt - np.einsum("gi,gi->g", hpt, dx[:, :k])) / htt
+        dtau = (-gt - hxt * dx[:, :k]) / htt
         decrement = -float(np.einsum("ij,ij->", gx_full, dx) + np.sum(gt * dtau))
         return dx, dtau, decrement
 
@@ -419,7 +370,7 @@ class _Restricted:
         """Barrier method from a small point on each gate; returns (V, Newton steps, t)."""
         V, tau = self._start(gates)
         G = self.G
-        theta = int(self.con.sum()) * self.n + G * (2 * self.n_pen if self.norm == "l1" else 2)
+        theta = int(self.con.sum()) * self.n + G * 2 * self.n_pen
         F0 = max(self.objective(V), 1e-300)
         t = max(theta / F0, 1.0)
         steps = 0
@@ -1170,7 +1121,7 @@ def solve_crelu(
                 free,
             )
         else:
-            prob = _Restricted(Z, y, masks_all[idx], signs, alpha, n_pen, norm, intercept, gated)
+            prob = _Restricted(Z, y, masks_all[idx], signs, alpha, n_pen, intercept)
             V, it, _t = prob.solve(patterns.gates[idx], inner_rtol * max(primal, 1e-300), max_iter)
         total_iter += it
         # drop the groups that are clearly zero at the optimum (pricing brings back any that
