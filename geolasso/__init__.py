@@ -37,6 +37,13 @@ Global training (:mod:`geolasso.convex`, :mod:`geolasso.certificate`)
     estimators, imported on first use) train a two-layer ReLU network to its
     certified global optimum; :func:`certify` bounds how far *any* network is
     from it (:class:`Certificate`).
+Interpretation (:mod:`geolasso.interpret`)
+    :func:`explain` matches every neuron of any trained ReLU network (numpy
+    weights, a fitted estimator or a torch module) to its nearest wedge atom
+    and reports its generator samples, the angle, the activation agreement,
+    the optimality gap and the missing atoms (:class:`Explanation`);
+    :func:`snap` replaces the neurons by their atoms and refits the output
+    layer (:class:`SnapResult`).
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
@@ -73,6 +80,7 @@ from .exceptions import (
     GeolassoWarning,
     NumbaCacheWarning,
 )
+from .interpret import Explanation, SnapResult, explain, snap
 from .lasso import LassoPath, LassoResult, lasso_path
 from .network import ReLUNetwork
 
@@ -83,12 +91,14 @@ __all__ = [
     "ConvexReLU",
     "ConvexReLUClassifier",
     "DictionaryTooLargeError",
+    "Explanation",
     "GeolassoWarning",
     "Lasso",
     "LassoPath",
     "LassoResult",
     "NumbaCacheWarning",
     "ReLUNetwork",
+    "SnapResult",
     "WedgeDictionary",
     "__version__",
     "alpha_max",
@@ -99,6 +109,7 @@ __all__ = [
     "cross_all",
     "dictionary_size",
     "enumerate_patterns",
+    "explain",
     "from_clifford",
     "hyperplane",
     "lasso_path",
@@ -107,6 +118,7 @@ __all__ = [
     "sample_patterns",
     "signed_volume",
     "simplex_volume",
+    "snap",
     "subsets",
     "to_clifford",
     "wedge",

@@ -15,6 +15,7 @@ MODULES = [
     "geolasso.datasets",
     "geolasso.dictionary",
     "geolasso.estimators",
+    "geolasso.interpret",
     "geolasso.lasso",
     "geolasso.network",
     "geolasso.symbolic",

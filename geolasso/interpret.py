@@ -1,0 +1,1005 @@
+"""Interpret a trained ReLU network: which wedge features each neuron uses.
+
+Overview
+--------
+A neuron ``(w, b)`` of a two-layer ReLU network is a hyperplane ``w·x + b = 0``
+with an active side. The neurons of a globally optimal network (ℓ1 first-layer
+norm, SPEC §4.3) are *wedge atoms*: hyperplanes through ``d`` training samples
+(``d - 1`` without biases; coordinate axes may replace samples), whose feature
+on a sample ``x`` is the ReLU of the signed volume ``det[x̃; x̃_i1; …]`` of the
+parallelotope spanned by ``x`` and the generators. With weight decay, the
+atoms are an approximation of the optimum (SPEC §4.4). :func:`explain` matches
+every neuron of *any* network to its nearest atom:
+
+1. the candidate generators are the samples nearest to the neuron's
+   hyperplane (and, with ``generators="data+basis"``, the coordinate axes the
+   hyperplane is closest to being parallel to, their distance measured across
+   the data's extent);
+2. every ``k``-subset of the ``k + candidates`` nearest candidates spans a
+   hyperplane (their generalized cross product, SPEC §3.3–3.4); the ones
+   whose normals make the smallest angles with the neuron's are compared on
+   the training data;
+3. they are ranked by the *similarity* of their features with the neuron's,
+   the cosine between ``(X w + b)_+`` and the atom's feature on the samples:
+   one number that combines the normal (angle) and the offset (activation
+   pattern).
+
+Each match reports the generator samples, the angle between the normals,
+the distance of each generator sample to the neuron's hyperplane, the
+fraction of training samples on which the neuron and the atom are active
+together (*agreement*), the similarity and the neuron's contribution
+``|v|·‖w‖``. Given the targets and the penalty, the explanation also holds
+the network's certificate of optimality (:func:`geolasso.certify`) and the
+wedge atoms it is *missing*: those whose dual constraint the network's
+residual violates most, the features a global optimum would use.
+
+Deeper networks (a torch ``Sequential`` of ``Linear`` and ``ReLU`` layers)
+are explained at their last hidden layer, on the representations that the
+layers before it compute (SPEC §4.6: at a global optimum the last two layers
+solve the two-layer problem on those representations); samples are still
+indexed as rows of ``X``.
+
+:func:`snap` replaces each neuron by its matched atom and refits the output
+layer (a Lasso over the snapped features), reporting the objective before and
+after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import warnings
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+
+from ._validation import as_float_array, as_positive_int, check_option
+from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
+from .exceptions import ConvergenceWarning, DictionaryTooLargeError
+from .network import ReLUNetwork
+
+__all__ = ["Explanation", "SnapResult", "explain", "snap"]
+
+#: Samples within this fraction of the data's extent of a hyperplane count as
+#: lying on it (rounding): they agree with either activation.
+_ON_PLANE_RTOL = 1e-9
+
+#: Candidate atoms per neuron compared on the training data, beyond ``top + 1``.
+_EXTRA_COMPARED = 3
+
+#: Neurons matched per batch (bounds the memory of the candidate arrays).
+_BATCH_BYTES = 64 * 2**20
+
+_SUPPORTED = ("Linear", "ReLU", "Dropout", "Identity")
+
+
+# ---------------------------------------------------------------- the model
+@dataclass
+class _Layer:
+    """The explained layer: hidden weights, output weights and its inputs."""
+
+    W: np.ndarray  # (m, p)
+    b: np.ndarray  # (m,)
+    V: np.ndarray  # (m, c) output weights
+    c: np.ndarray  # (c,) output intercepts
+    H: np.ndarray  # (n, p) the layer's inputs on the training samples
+    depth: int  # hidden layers of the whole network
+    source: str  # what the model was
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def network(self) -> ReLUNetwork | None:
+        """The last two layers as a ReLUNetwork (one output only)."""
+        if self.V.shape[1] != 1:
+            return None
+        return ReLUNetwork(self.W, self.b, self.V[:, 0], float(self.c[0]), metadata=self.meta)
+
+
+def _torch_layers(module):
+    """The leaf layers of a (possibly nested, possibly scripted) torch Sequential."""
+    out = []
+    for child in module.children():
+        kind = getattr(child, "original_name", type(child).__name__)
+        if kind == "Sequential":
+            out.extend(_torch_layers(child))
+        else:
+            out.append((kind, child))
+    return out
+
+
+def _from_torch(module):
+    """(list of (W, b) of every Linear layer) from a Sequential of Linear and ReLU layers."""
+    layers = _torch_layers(module)
+    kind = getattr(module, "original_name", type(module).__name__)
+    if kind != "Sequential" or not layers:
+        raise TypeError(
+            "a torch model must be an nn.Sequential of Linear and ReLU layers (or a TorchScript "
+            f"of one); got {kind}"
+        )
+    linears, expect_linear = [], True
+    for k, (kind, layer) in enumerate(layers):
+        if kind not in _SUPPORTED:
+            raise TypeError(
+                f"layer {k} ({layer!r}) is not supported: explain handles networks made of "
+                "Linear and ReLU layers (Dropout and Identity are skipped); convolutions and "
+                "other activations have no wedge-atom reading here"
+            )
+        if kind in ("Dropout", "Identity"):
+            continue
+        if (kind == "Linear") != expect_linear:
+            want = "Linear" if expect_linear else "ReLU"
+            raise TypeError(
+                f"layer {k} ({layer!r}) must be {want}: the network must alternate Linear and "
+                "ReLU layers, starting and ending with Linear"
+            )
+        if kind == "Linear":
+            W = layer.weight.detach().cpu().double().numpy()
+            bias = getattr(layer, "bias", None)
+            b = np.zeros(W.shape[0]) if bias is None else bias.detach().cpu().double().numpy()
+            if linears and linears[-1][0].shape[0] != W.shape[1]:
+                raise TypeError(
+                    f"layer {k} ({layer!r}) takes {W.shape[1]} inputs, but the layer before "
+                    f"gives {linears[-1][0].shape[0]}"
+                )
+            linears.append((np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)))
+        expect_linear = not expect_linear
+    if expect_linear or len(linears) < 2:
+        raise TypeError(
+            "the torch network must end with a Linear layer and have at least one hidden "
+            f"Linear + ReLU layer; got the layers {[k for k, _ in layers]}"
+        )
+    return linears
+
+
+def _read_model(model, X) -> _Layer:
+    """The explained layer of ``model`` and its inputs on ``X``."""
+    meta = {}
+    source = f"a {type(model).__name__}"
+    if isinstance(model, ReLUNetwork):
+        linears = [(model.W, model.b), (model.v[None, :], np.array([model.c]))]
+        meta = dict(model.metadata)
+    elif isinstance(getattr(model, "network_", None), ReLUNetwork):
+        net = model.network_
+        linears = [(net.W, net.b), (net.v[None, :], np.array([net.c]))]
+        meta = dict(net.metadata)
+        source = f"a fitted {type(model).__name__}"
+    elif isinstance(model, (tuple, list)) and len(model) in (3, 4):
+        W, b, v, *c = model
+        W = as_float_array(W, "W", shape_doc="(n_neurons, n_features)")
+        if W.ndim != 2:
+            raise ValueError(f"W must have shape (n_neurons, n_features); got {W.shape}")
+        m = W.shape[0]
+        b = np.zeros(m) if b is None else as_float_array(b, "b", shape_doc=f"({m},)")
+        v = as_float_array(v, "v", shape_doc=f"({m},) or ({m}, n_outputs)")
+        if b.shape != (m,):
+            raise ValueError(f"b must have shape ({m},), one bias per neuron; got {b.shape}")
+        if v.shape[:1] != (m,) or v.ndim > 2:
+            raise ValueError(f"v must have shape ({m},) or ({m}, n_outputs); got {v.shape}")
+        V = v.reshape(m, -1)
+        c = as_float_array(c[0] if c else np.zeros(V.shape[1]), "c").reshape(-1)
+        if c.size == 1 and V.shape[1] > 1:
+            c = np.full(V.shape[1], c[0])
+        if c.shape != (V.shape[1],):
+            raise ValueError(f"c must have {V.shape[1]} entries, one per output; got {c.size}")
+        linears = [(W, b), (V.T, c)]
+        source = "a network given as weight arrays"
+    elif type(model).__module__.split(".")[0] == "torch":
+        linears = _from_torch(model)
+        source = f"a torch {getattr(model, 'original_name', type(model).__name__)}"
+    else:
+        raise TypeError(
+            "model must be a ReLUNetwork, a fitted ConvexReLU, a tuple (W, b, v[, c]) or a torch "
+            f"nn.Sequential of Linear and ReLU layers; got {type(model).__name__}"
+        )
+    X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
+    width = linears[0][0].shape[1]
+    if X.ndim != 2 or X.shape[1] != width:
+        raise ValueError(
+            f"X must have shape (n_samples, {width}): the first layer takes {width} inputs; "
+            f"got {X.shape}"
+        )
+    H = X
+    for W, b in linears[:-2]:
+        H = np.maximum(H @ W.T + b, 0.0)
+    (W, b), (Vt, c) = linears[-2], linears[-1]
+    return _Layer(
+        W=np.ascontiguousarray(W, dtype=np.float64),
+        b=np.ascontiguousarray(b, dtype=np.float64),
+        V=np.ascontiguousarray(Vt.T, dtype=np.float64),
+        c=np.asarray(c, dtype=np.float64).reshape(-1),
+        H=np.ascontiguousarray(H),
+        depth=len(linears) - 1,
+        source=source,
+        meta=meta,
+    )
+
+
+# ---------------------------------------------------------------- matching
+def _penalised(W, b, setting):
+    return np.column_stack([W, b]) if setting == "regularized" else W
+
+
+def _norm(A, norm):
+    return np.linalg.norm(A, ord=1 if norm == "l1" else 2, axis=-1)
+
+
+def _generator_table(H, setting, basis):
+    """Rows a generator contributes to the cross product: samples, then axes.
+
+    Returns the table ``G`` (rows in the homogeneous space of the neurons) and
+    the axis labels of its trailing rows (1-based; ``p + 1`` with a
+    regularized bias is the origin, as in :meth:`WedgeDictionary.generators_of`).
+    """
+    n, p = H.shape
+    homogeneous = setting != "none"
+    Z = np.column_stack([H, np.ones(n)]) if homogeneous else H
+    r = Z.shape[1]
+    if not basis:
+        return Z, np.zeros(0, dtype=np.int64)
+    n_axes = p + (setting == "regularized")
+    return np.vstack([Z, np.eye(r)[:n_axes]]), np.arange(1, n_axes + 1)
+
+
+class _Matcher:
+    """Candidate atoms of neurons and their comparison with the neurons."""
+
+    def __init__(self, layer, setting, basis, candidates, top, scale):
+        H = layer.H
+        self.n, self.p = H.shape
+        self.homogeneous = setting != "none"
+        self.k = self.p if self.homogeneous else self.p - 1  # generators per atom
+        self.G, self.axes = _generator_table(H, setting, basis)
+        self.Z = self.G[: self.n]
+        self.U = np.column_stack([layer.W, layer.b]) if self.homogeneous else layer.W
+        self.W = layer.W
+        self.wnorm = np.maximum(np.linalg.norm(layer.W, axis=1), 1e-300)
+        self.q = min(self.k + candidates, len(self.G))
+        self.top, self.scale = top, scale
+        combos = combinations(range(self.q), self.k)
+        self.combos = np.array(list(combos), dtype=np.int64).reshape(-1, self.k)
+        self.compared = min(top + 1 + _EXTRA_COMPARED, len(self.combos))
+
+    def distances(self, idx):
+        """Distances (len(G), len(idx)) of the generators to the neurons' hyperplanes.
+
+        Samples: Euclidean. Axes: how far the hyperplane is from being parallel
+        to the axis, across the data's extent (``|w_j| / ‖w‖ · scale``).
+        """
+        U, nb = self.U[idx], self.wnorm[idx]
+        dist = np.abs(self.Z @ U.T) / nb
+        if self.axes.size:
+            ax = np.abs(U[:, : self.axes.size]) / nb[:, None] * self.scale
+            dist = np.vstack([dist, ax.T])
+        return dist
+
+    def nearest_pool(self, idx):
+        """The ``q`` nearest generators of each neuron, nearest first."""
+        dist = self.distances(idx)
+        q = self.q
+        pool = np.argpartition(dist, q - 1, axis=0)[:q].T if q < len(dist) else None
+        if pool is None:
+            pool = np.tile(np.arange(len(dist)), (len(idx), 1))
+        order = np.argsort(np.take_along_axis(dist.T, pool, axis=1), axis=1)
+        return np.take_along_axis(pool, order, axis=1)
+
+    def independent_pool(self, idx):
+        """Nearest generators skipping those dependent on the ones kept (degenerate data).
+
+        ``k`` linearly independent generators by distance, then the next
+        ``q - k`` that repeat none of them; -1 pads a short pool.
+        """
+        dist = self.distances(idx)
+        pools = np.full((len(idx), self.q), -1, dtype=np.int64)
+        for row, col in enumerate(np.argsort(dist, axis=0).T):
+            basis, kept = [], []
+            for g in col:
+                v = self.G[g]
+                size = np.linalg.norm(v)
+                if size == 0.0:
+                    continue
+                rest = v - sum((v @ e) * e for e in basis) if basis else v
+                if len(basis) < self.k:
+                    if np.linalg.norm(rest) > 1e-9 * size:
+                        basis.append(rest / np.linalg.norm(rest))
+                        kept.append(g)
+                elif not any(np.array_equal(v, self.G[h]) for h in kept):
+                    kept.append(g)
+                if len(kept) == self.q:
+                    break
+            pools[row, : len(kept)] = kept
+        return pools
+
+    def evaluate(self, idx, pool):
+        """Per neuron of ``idx``: its best atoms over the subsets of its pool (list of dicts)."""
+        from .algebra import cross
+
+        n, p, k, G, Z = self.n, self.p, self.k, self.G, self.Z
+        Wb, Ub, nb = self.W[idx], self.U[idx], self.wnorm[idx]
+        subsets = pool[:, self.combos]  # (mb, C, k)
+        padded = np.any(subsets < 0, axis=2)
+        subsets = np.where(subsets < 0, 0, subsets)
+        # screen every subset by the angle of its normal, solved with the neuron's largest
+        # coordinate fixed (one batched LU); then exact cross products for the best few
+        approx = _screening_normals(G[subsets], Ub)
+        wa = approx[..., :p]
+        na = np.linalg.norm(wa, axis=-1)
+        cosang = np.abs(np.einsum("mcp,mp->mc", wa, Wb)) / np.maximum(na * nb[:, None], 1e-300)
+        cosang[~np.isfinite(cosang) | padded] = -1.0
+        pick = np.argsort(-cosang, axis=1, kind="stable")[:, : self.compared]  # smallest angles
+        sub = np.take_along_axis(subsets, pick[..., None], axis=1)  # (mb, K, k)
+        rows = G[sub]  # (mb, K, k, r)
+        nor = cross(rows) if k > 0 else np.ones((*sub.shape[:2], 1))
+        # a dependent subset: its cross product vanishes against the product of the row norms
+        bound = np.prod(np.linalg.norm(rows, axis=-1), axis=-1) if k > 0 else 1.0
+        wnorm_k = np.linalg.norm(nor[..., :p], axis=-1)
+        dots = np.einsum("mkp,mp->mk", nor[..., :p], Wb)
+        valid = (np.linalg.norm(nor, axis=-1) > 1e-12 * bound) & (wnorm_k > 0.0)
+        valid &= np.take_along_axis(~padded, pick, axis=1)
+        sign = np.where(dots < 0.0, -1.0, 1.0)
+        nor = nor * sign[..., None]
+        # the angle from its sine and cosine (arccos loses half the digits near 0)
+        unit_w = Wb / nb[:, None]
+        along = np.abs(dots) / nb[:, None]  # the component along the neuron's unit normal
+        across = np.linalg.norm(nor[..., :p] - along[..., None] * unit_w[:, None, :], axis=-1)
+        angle = np.degrees(np.arctan2(across, along))
+        # compare on the training data: similarity of features and agreement of patterns
+        own_d = (Z @ Ub.T).T / nb[:, None]  # signed distances (mb, n)
+        cand_d = (
+            np.einsum("nr,mkr->mkn", Z, nor) / np.where(wnorm_k > 0.0, wnorm_k, np.inf)[..., None]
+        )
+        tie = _ON_PLANE_RTOL * self.scale
+        on = (np.abs(own_d)[:, None, :] <= tie) | (np.abs(cand_d) <= tie)
+        agreement = (((own_d[:, None, :] > 0) == (cand_d > 0)) | on).mean(axis=2)
+        f_own, f_cand = np.maximum(own_d, 0.0), np.maximum(cand_d, 0.0)
+        num = np.einsum("mn,mkn->mk", f_own, f_cand)
+        den = np.linalg.norm(f_own, axis=1)[:, None] * np.linalg.norm(f_cand, axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            similarity = np.where(den > 0, num / den, np.nan)
+        # ranked by similarity; ties (below 1e-9: exact atoms, dead features) by the angle
+        key = np.where(valid, np.round(np.nan_to_num(similarity, nan=-2.0), 9), -3.0)
+        rank = np.lexsort((angle, -key), axis=-1)
+        out = []
+        for i in range(len(idx)):
+            found = []
+            for j in rank[i][: self.top + 1]:
+                if not valid[i, j]:
+                    continue
+                gens = sub[i, j]
+                samples = tuple(sorted(int(g) for g in gens if g < n))
+                found.append(
+                    {
+                        "samples": samples,
+                        "axes": tuple(sorted(int(self.axes[g - n]) for g in gens if g >= n)),
+                        "angle": float(angle[i, j]),
+                        "distances": tuple(float(abs(own_d[i, s])) for s in samples),
+                        "agreement": float(agreement[i, j]),
+                        "similarity": float(similarity[i, j]),
+                        "normal": nor[i, j].copy(),
+                    }
+                )
+            out.append(found)
+        return out
+
+
+def _match(layer, setting, basis, candidates, top, scale):
+    """The best atoms of every neuron (a list of dicts per neuron, best first).
+
+    The candidates are the subsets of each neuron's nearest generators; a
+    neuron whose nearest generators are all dependent (repeated or coplanar
+    representations) is matched again over the nearest independent ones.
+    """
+    mt = _Matcher(layer, setting, basis, candidates, top, scale)
+    m = layer.W.shape[0]
+    per_neuron = 8 * (len(mt.combos) * (mt.k + 1) * mt.G.shape[1] + mt.n * (mt.compared + 2))
+    batch = max(1, _BATCH_BYTES // max(per_neuron, 1))
+    found = []
+    for start in range(0, m, batch):
+        idx = np.arange(start, min(start + batch, m))
+        found.extend(mt.evaluate(idx, mt.nearest_pool(idx)))
+    retry = np.array([j for j, f in enumerate(found) if not f and np.any(layer.W[j])], dtype=int)
+    for start in range(0, len(retry), batch):
+        idx = retry[start : start + batch]
+        for j, f in zip(idx, mt.evaluate(idx, mt.independent_pool(idx)), strict=True):
+            found[j] = f
+    return found
+
+
+def _screening_normals(rows, U):
+    """Normals (up to scale) of the hyperplanes spanned by ``rows`` (..., k, k + 1).
+
+    Solves ``rows · n = 0`` with ``n_c = 1`` at each neuron's largest
+    coordinate ``c`` (``U``, one row per neuron): an LU solve where the cross
+    product needs an SVD. Near the neuron's normal that coordinate is far from
+    zero, so the solve is well posed for the candidates that matter; singular
+    systems give non-finite entries (screened out).
+    """
+    mb, C, k, r = rows.shape
+    if k == 0:
+        return np.ones((mb, C, 1))
+    col = np.argmax(np.abs(U), axis=1)
+    others = np.array([np.delete(np.arange(r), c) for c in col])  # (mb, r - 1)
+    A = np.take_along_axis(rows, others[:, None, None, :], axis=3)
+    rhs = -np.take_along_axis(rows, col[:, None, None, None], axis=3)
+    try:
+        sol = np.linalg.solve(A, rhs)[..., 0]
+    except np.linalg.LinAlgError:  # an exactly singular system somewhere: one at a time
+        sol = np.full((mb, C, k), np.nan)
+        for i in range(mb):
+            for j in range(C):
+                with contextlib.suppress(np.linalg.LinAlgError):
+                    sol[i, j] = np.linalg.solve(A[i, j], rhs[i, j, :, 0])
+    out = np.empty((mb, C, r))
+    np.put_along_axis(out, others[:, None, :], sol, axis=2)
+    np.put_along_axis(out, col[:, None, None], 1.0, axis=2)
+    return out
+
+
+# ---------------------------------------------------------------- results
+@dataclass
+class Explanation:
+    """Each neuron of a network matched to its nearest wedge atom.
+
+    Built by :func:`explain`; ``print(explanation)`` gives a table.
+
+    Attributes
+    ----------
+    neurons : list of dict
+        One record per neuron (see :meth:`records` for the keys).
+    certificate : Certificate or None
+        The network's certificate of optimality (:func:`geolasso.certify`),
+        when the targets and the penalty were known and the exact check fits
+        in memory; ``None`` otherwise (:attr:`notes` says why).
+    missing : list of dict
+        The wedge atoms the network is missing: those whose dual constraint
+        its residual violates most (``samples``, ``axes``, ``ratio``,
+        ``sign``, ``weight``, ``bias``); empty without a certificate.
+    setting : {"free", "none", "regularized"}
+        Bias setting of the atoms (``d`` generators with a bias, ``d - 1``
+        without).
+    norm : {"l1", "l2"}
+        Norm of the contributions ``|v|·‖w‖`` (and of the certificate).
+    layer : str
+        Which layer was explained, on which inputs.
+    notes : list of str
+        Facts the reader needs: representations of a deeper network, a
+        certificate skipped, neurons without an atom.
+    inputs : ndarray, shape (n_samples, p)
+        The explained layer's inputs (``X`` for a two-layer network).
+    """
+
+    neurons: list
+    certificate: object
+    missing: list
+    setting: str
+    norm: str
+    layer: str
+    notes: list
+    inputs: np.ndarray = field(repr=False)
+
+    def records(self) -> list:
+        """One dict per neuron.
+
+        Returns
+        -------
+        list of dict
+            Keys: ``neuron`` (index), ``samples`` (indices in ``X`` of the
+            generator samples of the best atom), ``axes`` (coordinate-axis
+            generators, 1-based), ``angle`` (degrees between the neuron's
+            normal and the atom's), ``distance`` (largest distance of a
+            generator sample to the neuron's hyperplane), ``distances`` (each
+            generator sample's), ``agreement`` (fraction of training samples
+            where both are active or both inactive; samples on either
+            hyperplane agree), ``similarity`` (cosine between the two ReLU
+            features on the training samples; NaN for a neuron dead on all
+            of them), ``contribution`` (``|v|·‖w‖``, ``‖v‖₂`` for several
+            outputs), ``weight`` and ``bias`` (the neuron), ``atom`` (the
+            atom's normal: the generalized cross product of its generators,
+            oriented like the neuron, whose entries are signed volumes) and
+            ``alternatives`` (the next best atoms, same keys).
+        """
+        return [dict(r) for r in self.neurons]
+
+    def frame(self):
+        """The records as a pandas DataFrame (pandas must be installed).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("Explanation.frame needs pandas: pip install pandas") from exc
+        keep = ("neuron", "samples", "axes", "angle", "distance", "agreement", "similarity")
+        return pd.DataFrame([{k: r[k] for k in (*keep, "contribution")} for r in self.neurons])
+
+    def volumes(self, neuron: int) -> np.ndarray:
+        """Signed volumes ``det[x̃_i; generators]`` of the neuron's atom on the samples.
+
+        Their ReLU is the atom's feature (up to its normalisation); the
+        generator samples give zero.
+
+        Parameters
+        ----------
+        neuron : int
+            Neuron index.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+        """
+        rec = self.neurons[as_positive_int(neuron, "neuron", minimum=0)]
+        if rec["atom"] is None:
+            raise ValueError(f"neuron {neuron} has no atom (see the notes)")
+        H = self.inputs
+        Z = np.column_stack([H, np.ones(len(H))]) if self.setting != "none" else H
+        return Z @ rec["atom"]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready summary (the records without arrays, the gap, the notes).
+
+        Returns
+        -------
+        dict
+        """
+
+        def clean(rec):
+            out = {}
+            for key, value in rec.items():
+                if key == "alternatives":
+                    out[key] = [clean(a) for a in value]
+                elif isinstance(value, np.ndarray):
+                    out[key] = value.tolist()
+                elif isinstance(value, float) and not math.isfinite(value):
+                    out[key] = None
+                else:
+                    out[key] = value
+            return out
+
+        cert = None
+        if self.certificate is not None:
+            c = self.certificate
+            cert = {
+                "objective": c.objective,
+                "lower_bound": c.lower_bound,
+                "gap": c.gap,
+                "relative_gap": c.relative_gap,
+                "exact": c.exact,
+                "optimal": c.optimal,
+            }
+        missing = [
+            {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in m.items()}
+            for m in self.missing
+        ]
+        return {
+            "layer": self.layer,
+            "setting": self.setting,
+            "norm": self.norm,
+            "notes": list(self.notes),
+            "certificate": cert,
+            "missing": missing,
+            "neurons": [clean(r) for r in self.neurons],
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Returns
+        -------
+        str
+        """
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def table(self, max_rows: int = 40) -> str:
+        """The report: one row per neuron (largest contributions first), then the gap.
+
+        Parameters
+        ----------
+        max_rows : int, default=40
+            Neurons listed; the rest are counted.
+
+        Returns
+        -------
+        str
+        """
+        max_rows = as_positive_int(max_rows, "max_rows", minimum=1)
+        lines = [f"{len(self.neurons)} neurons; {self.layer}"]
+        texts = [_generators_text(r["samples"], r["axes"]) for r in self.neurons]
+        wide = min(max([len(t) for t in texts] + [10]), 60)
+        head = (
+            f"{'neuron':>6}  {'generators':<{wide}} {'angle°':>8} {'max dist':>9} "
+            f"{'agree':>6} {'simil.':>7} {'contrib.':>9}"
+        )
+        lines += [head, "-" * len(head)]
+        order = sorted(self.neurons, key=lambda r: -r["contribution"])
+        for rec in order[:max_rows]:
+            gens = texts[rec["neuron"]]
+            if rec["atom"] is None:
+                blank = f"{'':>8} {'':>9} {'':>6} {'':>7}"
+                lines.append(
+                    f"{rec['neuron']:>6}  {'(no atom)':<{wide}} {blank} {rec['contribution']:>9.3g}"
+                )
+                continue
+            lines.append(
+                f"{rec['neuron']:>6}  {gens:<{wide}} {rec['angle']:>8.3f} {rec['distance']:>9.2e} "
+                f"{100 * rec['agreement']:>5.1f}% {rec['similarity']:>7.4f} "
+                f"{rec['contribution']:>9.3g}"
+            )
+        if len(order) > max_rows:
+            lines.append(f"... {len(order) - max_rows} more neurons (records() has all)")
+        if self.certificate is not None:
+            lines.append("")
+            lines.extend(str(self.certificate).splitlines()[:2])
+            if self.missing:
+                lines.append("atoms a global optimum would use that this network lacks:")
+                for miss in self.missing:
+                    where = _generators_text(miss["samples"], miss["axes"])
+                    lines.append(f"  {where}: dual ratio {miss['ratio']:.4f}")
+        for note in self.notes:
+            lines.append(f"note: {note}")
+        return "\n".join(lines)
+
+
+def _generators_text(samples, axes) -> str:
+    parts = [f"x{s}" for s in samples] + [f"e{a}" for a in axes]
+    return " ∧ ".join(parts) if parts else "-"
+
+
+# ---------------------------------------------------------------- public API
+def _defaults(layer, alpha, norm, model):
+    """``alpha`` and ``norm`` from the arguments, else from a geolasso-trained model."""
+    meta = layer.meta
+    if alpha is None:
+        alpha = getattr(model, "alpha", None) if hasattr(model, "network_") else None
+        alpha = meta.get("alpha") if alpha is None else alpha
+    if norm is None:
+        norm = getattr(model, "norm", None) if hasattr(model, "network_") else None
+        norm = meta.get("norm", "l2") if norm is None else norm
+    check_option(norm, "norm", ("l1", "l2"))
+    return alpha, norm
+
+
+def explain(
+    model,
+    X,
+    y=None,
+    *,
+    alpha=None,
+    norm=None,
+    bias=True,
+    generators: str = "data+basis",
+    top: int = 3,
+    candidates: int = 2,
+    certificate: bool = True,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
+) -> Explanation:
+    """Match every neuron of a trained ReLU network to its nearest wedge atom.
+
+    Parameters
+    ----------
+    model : ReLUNetwork, fitted ConvexReLU, tuple or torch module
+        A :class:`~geolasso.network.ReLUNetwork`, an estimator with a
+        ``network_``, arrays ``(W, b, v[, c])`` (``v`` may have one column
+        per output), or a torch ``nn.Sequential`` of ``Linear`` and ``ReLU``
+        layers (or a TorchScript of one). A deeper network is explained at
+        its last hidden layer, on the representations of ``X`` computed by
+        the layers before it.
+    X : array_like, shape (n_samples, n_features)
+        The training samples.
+    y : array_like, shape (n_samples,), optional
+        Targets: with ``alpha``, the explanation includes the network's
+        certificate of optimality and the atoms it is missing.
+    alpha : float, optional
+        Penalty of the training objective (SPEC's scaling); taken from the
+        model when geolasso trained it.
+    norm : {"l1", "l2"}, optional
+        First-layer norm: of the contributions ``|v|·‖w‖`` and of the
+        certificate. Taken from a geolasso-trained model; ``"l2"`` (weight
+        decay) otherwise.
+    bias : {True, False, "free", "none", "regularized"}, default=True
+        The atoms' setting: hyperplanes through ``d`` samples (with a bias)
+        or through the origin and ``d - 1`` samples (``False``; the network's
+        biases must then be zero for the match to be meaningful).
+    generators : {"data+basis", "data"}, default="data+basis"
+        Whether coordinate axes may replace samples among the generators (as
+        in the exact ℓ1 dictionary, SPEC §4.3).
+    top : int, default=3
+        Alternative atoms listed per neuron.
+    candidates : int, default=2
+        Nearest generators considered beyond the ``k`` an atom needs: every
+        ``k``-subset of the ``k + candidates`` nearest is tried.
+    certificate : bool, default=True
+        Compute the certificate when ``y`` and ``alpha`` are known.
+    memory_limit : int, default=2 GiB
+        Budget of the certificate's exact dictionary; above it the
+        certificate is skipped (said in the notes).
+
+    Returns
+    -------
+    Explanation
+
+    Raises
+    ------
+    TypeError
+        For an architecture it cannot explain (the message names the layer).
+    ValueError
+        For ``X`` whose width does not match the first layer, non-finite
+        values, or fewer samples than an atom needs.
+
+    Examples
+    --------
+    A neuron on the line through samples 0 and 2:
+
+    >>> X = [[0.0, 0.0], [1.0, 3.0], [2.0, 1.0], [3.0, -2.0]]
+    >>> ex = explain(([[-1.0, 2.0]], [0.0], [1.0]), X)
+    >>> rec = ex.records()[0]
+    >>> rec["samples"], round(rec["angle"], 6), rec["agreement"]
+    ((0, 2), 0.0, 1.0)
+    """
+    layer = _read_model(model, X)
+    alpha, norm = _defaults(layer, alpha, norm, model)
+    setting = bias_name(bias)
+    check_option(generators, "generators", ("data+basis", "data"))
+    top = as_positive_int(top, "top", minimum=0)
+    candidates = as_positive_int(candidates, "candidates", minimum=0)
+    H = layer.H
+    n, p = H.shape
+    k = p if setting != "none" else p - 1
+    if n < k:
+        raise ValueError(
+            f"X has {n} samples, but an atom of this layer passes through {k} of them "
+            f"({p} inputs, bias={bias!r}); pass at least {k} samples"
+        )
+    centre = H.mean(axis=0) if setting != "none" else np.zeros(p)
+    scale = float(np.sqrt(np.mean(np.sum((H - centre) ** 2, axis=1))))
+    if scale == 0.0:
+        raise ValueError("X: every sample has the same representation; there is nothing to span")
+    notes = []
+    if layer.depth > 1:
+        notes.append(
+            f"a {layer.depth}-hidden-layer network: its last hidden layer is explained on the "
+            f"{p}-dimensional representations that the layers before it compute (SPEC §4.6); "
+            "sample indices are rows of X"
+        )
+    if setting == "none" and np.any(layer.b != 0.0):
+        notes.append(
+            f"bias=False, but {int(np.sum(layer.b != 0.0))} neurons have non-zero biases: their "
+            "hyperplanes do not pass through the origin as the atoms do"
+        )
+    matches = _match(layer, setting, generators == "data+basis", candidates, top, scale)
+    contrib = np.linalg.norm(layer.V, axis=1) * _norm(_penalised(layer.W, layer.b, setting), norm)
+    neurons, no_atom = [], 0
+    for j, rows in enumerate(matches):
+        rec = {"neuron": j, "weight": layer.W[j].copy(), "bias": float(layer.b[j])}
+        rec["contribution"] = float(contrib[j])
+        if not rows or not np.any(layer.W[j]):
+            no_atom += 1
+            rec.update(samples=(), axes=(), angle=math.nan, distance=math.nan, distances=())
+            rec.update(agreement=math.nan, similarity=math.nan, atom=None, alternatives=[])
+        else:
+            best, *alts = rows
+            for row in rows:
+                row["atom"] = row.pop("normal")
+                row["distance"] = max(row["distances"], default=0.0)
+            rec.update(best)
+            rec["alternatives"] = alts[:top]
+        neurons.append(rec)
+    if no_atom:
+        notes.append(
+            f"{no_atom} neuron{'s have' if no_atom > 1 else ' has'} no atom: a zero weight "
+            "vector, or nearest generators that span no hyperplane (repeated or dependent "
+            "representations)"
+        )
+    cert, missing = None, []
+    if y is not None and certificate:
+        net = layer.network
+        if alpha is None:
+            notes.append("no certificate: pass alpha (the training penalty) with y")
+        elif net is None:
+            notes.append("no certificate: the network has several outputs")
+        else:
+            from .certificate import certify
+
+            try:
+                cert = certify(net, H, y, alpha, norm=norm, bias=setting, memory_limit=memory_limit)
+            except DictionaryTooLargeError as exc:
+                notes.append(f"no certificate: {exc}")
+            except ValueError as exc:
+                notes.append(f"no certificate: {exc}")
+            else:
+                missing = [
+                    {k_: v_ for k_, v_ in v.items() if k_ != "atom"} for v in cert.violations
+                ]
+                if layer.depth > 1:
+                    notes.append(
+                        "the certificate is for the last two layers on the fixed representations"
+                    )
+    what = "the hidden layer" if layer.depth == 1 else f"hidden layer {layer.depth}"
+    desc = (
+        f"{what} of {layer.source} ({layer.W.shape[0]} neurons on {p} inputs), atoms through "
+        f"{k} generators (bias {setting!r}, generators {generators!r})"
+    )
+    return Explanation(
+        neurons=neurons,
+        certificate=cert,
+        missing=missing,
+        setting=setting,
+        norm=norm,
+        layer=desc,
+        notes=notes,
+        inputs=H,
+    )
+
+
+@dataclass
+class SnapResult:
+    """A network whose neurons were replaced by their matched atoms (:func:`snap`).
+
+    Attributes
+    ----------
+    network : ReLUNetwork
+        The snapped network, output layer refitted (on the explained layer's
+        inputs: for a deeper network, the head on its representations).
+    objective_before : float
+        The objective ``J`` of the given network.
+    objective_snapped : float
+        ``J`` of the snapped network before the refit: each atom scaled to
+        its neuron's contribution, the intercept (with free biases) re-centred.
+    objective_after : float
+        ``J`` after refitting the output layer (never above
+        ``objective_snapped``: the refit is a convex problem containing that
+        point).
+    n_dropped : int
+        Snapped neurons the refit set to zero.
+    n_unmatched : int
+        Neurons without an atom (see the explanation's notes), left out of
+        the snapped network.
+    explanation : Explanation
+        The matches used.
+    """
+
+    network: ReLUNetwork
+    objective_before: float
+    objective_snapped: float
+    objective_after: float
+    n_dropped: int
+    n_unmatched: int
+    explanation: Explanation = field(repr=False)
+
+    def __str__(self) -> str:
+        return (
+            f"objective before snapping {self.objective_before:.10g}; snapped "
+            f"{self.objective_snapped:.10g}; after refitting the output layer "
+            f"{self.objective_after:.10g} ({self.n_dropped} snapped neurons dropped by the refit"
+            + (f", {self.n_unmatched} without an atom left out" if self.n_unmatched else "")
+            + ")"
+        )
+
+
+def snap(
+    model,
+    X,
+    y,
+    alpha,
+    *,
+    norm=None,
+    bias=True,
+    generators: str = "data+basis",
+    candidates: int = 2,
+    tol: float = 1e-10,
+) -> SnapResult:
+    """Replace each neuron by its matched wedge atom and refit the output layer.
+
+    The snapped neuron ``j`` is the atom's unit normal ``u_j`` (unit in
+    ``norm``) with output coefficient ``z_j = v_j ‖w_j‖`` (balanced, SPEC
+    §1.1). The refit minimises ``‖y − Σ_j z_j (x̃·u_j)_+ − c‖² / (2n) + α‖z‖₁``
+    (a Lasso over the snapped features, with the intercept free when the bias
+    is), which equals ``J`` of the balanced network, from that point.
+
+    Parameters
+    ----------
+    model : ReLUNetwork, fitted ConvexReLU, tuple or torch module
+        As in :func:`explain` (one output).
+    X : array_like, shape (n_samples, n_features)
+        Training samples.
+    y : array_like, shape (n_samples,)
+        Targets.
+    alpha : float
+        Penalty (SPEC's scaling).
+    norm : {"l1", "l2"}, optional
+        First-layer norm of the objective (default as in :func:`explain`).
+    bias : {True, False, "free", "none", "regularized"}, default=True
+        Bias setting of the objective and of the atoms.
+    generators : {"data+basis", "data"}, default="data+basis"
+        As in :func:`explain`.
+    candidates : int, default=2
+        As in :func:`explain`.
+    tol : float, default=1e-10
+        Tolerance of the refit (geolasso's Lasso, relative duality gap).
+
+    Returns
+    -------
+    SnapResult
+
+    Examples
+    --------
+    >>> X = [[0.0, 0.0], [1.0, 3.0], [2.0, 1.0], [3.0, -2.0], [1.0, 1.0]]
+    >>> y = [0.0, 2.0, 0.0, 0.0, 0.5]
+    >>> res = snap(([[-1.1, 2.0]], [0.05], [1.0]), X, y, alpha=1e-3)
+    >>> res.objective_after <= res.objective_snapped
+    True
+    """
+    from .lasso import _check_positive, lasso
+
+    alpha = _check_positive(alpha, "alpha")
+    ex = explain(
+        model,
+        X,
+        None,
+        alpha=alpha,
+        norm=norm,
+        bias=bias,
+        generators=generators,
+        top=0,
+        candidates=candidates,
+        certificate=False,
+    )
+    layer = _read_model(model, X)
+    if layer.V.shape[1] != 1:
+        raise ValueError(f"snap needs a network with one output; this one has {layer.V.shape[1]}")
+    H = layer.H
+    n = H.shape[0]
+    y = as_float_array(y, "y", shape_doc=f"({n},)")
+    if y.shape != (n,):
+        raise ValueError(f"y must have shape ({n},), one target per sample; got {y.shape}")
+    setting, norm = ex.setting, ex.norm
+    before = layer.network.objective(H, y, alpha, norm=norm, bias=setting)
+    keep = [r for r in ex.neurons if r["atom"] is not None]
+    if not keep:
+        raise ValueError("snap: no neuron has an atom (see explain(...).notes)")
+    p = H.shape[1]
+    A = np.array([r["atom"] for r in keep])  # (m', r)
+    Wa = A[:, :p]
+    ba = A[:, p] if setting != "none" else np.zeros(len(A))
+    unit = _norm(_penalised(Wa, ba, setting), norm)
+    Wa, ba = Wa / unit[:, None], ba / unit
+    idx = np.array([r["neuron"] for r in keep])
+    z0 = layer.V[idx, 0] * _norm(_penalised(layer.W, layer.b, setting), norm)[idx]
+    c0 = float(layer.c[0])
+    F = np.maximum(H @ Wa.T + ba, 0.0)
+    free = setting == "free"
+    if free:  # the best intercept for z0, as the Lasso's own intercept would be
+        c0 = float(np.mean(y - F @ z0))
+
+    def network(z, c):
+        s = np.sqrt(np.abs(z))
+        return ReLUNetwork(Wa * s[:, None], ba * s, np.sign(z) * s, c)
+
+    snapped = network(z0, c0 if setting == "free" else 0.0)
+    j_snapped = snapped.objective(H, y, alpha, norm=norm, bias=setting)
+    res = lasso(F, y, alpha, fit_intercept=free, tol=tol, warm_start=z0)
+    if not res.converged:
+        warnings.warn(
+            f"snap: the output-layer refit stopped at relative gap {res.dual_gap:.1e} > tol",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    z = np.asarray(res.coef, dtype=np.float64)
+    c = float(res.intercept) if free else 0.0
+    refit = network(z, c)
+    after = refit.objective(H, y, alpha, norm=norm, bias=setting)
+    nz = refit.v != 0.0
+    out = ReLUNetwork(refit.W[nz], refit.b[nz], refit.v[nz], refit.c, metadata={"snapped": True})
+    unmatched = len(ex.neurons) - len(keep)
+    if unmatched:
+        warnings.warn(
+            f"snap: {unmatched} neurons have no atom and are left out (see the explanation's "
+            "notes)",
+            stacklevel=2,
+        )
+    return SnapResult(out, before, j_snapped, after, int(np.sum(~nz)), unmatched, ex)
