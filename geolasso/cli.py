@@ -1,7 +1,9 @@
 """The ``geolasso`` command line.
 
-``geolasso demo`` runs the main worked example; ``geolasso --version`` prints
-the version.
+``geolasso demo`` runs the main worked example; ``geolasso fit`` and
+``geolasso predict`` train and apply a network on a CSV file; ``geolasso
+inspect`` explains which wedge features each neuron of a trained network uses
+(a geolasso model or a torch file); ``geolasso --version`` prints the version.
 """
 
 from __future__ import annotations
@@ -357,6 +359,140 @@ def _predict_command(args) -> int:
     return 0
 
 
+def _torch_module(path, widths):
+    """A torch module from a TorchScript file or a state dict (and optional widths)."""
+    try:
+        import torch
+    except ImportError:
+        raise CLIError(
+            f"{path} is a torch file, but torch is not installed; install the torch extra: "
+            'pip install "geolasso[torch]"'
+        ) from None
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # torch deprecates TorchScript; its files still load
+            warnings.simplefilter("ignore", FutureWarning)
+            return torch.jit.load(str(path), map_location="cpu")
+    except (RuntimeError, ValueError):
+        pass  # not TorchScript: a state dict
+    try:
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for foreign files
+        raise CLIError(
+            f"{path}: neither a TorchScript module nor a torch state dict ({exc}); save the "
+            "network with torch.save(model.state_dict(), path) or torch.jit.save"
+        ) from None
+    if not isinstance(state, dict):
+        raise CLIError(f"{path} holds a {type(state).__name__}, not a state dict")
+    weights = [(k, v) for k, v in state.items() if k.endswith("weight")]
+    shapes = [tuple(v.shape) for _, v in weights]
+    if any(len(sh) != 2 for sh in shapes) or len(shapes) < 2:
+        raise CLIError(
+            f"{path}: the state dict must hold the weights of two or more Linear layers "
+            f"(Sequential of Linear and ReLU); its weight shapes are {shapes}"
+        )
+    found = [shapes[0][1]] + [sh[0] for sh in shapes]
+    if widths is not None:
+        try:
+            wanted = [int(w) for w in widths.split(",")]
+        except ValueError:
+            raise CLIError(
+                f"--widths must be integers separated by commas; got {widths!r}"
+            ) from None
+        if wanted != found:
+            raise CLIError(f"--widths {widths} does not match the state dict's layers {found}")
+    for (name, _), a, b in zip(weights[1:], shapes, shapes[1:], strict=False):
+        if b[1] != a[0]:
+            raise CLIError(f"{path}: {name} takes {b[1]} inputs, but the layer before gives {a[0]}")
+    layers = []
+    for name, w in weights:
+        lin = torch.nn.Linear(w.shape[1], w.shape[0], dtype=torch.float64)
+        bias = state.get(name[: -len("weight")] + "bias")
+        with torch.no_grad():
+            lin.weight.copy_(w.to(torch.float64))
+            if bias is None:
+                lin.bias.zero_()
+            else:
+                lin.bias.copy_(bias.to(torch.float64))
+        layers += [lin, torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+def _inspect_command(args) -> int:
+    from pathlib import Path
+
+    from .interpret import explain
+    from .network import ReLUNetwork
+
+    path = Path(args.model)
+    if not path.exists():
+        raise CLIError(f"{path}: no such file")
+    meta = {}
+    if path.suffix == ".npz":
+        try:
+            model = ReLUNetwork.load(path)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from None
+        meta = model.metadata
+    else:
+        model = _torch_module(path, args.widths)
+    target = args.target if args.target is not None else meta.get("target")
+    columns = meta.get("columns")
+    X, y, names = read_csv(args.data, target=target, usecols=columns)
+    if meta.get("task") == "classification" and y is not None:
+        classes = meta.get("classes") or []
+        raw = read_csv(args.data, target=target, numeric_target=False, usecols=columns)[1]
+        if classes and set(raw) <= set(map(str, classes)):
+            y = np.where(raw == str(classes[1]), 1.0, -1.0)
+    alpha = args.alpha if args.alpha is not None else meta.get("alpha")
+    bias = args.bias or meta.get("bias", "free")
+    try:
+        ex = explain(
+            model, X, y, alpha=alpha, norm=args.norm or meta.get("norm"), bias=bias, top=args.top
+        )
+    except (TypeError, ValueError) as exc:
+        raise CLIError(str(exc)) from None
+    print(f"{args.data}: {X.shape[0]} rows x {X.shape[1]} features ({', '.join(names)})")
+    print(ex.table(max_rows=args.rows))
+    if y is None:
+        print("(no target column: pass --target and --alpha for the optimality gap)")
+    if args.json:
+        _write_atomically(args.json, ex.to_json() + "\n")
+        print(f"records written to {args.json}")
+    if args.plot:
+        _plot_explanation(ex, args.plot)
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def _plot_explanation(explanation, path) -> None:
+    """Draw through the plotting plugin that the ``viz`` package registers.
+
+    geolasso does not import viz or matplotlib; viz registers
+    ``viz.neurons:plot_explanation`` under the ``geolasso.plots`` entry-point
+    group, and the command line looks it up.
+    """
+    import os
+    import tempfile
+    from importlib.metadata import entry_points
+    from pathlib import Path
+
+    plotters = [e for e in entry_points(group="geolasso.plots") if e.name == "explanation"]
+    if not plotters:
+        raise CLIError("--plot needs the viz package installed with geolasso; reinstall geolasso")
+    ax = plotters[0].load()(explanation)
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part" + path.suffix)
+    os.close(fd)
+    try:
+        ax.figure.savefig(tmp, dpi=120, bbox_inches="tight")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _write_atomically(path, text) -> None:
     """Write ``text`` to a temporary file beside ``path``, then rename it: all or nothing."""
     import os
@@ -421,6 +557,41 @@ def main(argv=None) -> int:
     p_pred.add_argument("model", help="model file (.npz)")
     p_pred.add_argument("data", help="CSV file with the model's feature columns")
     p_pred.add_argument("--out", help="CSV file to write (default: standard output)")
+    p_ins = sub.add_parser(
+        "inspect",
+        help="which wedge features (training samples) each neuron of a trained network uses",
+    )
+    p_ins.add_argument(
+        "model",
+        help="a model file from 'geolasso fit' (.npz), or a torch file: a state dict of a "
+        "Sequential of Linear and ReLU layers, or a TorchScript module",
+    )
+    p_ins.add_argument("data", help="CSV file of the training data, with a header row")
+    p_ins.add_argument(
+        "--target",
+        help="target column; with the penalty, the report adds the optimality gap and the "
+        "missing atoms (default: the target of a 'geolasso fit' model)",
+    )
+    p_ins.add_argument(
+        "--alpha", type=float, help="training penalty (default: a 'geolasso fit' model's own)"
+    )
+    p_ins.add_argument(
+        "--norm", choices=("l1", "l2"), help="first-layer norm (default: the model's, else l2)"
+    )
+    p_ins.add_argument(
+        "--bias",
+        choices=("free", "none", "regularized"),
+        help="bias setting of the atoms (default: the model's, else free)",
+    )
+    p_ins.add_argument(
+        "--widths",
+        help="layer widths of a torch state dict, e.g. 2,64,64,1 (default: read from its "
+        "weight shapes)",
+    )
+    p_ins.add_argument("--top", type=int, default=3, help="alternative atoms per neuron")
+    p_ins.add_argument("--rows", type=int, default=40, help="neurons listed in the table")
+    p_ins.add_argument("--plot", help="image file: the neurons drawn over the data")
+    p_ins.add_argument("--json", help="JSON file with every neuron's record")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -434,6 +605,8 @@ def main(argv=None) -> int:
             return _fit_command(args)
         if args.command == "predict":
             return _predict_command(args)
+        if args.command == "inspect":
+            return _inspect_command(args)
     except CLIError as exc:
         print(f"geolasso {args.command}: error: {exc}", file=sys.stderr)
         return 1

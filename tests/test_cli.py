@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import geolasso
+import geolasso.cli
+from geolasso.network import ReLUNetwork
 
 
 def run(*args):
@@ -182,3 +184,107 @@ def test_fit_and_predict_errors_name_the_problem(tmp_path):
     out = run("fit", str(good), "--target", "y", "--alpha", "-1", "--out", str(tmp_path / "m"))
     assert "alpha must be" in out.stderr
     assert not list(tmp_path.glob("m*"))
+
+
+def _regression_csv(path, rng, n=30):
+    X = rng.standard_normal((n, 2))
+    y = np.sin(2 * X[:, 0]) + X[:, 1]
+    return _write_csv(path, ["a", "b", "y"], [(*x, t) for x, t in zip(X, y, strict=True)]), X, y
+
+
+def test_inspect_a_fitted_model_end_to_end(tmp_path, rng):
+    import json
+
+    from geolasso.interpret import explain
+
+    data, X, y = _regression_csv(tmp_path / "d.csv", rng)
+    out = run("fit", str(data), "--target", "y", "--alpha", "1e-2", "--out", str(tmp_path / "m"))
+    assert out.returncode == 0, out.stderr
+    out = run(
+        "inspect",
+        str(tmp_path / "m.npz"),
+        str(data),
+        "--json",
+        str(tmp_path / "e.json"),
+        "--plot",
+        str(tmp_path / "e.png"),
+    )
+    assert out.returncode == 0, out.stderr
+    assert "optimality gap" in out.stdout  # target and penalty read from the model file
+    assert "the network is a global optimum" not in out.stdout  # the table shows two lines
+    record = json.loads((tmp_path / "e.json").read_text())
+    net = ReLUNetwork.load(tmp_path / "m.npz")
+    ex = explain(net, X, y, alpha=1e-2, norm="l1")
+    assert [n["samples"] for n in record["neurons"]] == [list(r["samples"]) for r in ex.records()]
+    assert record["certificate"]["relative_gap"] < 1e-8
+    assert all(n["angle"] < 1e-6 and n["agreement"] == 1.0 for n in record["neurons"])
+    assert (tmp_path / "e.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _torchscript(torch, module, path):
+    import warnings
+
+    with warnings.catch_warnings():  # torch deprecates TorchScript; its files are still read
+        warnings.simplefilter("ignore", FutureWarning)
+        torch.jit.trace(module, torch.zeros(1, 2)).save(str(path))
+
+
+def test_inspect_torch_files(tmp_path, rng, capsys):
+    import json
+
+    torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+    data, _X, _y = _regression_csv(tmp_path / "d.csv", rng)
+    torch.manual_seed(0)
+    nn = torch.nn
+    net = nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 1))
+    torch.save(net.state_dict(), tmp_path / "sd.pt")
+    a = run(
+        "inspect",
+        str(tmp_path / "sd.pt"),
+        str(data),
+        "--target",
+        "y",
+        "--json",
+        str(tmp_path / "a.json"),
+    )
+    assert a.returncode == 0, a.stderr
+    assert "representations" in a.stdout
+    assert "pass alpha" in a.stdout  # no penalty given: no certificate, and it says so
+    _torchscript(torch, net, tmp_path / "ts.pt")
+    b = run(
+        "inspect",
+        str(tmp_path / "ts.pt"),
+        str(data),
+        "--target",
+        "y",
+        "--json",
+        str(tmp_path / "b.json"),
+    )
+    assert b.returncode == 0, b.stderr
+    ra = json.loads((tmp_path / "a.json").read_text())["neurons"]
+    rb = json.loads((tmp_path / "b.json").read_text())["neurons"]
+    assert [r["samples"] for r in ra] == [r["samples"] for r in rb]
+    # torch computes in float32: the recovered weights agree to its precision
+    np.testing.assert_allclose([r["angle"] for r in ra], [r["angle"] for r in rb], atol=1e-4)
+    # errors, in process (each subprocess would import torch again)
+    main = geolasso.cli.main
+    assert main(["inspect", str(tmp_path / "sd.pt"), str(data), "--widths", "2,5,3,1"]) == 1
+    assert "does not match the state dict's layers [2, 5, 4, 1]" in capsys.readouterr().err
+    wide = _write_csv(tmp_path / "w.csv", ["a", "b", "c"], [(1, 2, 3), (4, 5, 6), (7, 8, 0)])
+    assert main(["inspect", str(tmp_path / "sd.pt"), str(wide)]) == 1
+    assert "the first layer takes 2 inputs" in capsys.readouterr().err
+    _torchscript(
+        torch, nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)), tmp_path / "tanh.pt"
+    )
+    assert main(["inspect", str(tmp_path / "tanh.pt"), str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "layer 1" in err
+    assert "Tanh" in err
+
+
+def test_inspect_a_torch_file_without_torch_names_the_extra(tmp_path, rng, monkeypatch, capsys):
+    data, _, _ = _regression_csv(tmp_path / "d.csv", rng)
+    (tmp_path / "m.pt").write_bytes(b"not read")
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch fails
+    assert geolasso.cli.main(["inspect", str(tmp_path / "m.pt"), str(data)]) == 1
+    assert 'pip install "geolasso[torch]"' in capsys.readouterr().err

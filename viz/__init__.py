@@ -6,8 +6,10 @@ imports viz or matplotlib. Every plotting function takes ``ax=None``, returns
 the Axes (or a small display object) and leaves matplotlib's global rcParams
 alone; pyplot is imported lazily.
 
-The plotting functions arrive with the issues that build the objects they draw;
-for now the package only checks that matplotlib is importable.
+The plotting functions arrive with the issues that build the objects they
+draw: :func:`plot_explanation` draws an interpretation
+(:func:`geolasso.interpret.explain`); it is also what ``geolasso inspect
+--plot`` uses, through the ``geolasso.plots`` entry point.
 """
 
 try:
@@ -20,4 +22,6 @@ except ImportError as exc:  # pragma: no cover - matplotlib is a runtime depende
 
 from geolasso import __version__
 
-__all__ = ["__version__"]
+from .neurons import plot_explanation
+
+__all__ = ["__version__", "plot_explanation"]
