@@ -257,8 +257,8 @@ class _Matcher:
         self.wnorm = np.maximum(np.linalg.norm(layer.W, axis=1), 1e-300)
         self.q = min(self.k + candidates, len(self.G))
         self.top, self.scale = top, scale
-        combos = combinations(range(self.q), self.k)
-        self.combos = np.array(list(combos), dtype=np.int64).reshape(-1, self.k)
+        combos = list(combinations(range(self.q), self.k))
+        self.combos = np.array(combos, dtype=np.int64).reshape(len(combos), self.k)
         self.compared = min(top + 1 + _EXTRA_COMPARED, len(self.combos))
 
     def distances(self, idx):
@@ -394,11 +394,13 @@ def _match(layer, setting, basis, candidates, top, scale):
     m = layer.W.shape[0]
     per_neuron = 8 * (len(mt.combos) * (mt.k + 1) * mt.G.shape[1] + mt.n * (mt.compared + 2))
     batch = max(1, _BATCH_BYTES // max(per_neuron, 1))
-    found = []
-    for start in range(0, m, batch):
-        idx = np.arange(start, min(start + batch, m))
-        found.extend(mt.evaluate(idx, mt.nearest_pool(idx)))
-    retry = np.array([j for j, f in enumerate(found) if not f and np.any(layer.W[j])], dtype=int)
+    found = [[] for _ in range(m)]
+    live = np.flatnonzero(np.any(layer.W != 0.0, axis=1))  # a zero neuron has no hyperplane
+    for start in range(0, len(live), batch):
+        idx = live[start : start + batch]
+        for j, f in zip(idx, mt.evaluate(idx, mt.nearest_pool(idx)), strict=True):
+            found[j] = f
+    retry = np.array([j for j in live if not found[j]], dtype=int)
     for start in range(0, len(retry), batch):
         idx = retry[start : start + batch]
         for j, f in zip(idx, mt.evaluate(idx, mt.independent_pool(idx)), strict=True):
@@ -693,7 +695,8 @@ def explain(
         The training samples.
     y : array_like, shape (n_samples,), optional
         Targets: with ``alpha``, the explanation includes the network's
-        certificate of optimality and the atoms it is missing.
+        certificate of optimality and the atoms it is missing. For a fitted
+        two-class estimator, its labels (mapped to ±1 as in its fit).
     alpha : float, optional
         Penalty of the training objective (SPEC's scaling); taken from the
         model when geolasso trained it.
@@ -795,6 +798,18 @@ def explain(
             "vector, or nearest generators that span no hyperplane (repeated or dependent "
             "representations)"
         )
+    classes = getattr(model, "classes_", None)
+    if y is not None and classes is not None and len(classes) == 2:
+        # a fitted two-class estimator: its targets are the labels mapped to -1 and +1
+        labels = np.asarray(y)
+        unknown = ~np.isin(labels, classes)
+        if unknown.any():
+            raise ValueError(
+                f"y holds labels outside the classifier's classes {list(classes)}: "
+                f"{np.unique(labels[unknown])[:5].tolist()}"
+            )
+        y = np.where(labels == classes[1], 1.0, -1.0)
+        notes.append(f"labels mapped to -1 ({classes[0]!r}) and +1 ({classes[1]!r}) as in the fit")
     cert, missing = None, []
     if y is not None and certificate:
         net = layer.network
@@ -998,8 +1013,8 @@ def snap(
     unmatched = len(ex.neurons) - len(keep)
     if unmatched:
         warnings.warn(
-            f"snap: {unmatched} neurons have no atom and are left out (see the explanation's "
-            "notes)",
+            f"snap: {unmatched} neuron{'s have' if unmatched > 1 else ' has'} no atom and "
+            f"{'are' if unmatched > 1 else 'is'} left out (see the explanation's notes)",
             stacklevel=2,
         )
     return SnapResult(out, before, j_snapped, after, int(np.sum(~nz)), unmatched, ex)

@@ -256,3 +256,31 @@ def test_unsupported_torch_layers_are_named(rng):
         explain(nn.Sequential(nn.Conv1d(1, 2, 2), nn.ReLU(), nn.Linear(2, 1)), X)
     with pytest.raises(TypeError, match="must alternate"):
         explain(nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1)), X)
+
+
+def test_a_classifier_is_certified_on_its_encoded_labels(rng):
+    from geolasso.convex import ConvexReLUClassifier
+
+    X = rng.standard_normal((20, 2))
+    labels = np.where(X[:, 0] * X[:, 1] > 0, "same", "differ")
+    model = ConvexReLUClassifier(alpha=1e-2).fit(X, labels)
+    ex = explain(model, X, labels)
+    assert ex.certificate.relative_gap < 1e-8  # certified on ±1 targets, as fitted
+    assert any("mapped to -1" in note for note in ex.notes)
+    with pytest.raises(ValueError, match="outside the classifier's classes"):
+        explain(model, X, np.where(labels == "same", "same", "other"))
+
+
+def test_a_zero_neuron_has_no_atom_and_is_counted(rng):
+    X = rng.standard_normal((15, 2))
+    y = X[:, 0] ** 2
+    W = np.array([[1.0, 0.5], [0.0, 0.0], [-0.3, 1.0]])
+    model = (W, np.array([0.1, 0.2, -0.4]), np.array([1.0, 2.0, -1.0]))
+    ex = explain(model, X)
+    assert ex.records()[1]["atom"] is None
+    assert ex.records()[0]["atom"] is not None
+    assert any(note.startswith("1 neuron has no atom") for note in ex.notes)
+    with pytest.warns(UserWarning, match="1 neuron has no atom"):
+        res = snap(model, X, y, 1e-3)
+    assert res.n_unmatched == 1
+    assert res.objective_after <= res.objective_snapped * (1 + 1e-12)
