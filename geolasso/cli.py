@@ -372,7 +372,8 @@ def _torch_module(path, widths):
 
     try:
         with warnings.catch_warnings():  # torch deprecates TorchScript; its files still load
-            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", FutureWarning)  # the category depends on the version
+            warnings.simplefilter("ignore", DeprecationWarning)
             return torch.jit.load(str(path), map_location="cpu")
     except (RuntimeError, ValueError):
         pass  # not TorchScript: a state dict

@@ -225,7 +225,8 @@ def _torchscript(torch, module, path):
     import warnings
 
     with warnings.catch_warnings():  # torch deprecates TorchScript; its files are still read
-        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", FutureWarning)  # the category depends on the version
+        warnings.simplefilter("ignore", DeprecationWarning)
         torch.jit.trace(module, torch.zeros(1, 2)).save(str(path))
 
 
