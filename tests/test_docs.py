@@ -13,6 +13,7 @@ MODULES = [
     "geolasso.convex",
     "geolasso.crelu",
     "geolasso.datasets",
+    "geolasso.deep",
     "geolasso.dictionary",
     "geolasso.estimators",
     "geolasso.interpret",
