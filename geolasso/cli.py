@@ -42,7 +42,7 @@ def _blade_names(d: int, k: int) -> str:
     return ", ".join("e" + "".join(str(i + 1) for i in S) for S in algebra.blade_basis(d, k))
 
 
-def demo(out=None, *, quiet: bool = False) -> None:
+def demo(out=None, *, quiet: bool = False, plot=None) -> None:
     """Print the worked example, then train a network on the spiral to its global optimum.
 
     The algebra (wedges, volumes, cross product and hyperplane of 3 samples),
@@ -55,6 +55,9 @@ def demo(out=None, *, quiet: bool = False) -> None:
         Where to print; standard output by default.
     quiet : bool, default=False
         No progress bar.
+    plot : str or path-like, optional
+        Also draw the fitted spiral's regions and neurons to this image
+        (through the ``viz`` plugin).
     """
     from . import symbolic
 
@@ -106,10 +109,10 @@ def demo(out=None, *, quiet: bool = False) -> None:
     say()
     say("A ReLU neuron whose hyperplane passes through training samples computes exactly")
     say("such a feature: the ReLU of a signed volume spanned by the sample and the data.")
-    _dictionary_demo(say, quiet)
+    _dictionary_demo(say, quiet, plot)
 
 
-def _dictionary_demo(say, quiet) -> None:
+def _dictionary_demo(say, quiet, plot=None) -> None:
     """The wedge dictionary of the 2-D spiral and the first atom a Lasso selects."""
     from .datasets import spiral
     from .dictionary import WedgeDictionary, alpha_max
@@ -132,10 +135,10 @@ def _dictionary_demo(say, quiet) -> None:
     )
     for line in D.describe(first).splitlines():
         say(f"  {line}")
-    _training_demo(say, X, y, 1e-3 / len(y), quiet)
+    _training_demo(say, X, y, 1e-3 / len(y), quiet, plot)
 
 
-def _training_demo(say, X, y, alpha, quiet) -> None:
+def _training_demo(say, X, y, alpha, quiet, plot=None) -> None:
     """Train the spiral network to its global optimum and say what it found."""
     import time
 
@@ -161,6 +164,11 @@ def _training_demo(say, X, y, alpha, quiet) -> None:
     say("The neurons with the largest Lasso coefficients, as hyperplanes through samples:")
     for line in model.describe(top=8).splitlines()[1:]:
         say(f"  {line}")
+    if plot is not None:
+        ax = _plugin("regions")(model, X, y)
+        ax.set_title(f"spiral: certified global optimum, {model.n_neurons_} neurons")
+        _save_figure(ax.figure, plot)
+        say(f"Figure written to {plot}")
 
 
 class CLIError(Exception):
@@ -467,27 +475,35 @@ def _inspect_command(args) -> int:
     return 0
 
 
-def _plot_explanation(explanation, path) -> None:
-    """Draw through the plotting plugin that the ``viz`` package registers.
+def _plugin(name):
+    """A function that the ``viz`` package registers under the ``geolasso.plots`` group.
 
-    geolasso does not import viz or matplotlib; viz registers
-    ``viz.neurons:plot_explanation`` under the ``geolasso.plots`` entry-point
-    group, and the command line looks it up.
+    geolasso does not import viz or matplotlib; viz plugs its pictures (and
+    the gallery runner) into the command line through entry points.
     """
+    from importlib.metadata import entry_points
+
+    found = [e for e in entry_points(group="geolasso.plots") if e.name == name]
+    if not found:
+        raise CLIError(f"'{name}' needs the viz package installed with geolasso; reinstall it")
+    return found[0].load()
+
+
+def _plot_explanation(explanation, path) -> None:
+    """Draw through the viz plugin and save the figure atomically."""
+    _save_figure(_plugin("explanation")(explanation).figure, path)
+
+
+def _save_figure(figure, path) -> None:
     import os
     import tempfile
-    from importlib.metadata import entry_points
     from pathlib import Path
 
-    plotters = [e for e in entry_points(group="geolasso.plots") if e.name == "explanation"]
-    if not plotters:
-        raise CLIError("--plot needs the viz package installed with geolasso; reinstall geolasso")
-    ax = plotters[0].load()(explanation)
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part" + path.suffix)
     os.close(fd)
     try:
-        ax.figure.savefig(tmp, dpi=120, bbox_inches="tight")
+        figure.savefig(tmp, dpi=120, bbox_inches="tight")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -534,6 +550,13 @@ def main(argv=None) -> int:
         "demo", help="the worked example, and a certified global fit on the built-in spiral"
     )
     p_demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_demo.add_argument("--plot", help="also write the fitted spiral's regions to this image")
+    p_gal = sub.add_parser(
+        "gallery", help="run every gallery script headless: PNGs and an index.html"
+    )
+    p_gal.add_argument("--out", default="gallery_output", help="output directory")
+    p_gal.add_argument("--only", help="run only the scripts whose name contains this")
+    p_gal.add_argument("--quiet", action="store_true", help="no progress bar")
     p_fit = sub.add_parser(
         "fit", help="train a two-layer ReLU network to its global optimum on a CSV file"
     )
@@ -596,8 +619,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
-            demo(quiet=args.quiet)
+            demo(quiet=args.quiet, plot=args.plot)
             return 0
+        if args.command == "gallery":
+            return _plugin("gallery")(args.out, quiet=args.quiet, only=args.only)
         if args.command == "fit":
             if args.max_atoms not in ("auto",) and not args.max_atoms.isdigit():
                 raise CLIError(

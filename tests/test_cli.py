@@ -289,3 +289,12 @@ def test_inspect_a_torch_file_without_torch_names_the_extra(tmp_path, rng, monke
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch fails
     assert geolasso.cli.main(["inspect", str(tmp_path / "m.pt"), str(data)]) == 1
     assert 'pip install "geolasso[torch]"' in capsys.readouterr().err
+
+
+def test_demo_writes_its_figure_through_viz(tmp_path, capsys):
+    import matplotlib.image as mpimg
+
+    assert geolasso.cli.main(["demo", "--quiet", "--plot", str(tmp_path / "demo.png")]) == 0
+    assert "Figure written to" in capsys.readouterr().out
+    img = mpimg.imread(tmp_path / "demo.png")
+    assert img[..., :3].std() > 0.02

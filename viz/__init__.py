@@ -6,10 +6,15 @@ imports viz or matplotlib. Every plotting function takes ``ax=None``, returns
 the Axes (or a small display object) and leaves matplotlib's global rcParams
 alone; pyplot is imported lazily.
 
-The plotting functions arrive with the issues that build the objects they
-draw: :func:`plot_explanation` draws an interpretation
-(:func:`geolasso.interpret.explain`); it is also what ``geolasso inspect
---plot`` uses, through the ``geolasso.plots`` entry point.
+Functions: :func:`plot_wedge` (parallelograms, parallelepipeds and the
+simplex whose signed volume is a feature), :func:`plot_atoms` and
+:func:`plot_neurons` (hyperplanes through generator samples, 2-D lines or 3-D
+patches), :func:`plot_regions` (the fitted function and the arrangement),
+:func:`plot_path` and :func:`path_frames` (Lasso paths), :func:`plot_reflections`
+(deep features and mirror points), :func:`plot_explanation` (a network beside
+its matched atoms) and :func:`plot_comparison` (convex training against
+SGD/Adam). ``geolasso inspect --plot`` and ``geolasso gallery`` reach viz
+through the ``geolasso.plots`` entry points.
 """
 
 try:
@@ -22,6 +27,22 @@ except ImportError as exc:  # pragma: no cover - matplotlib is a runtime depende
 
 from geolasso import __version__
 
-from .neurons import plot_explanation
+from .blades import plot_wedge
+from .comparison import plot_comparison
+from .neurons import plot_atoms, plot_explanation, plot_neurons
+from .paths import path_frames, plot_path
+from .reflections import plot_reflections
+from .regions import plot_regions
 
-__all__ = ["__version__", "plot_explanation"]
+__all__ = [
+    "__version__",
+    "path_frames",
+    "plot_atoms",
+    "plot_comparison",
+    "plot_explanation",
+    "plot_neurons",
+    "plot_path",
+    "plot_reflections",
+    "plot_regions",
+    "plot_wedge",
+]

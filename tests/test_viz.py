@@ -1,0 +1,210 @@
+"""viz: every function draws on a supplied Axes, returns it, and leaves no global state.
+
+Drawn quantities are checked against geolasso (algebra values, neuron counts)
+and numpy (determinants).
+"""
+
+import subprocess
+import sys
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.collections import PolyCollection
+
+import geolasso as gl
+import viz
+from geolasso.deep import DeepConvexRegressor, mirror_dictionary, reflection_dictionary
+
+
+@pytest.fixture(autouse=True)
+def no_global_state():
+    before = dict(matplotlib.rcParams)
+    yield
+    after = dict(matplotlib.rcParams)
+    changed = [k for k in before if str(before[k]) != str(after[k])]
+    plt.close("all")
+    assert not changed, f"rcParams changed: {changed}"
+
+
+@pytest.fixture
+def fitted(rng):
+    X = rng.standard_normal((30, 2))
+    y = np.sin(2 * X[:, 0]) + X[:, 1]
+    return X, y, gl.ConvexReLU(alpha=3e-2).fit(X, y)
+
+
+def test_plot_wedge_2d_annotates_the_algebra(rng):
+    V = rng.standard_normal((2, 2))
+    x = rng.standard_normal(2)
+    _fig, ax = plt.subplots()
+    assert viz.plot_wedge(V, x=x, ax=ax) is ax
+    title = ax.get_title()
+    assert f"{float(gl.wedge(V)[0]):g}" in title
+    det = np.linalg.det(np.column_stack([np.vstack([x, V]), np.ones(3)]))
+    assert f"{det:g}" in title
+    assert ax.get_aspect() == 1.0
+
+
+def test_plot_wedge_3d_needs_a_3d_axes(rng):
+    V = rng.standard_normal((3, 3))
+    fig = plt.figure()
+    ax = fig.add_subplot(projection="3d")
+    assert viz.plot_wedge(V, x=[0.1, 0.2, 0.3], ax=ax) is ax
+    assert f"{float(gl.wedge(V)[0]):g}" in ax.get_title()
+    with pytest.raises(ValueError, match="projection='3d'"):
+        viz.plot_wedge(V, ax=plt.subplots()[1])
+    with pytest.raises(ValueError, match=r"shape \(2, 2\) or \(3, 3\)"):
+        viz.plot_wedge(np.ones((2, 3)))
+
+
+def test_plot_atoms_draws_one_line_per_atom(rng):
+    X = rng.standard_normal((8, 2))
+    D = gl.WedgeDictionary(X)
+    _fig, ax = plt.subplots()
+    cols = [0, 3, 10, 21]
+    assert viz.plot_atoms(D, columns=cols, ax=ax) is ax
+    assert len(ax.lines) == len(cols)
+    # each line passes through its generator samples
+    for line, j in zip(ax.lines, cols, strict=True):
+        (i1, i2), _ = D.generators_of(j)
+        P = np.column_stack(line.get_data())
+        for s in (i1, i2):
+            v = P[1] - P[0]
+            cross = v[0] * (X[s] - P[0])[1] - v[1] * (X[s] - P[0])[0]
+            assert abs(cross) < 1e-9 * np.linalg.norm(v) * (1 + np.abs(X).max())
+    labels = [t.get_text() for t in ax.texts]
+    assert any("∧" in t for t in labels)
+
+
+def test_plot_neurons_2d_and_3d(rng, fitted):
+    X, y, model = fitted
+    _, ax = plt.subplots()
+    assert viz.plot_neurons(model, X, y, ax=ax) is ax
+    assert len(ax.lines) == min(model.n_neurons_, 30)
+    X3 = rng.standard_normal((20, 3))
+    m3 = gl.ConvexReLU(alpha=5e-2).fit(X3, np.abs(X3[:, 0]))
+    fig = plt.figure()
+    ax3 = fig.add_subplot(projection="3d")
+    viz.plot_neurons(m3, X3, ax=ax3, max_neurons=3)
+    patches = [c for c in ax3.collections if isinstance(c, PolyCollection)]
+    assert len(patches) == min(3, m3.n_neurons_)
+    with pytest.raises(ValueError, match=r"2-D/3-D data; X has 4 columns\. Project it first"):
+        viz.plot_neurons(model, rng.standard_normal((5, 4)))
+    with pytest.raises(ValueError, match="not fitted"):
+        viz.plot_neurons(gl.ConvexReLU(), X)
+
+
+def test_plot_regions(fitted, rng):
+    X, y, model = fitted
+    _fig, ax = plt.subplots()
+    assert viz.plot_regions(model, X, y, ax=ax) is ax
+    assert len(ax.lines) >= 1  # the arrangement
+    with pytest.raises(ValueError, match="PCA"):
+        viz.plot_regions(model, rng.standard_normal((5, 3)))
+    with pytest.raises(ValueError, match="not fitted"):
+        viz.plot_regions(gl.ConvexReLU(), X)
+
+
+def test_plot_path_and_frames(rng):
+    X = rng.standard_normal((10, 2))
+    y = X[:, 0] ** 2
+    D = gl.WedgeDictionary(X)
+    path = gl.lasso_path(D, y, n_alphas=8)
+    _fig, ax = plt.subplots()
+    assert viz.plot_path(path, D, ax=ax) is ax
+    active = np.count_nonzero(np.any(path.coefs.toarray() != 0, axis=1))
+    entries = min(active, 8)  # a marker per labelled entry
+    assert len(ax.lines) == active + entries + 1  # and the zero line
+    frames = viz.path_frames(path, D, every=3)
+    assert len(frames) == 3
+    for k, f in zip(range(0, 8, 3), frames, strict=True):
+        assert len(f.axes[0].lines) == min(path.supports[k].size, 12)
+
+
+def test_plot_reflections(rng):
+    x = np.array([[0.0], [6], [7], [8], [9], [12], [14]])
+    y = np.array([0.1, 0.1, 3.0, 2.0, 0.7, 1.3, 2.9])
+    model = DeepConvexRegressor(depth=4, alpha=1e-3).fit(x, y)
+    _, ax = plt.subplots()
+    assert viz.plot_reflections(model, ax=ax, max_features=3) is ax
+    texts = [t.get_text() for t in ax.texts]
+    assert "2·8 − 6 = 10" in texts  # the reflection of 6 about 8 is labelled
+    D = mirror_dictionary(x[:, 0], 3, "abs")
+    _, ax = plt.subplots()
+    viz.plot_reflections(D, columns=[0, 1], ax=ax)
+    R = reflection_dictionary(rng.standard_normal((5, 2)))
+    _fig, ax = plt.subplots()
+    assert viz.plot_reflections(R, columns=[0], ax=ax) is ax
+    with pytest.raises(TypeError, match="MirrorDictionary"):
+        viz.plot_reflections([1, 2, 3])
+
+
+def test_plot_explanation_pairs_neurons_and_atoms(fitted):
+    X, _y, model = fitted
+    ex = gl.explain(model, X)
+    _fig, ax = plt.subplots()
+    assert viz.plot_explanation(ex, ax=ax) is ax
+    assert len(ax.lines) == 2 * min(model.n_neurons_, 30)
+
+
+def test_plot_comparison(rng):
+    _fig, ax = plt.subplots()
+    runs = {
+        "geolasso": ([0.5], [1.0]),
+        "Adam": [([0.1, 1.0], [1.5, 1.1]), ([0.1, 1.0], [1.4, 1.2])],
+    }
+    assert viz.plot_comparison(runs, optimum=1.0, ax=ax) is ax
+    assert len(ax.lines) == 3
+    with pytest.raises(ValueError, match="non-empty dict"):
+        viz.plot_comparison({})
+
+
+def _gallery(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "geolasso", "gallery", "--quiet", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def test_the_gallery_builds_every_script(tmp_path):
+    import matplotlib.image as mpimg
+
+    from viz._gallery import scripts_dir
+
+    out = _gallery("--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    scripts = sorted(p.stem for p in scripts_dir().glob("plot_*.py"))
+    assert len(scripts) >= 8
+    pngs = sorted(tmp_path.glob("*.png"))
+    for stem in scripts:
+        mine = [p for p in pngs if p.name.startswith(stem + "_")]
+        assert mine, f"{stem} wrote no figure"
+        for png in mine:
+            img = mpimg.imread(png)
+            assert img.shape[0] >= 300
+            assert img.shape[1] >= 400
+            assert img[..., :3].std() > 0.02, f"{png.name} is blank"
+    index = (tmp_path / "index.html").read_text()
+    assert index.count("<img") == len(pngs)
+
+
+def test_a_failing_script_is_named(tmp_path):
+    from viz._gallery import run
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "plot_ok.py").write_text(
+        '"""\nOK\n==\n"""\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\n'
+    )
+    (src / "plot_bad.py").write_text(
+        '"""\nBad\n===\n"""\nraise RuntimeError("broken on purpose")\n'
+    )
+    assert run(tmp_path / "out", scripts=src, quiet=True) == 1
+    assert (tmp_path / "out" / "plot_ok_1.png").exists()

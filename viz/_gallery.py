@@ -1,0 +1,142 @@
+"""``geolasso gallery``: run every gallery script headless and write PNGs and an index."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+#: Executes one script in a fresh interpreter and saves every pyplot figure it left open.
+_RUNNER = """
+import json, runpy, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+script, out, stem = sys.argv[1:4]
+DPI = 100
+plt.show = lambda *a, **k: None
+runpy.run_path(script, run_name="__main__")
+names = []
+for k, num in enumerate(plt.get_fignums(), start=1):
+    name = f"{stem}_{k}.png"
+    fig = plt.figure(num)
+    fig.savefig(f"{out}/{name}", dpi=DPI)
+    names.append(name)
+print("GALLERY-FIGURES " + json.dumps(names))
+"""
+
+
+def scripts_dir() -> Path:
+    """Where the installed gallery scripts are (the ``viz.gallery`` package)."""
+    from importlib import resources
+
+    return Path(str(resources.files("viz.gallery")))
+
+
+def _title_and_text(path):
+    import ast
+
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or path.stem
+    lines = doc.strip().splitlines()
+    title = lines[0].strip()
+    body = "\n".join(line for line in lines[2:] if set(line.strip()) != {"="}).strip()
+    return title, body
+
+
+def run(out, scripts=None, *, quiet=False, only=None, timeout=300) -> int:
+    """Run the gallery: one fresh process per script, PNGs and ``index.html`` under ``out``.
+
+    Parameters
+    ----------
+    out : str or path-like
+        Output directory (created).
+    scripts : str or path-like, optional
+        Directory of ``plot_*.py`` scripts (default: the installed gallery).
+    quiet : bool, default=False
+        No progress bar.
+    only : str, optional
+        Run only the scripts whose name contains this text.
+    timeout : float, default=300
+        Seconds allowed per script.
+
+    Returns
+    -------
+    int
+        0 when every script ran, 1 otherwise (the failures are printed).
+    """
+    from tqdm.auto import tqdm
+
+    src = Path(scripts) if scripts is not None else scripts_dir()
+    files = sorted(p for p in src.glob("plot_*.py") if only is None or only in p.name)
+    if not files:
+        print(f"geolasso gallery: no plot_*.py scripts in {src}", file=sys.stderr)
+        return 1
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, MPLBACKEND="Agg")
+    results, failed = [], []
+    bar = tqdm(files, desc="gallery", unit=" script", disable=True if quiet else None)
+    for path in bar:
+        bar.set_postfix_str(path.name)
+        start = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", _RUNNER, str(path), str(out), path.stem],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=timeout,
+                check=False,
+            )
+            ok = proc.returncode == 0
+            err = proc.stderr
+        except subprocess.TimeoutExpired:
+            ok, err, proc = False, f"timed out after {timeout} s", None
+        seconds = time.perf_counter() - start
+        names = []
+        if ok:
+            for line in proc.stdout.splitlines():
+                if line.startswith("GALLERY-FIGURES "):
+                    names = json.loads(line[len("GALLERY-FIGURES ") :])
+            ok = bool(names)
+            if not ok:
+                err = "the script drew no figure"
+        title, text = _title_and_text(path)
+        results.append((path.name, title, text, names, seconds, ok, err))
+        if not ok:
+            failed.append((path.name, err.strip().splitlines()[-3:] if err else []))
+    _write_index(out, results)
+    n_figs = sum(len(r[3]) for r in results)
+    print(
+        f"{len(files) - len(failed)} of {len(files)} scripts ran; {n_figs} figures and "
+        f"index.html written to {out}"
+    )
+    for name, tail in failed:
+        print(f"FAILED: {name}", file=sys.stderr)
+        for line in tail:
+            print(f"    {line}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _write_index(out, results):
+    parts = [
+        "<!doctype html><meta charset='utf-8'><title>geolasso gallery</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+        "img{max-width:320px;border:1px solid #ccc;margin:4px}"
+        ".fail{color:#b00}</style><h1>geolasso gallery</h1>",
+    ]
+    for name, title, text, names, seconds, ok, err in results:
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(f"<p><code>{html.escape(name)}</code> ({seconds:.1f} s)</p>")
+        parts.append(f"<p>{html.escape(text)}</p>")
+        if not ok:
+            parts.append(f"<pre class='fail'>{html.escape(err or '')[-2000:]}</pre>")
+        for png in names:
+            parts.append(f"<a href='{png}'><img src='{png}' alt='{html.escape(title)}'></a>")
+    tmp = Path(out) / "index.html.part"
+    tmp.write_text("\n".join(parts), encoding="utf-8")
+    os.replace(tmp, Path(out) / "index.html")

@@ -1,0 +1,80 @@
+"""The fitted function, or the decision regions, with the arrangement of neurons over it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._axes import box, check_points, clip_line, new_axes
+
+__all__ = ["plot_regions"]
+
+
+def plot_regions(model, X, y=None, *, ax=None, grid=200, classify=None, neurons=True):
+    """The model's output over a grid of the data's box, the samples, the neuron lines.
+
+    Parameters
+    ----------
+    model : object with ``predict`` (ReLUNetwork, fitted estimator)
+        For a classifier (``classes_``), the regions of ``decision_function``
+        (or the predicted labels).
+    X : array_like, shape (n_samples, 2)
+        Samples (2-D only).
+    y : array_like, shape (n_samples,), optional
+        Colours the samples.
+    ax : matplotlib Axes, optional
+        Where to draw.
+    grid : int, default=200
+        Grid points per axis.
+    classify : bool, optional
+        Draw two-colour regions (default: when the model has ``classes_``).
+    neurons : bool, default=True
+        Draw the hyperplane of every neuron (the arrangement).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    X = check_points(X, "X", dims=(2,), what="plot_regions")
+    if not hasattr(model, "predict"):
+        raise TypeError(f"model must have a predict method; got {type(model).__name__}")
+    if hasattr(model, "fit") and not any(
+        k.endswith("_") and not k.startswith("_") for k in vars(model)
+    ):
+        raise ValueError(f"{type(model).__name__} is not fitted: call fit first")
+    ax = new_axes(ax)
+    lo, hi = box(X)
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid))
+    P = np.column_stack([gx.ravel(), gy.ravel()])
+    classify = hasattr(model, "classes_") if classify is None else classify
+    if classify and hasattr(model, "decision_function"):
+        Z = np.asarray(model.decision_function(P), dtype=float)
+    else:
+        Z = np.asarray(model.predict(P), dtype=float)
+    Z = Z.reshape(gx.shape)
+    if classify:
+        ax.contourf(gx, gy, Z > 0, levels=[-0.5, 0.5, 1.5], colors=["#fbe3d2", "#d6e6f4"])
+        ax.contour(gx, gy, Z, levels=[0.0], colors="k", linewidths=1.2)
+    else:
+        cs = ax.contourf(gx, gy, Z, levels=20, cmap="viridis")
+        ax.figure.colorbar(cs, ax=ax, shrink=0.8, label="f(x)")
+    if neurons:
+        net = getattr(model, "network_", model)
+        W, b = getattr(net, "W", None), getattr(net, "b", None)
+        if W is not None:
+            for w, c in zip(W, b, strict=True):
+                seg = clip_line(w, c, lo, hi)
+                if seg is not None:
+                    ax.plot(seg[:, 0], seg[:, 1], color="white", lw=0.6, alpha=0.8)
+    colour = {"color": "k"} if y is None else {"c": _codes(y), "cmap": "coolwarm"}
+    ax.scatter(X[:, 0], X[:, 1], s=14, edgecolor="k", linewidth=0.4, zorder=3, **colour)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_aspect("equal", adjustable="box")
+    return ax
+
+
+def _codes(y):
+    y = np.asarray(y)
+    if y.dtype.kind in "biuf":
+        return y.astype(float)
+    return np.unique(y, return_inverse=True)[1].astype(float)
