@@ -76,6 +76,7 @@ def _draw_hyperplanes(ax, X, planes, *, y=None, shade=None, label_every=True, li
             patch = plane_patch(w, b, lo, hi)
             if patch is None:
                 continue
+            color = f"C{k % 10}"  # overlapping patches need distinct colours
             ax.add_collection3d(
                 Poly3DCollection(
                     [patch],
@@ -90,7 +91,10 @@ def _draw_hyperplanes(ax, X, planes, *, y=None, shade=None, label_every=True, li
                 ax.scatter(G[:, 0], G[:, 1], G[:, 2], s=50, color=color, depthshade=False)
             if label_every and len(samples):
                 ax.text(
-                    *X[samples[0]], " " + generators_label(samples, axes), fontsize=7, color=color
+                    *X[list(samples)].mean(axis=0),
+                    " " + generators_label(samples, axes),
+                    fontsize=8,
+                    color=color,
                 )
     if d == 2:
         ax.set_xlim(lo[0], hi[0])
