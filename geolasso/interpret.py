@@ -185,6 +185,11 @@ def _read_model(model, X) -> _Layer:
             raise ValueError(f"c must have {V.shape[1]} entries, one per output; got {c.size}")
         linears = [(W, b), (V.T, c)]
         source = "a network given as weight arrays"
+    elif hasattr(model, "fit") and hasattr(model, "get_params"):
+        raise ValueError(
+            f"{type(model).__name__} has no network_: it is not fitted (call fit first), or "
+            "it fits no ReLU network (the gated model)"
+        )
     elif type(model).__module__.split(".")[0] == "torch":
         linears = _from_torch(model)
         source = f"a torch {getattr(model, 'original_name', type(model).__name__)}"

@@ -241,6 +241,8 @@ def test_bad_input_is_refused_clearly(rng):
         explain(model, X[:1])
     with pytest.raises(TypeError, match="model must be"):
         explain("not a model", X)
+    with pytest.raises(ValueError, match="not fitted"):
+        explain(ConvexReLU(), X)
     W, b, _v = model
     with pytest.raises(ValueError, match="one output"):
         snap((W, b, np.ones((3, 2))), X, np.zeros(20), 1e-3)
