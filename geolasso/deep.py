@@ -427,7 +427,8 @@ def mirror_dictionary(
         raise ValueError("x must hold at least two distinct values")
     sigma = _activation(activation, leak)
     refl = bool(reflections) and activation == "relu" and depth == 4
-    scale = float(pts[-1] - pts[0])
+    # values of homogeneous chains scale with the data; sign and threshold values do not
+    scale = float(pts[-1] - pts[0]) if activation in HOMOGENEOUS else 1.0
     if max_features is not None:
         m = as_positive_int(max_features, "max_features")
         rng = as_generator(random_state)
