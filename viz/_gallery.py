@@ -31,10 +31,14 @@ print("GALLERY-FIGURES " + json.dumps(names))
 
 
 def scripts_dir() -> Path:
-    """Where the installed gallery scripts are (the ``viz.gallery`` package)."""
-    from importlib import resources
-
-    return Path(str(resources.files("viz.gallery")))
+    """The gallery scripts: installed as ``viz/gallery``, or ``gallery/`` of a source checkout."""
+    here = Path(__file__).resolve().parent
+    for place in (here / "gallery", here.parent / "gallery"):
+        if any(place.glob("plot_*.py")):
+            return place
+    raise FileNotFoundError(
+        f"no gallery scripts beside {here}: reinstall geolasso (they are installed as viz/gallery)"
+    )
 
 
 def _title_and_text(path):
