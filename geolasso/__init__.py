@@ -52,6 +52,11 @@ Deeper networks (:mod:`geolasso.deep`, imported on demand)
     narrow networks on 1-D data) and
     :func:`~geolasso.deep.reflection_dictionary` (d-D depth-3 reflection
     features).
+Convolutional networks (:mod:`geolasso.cnn`, imported on demand)
+    :func:`~geolasso.cnn.patches`, :class:`~geolasso.cnn.ConvexCNN` (global
+    training of a two-layer CNN over the wedge-patch dictionary) and
+    :class:`~geolasso.cnn.ConvNetwork` (the recovered CNN, convertible to
+    torch).
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)

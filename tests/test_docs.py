@@ -10,6 +10,7 @@ MODULES = [
     "geolasso.algebra",
     "geolasso.arrangements",
     "geolasso.certificate",
+    "geolasso.cnn",
     "geolasso.convex",
     "geolasso.crelu",
     "geolasso.datasets",

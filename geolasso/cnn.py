@@ -1,0 +1,566 @@
+"""Two-layer convolutional ReLU networks: patches, wedge-patch dictionaries, global training.
+
+Overview
+--------
+A two-layer CNN with one convolutional ReLU layer of ``m`` filters, global
+sum (or average) pooling and a linear output,
+
+.. math::
+
+    f(x) = c + \\sum_{j=1}^m v_j \\sum_{k=1}^K (w_j \\cdot p_k(x) + b_j)_+ ,
+
+is a two-layer ReLU network whose hidden features are summed over the
+``K`` patches ``p_k(x)`` of each image (SPEC §6). Its convex form shares one
+activation pattern over the *stacked* patch matrix (every patch of every
+image); the number of those patterns is polynomial in the number of patches
+for a fixed filter size ``h`` (:func:`patch_pattern_bound`), hence the
+"fully polynomial time" of the papers.
+
+In geolasso's language, an optimal filter (ℓ1 first-layer norm) is a wedge
+atom of the stacked patches: the hyperplane through ``h`` patches (``h − 1``
+without a bias, coordinate axes possibly among the generators), and its
+feature on an image is the sum over the image's patches of the ReLU of a
+signed volume. The argument of SPEC §4.3 carries over unchanged (the dual
+constraint is linear in the filter on each cell of the stacked patches'
+arrangement), so :class:`ConvexCNN` with ``norm="l1"`` and the exhaustive
+dictionary (data and basis generators) is the global optimum; sampled
+dictionaries, or ``norm="l2"``, give upper bounds.
+
+This module provides :func:`patches` (1-D signals and 2-D images, channels,
+stride, zero padding; the column order of ``torch.nn.functional.unfold``),
+:class:`ConvexCNN` (Lasso over the wedge-patch dictionary, pooled features)
+and :class:`ConvNetwork` (the recovered CNN, convertible to torch).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from ._validation import as_float_array, as_positive_int
+from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
+from .exceptions import ConvergenceWarning
+
+__all__ = ["ConvNetwork", "ConvexCNN", "patch_pattern_bound", "patches"]
+
+#: Images whose patches are pushed through the dictionary per block.
+_BLOCK_ROWS = 20_000
+
+
+def _pair(value, name, minimum):
+    if np.ndim(value) == 0:
+        value = (value, value)
+    value = tuple(int(v) for v in value)
+    if len(value) != 2 or any(v < minimum for v in value):
+        raise ValueError(f"{name} must be an int or a pair of ints >= {minimum}; got {value}")
+    return value
+
+
+def _as_images(images):
+    """(n, C, H, W) float64 and whether the input was 1-D signals."""
+    try:
+        arr = np.asarray(images, dtype=np.float64)
+    except ValueError as exc:
+        raise ValueError(
+            f"images must all have the same shape (a rectangular array); got ragged input ({exc})"
+        ) from None
+    arr = as_float_array(arr, "images")
+    if arr.ndim == 2:  # (n, L) signals
+        return arr[:, None, None, :], True
+    if arr.ndim == 3:  # (n, H, W) single-channel images
+        return arr[:, None, :, :], False
+    if arr.ndim == 4:
+        return arr, False
+    raise ValueError(
+        f"images must have shape (n, L) (signals), (n, H, W) or (n, C, H, W); got {arr.shape}"
+    )
+
+
+def patches(images, kernel_size, *, stride=1, padding=0):
+    """Patches of 1-D signals or 2-D images, one row per position.
+
+    Parameters
+    ----------
+    images : array_like
+        ``(n, L)`` signals, ``(n, H, W)`` images or ``(n, C, H, W)``
+        multi-channel images.
+    kernel_size : int or (int, int)
+        Filter size (for signals, an int).
+    stride : int or (int, int), default=1
+        Step between patches.
+    padding : int or (int, int), default=0
+        Zeros added on each side.
+
+    Returns
+    -------
+    ndarray of float64, shape (n, K, h)
+        ``K`` patches per image, each flattened channel first, then rows,
+        then columns (the order of ``torch.nn.functional.unfold``);
+        positions in row-major order.
+
+    Raises
+    ------
+    ValueError
+        For ragged input, a filter larger than the (padded) image, or a
+        stride or kernel size below 1.
+
+    Examples
+    --------
+    >>> patches([[1.0, 2.0, 3.0, 4.0]], 2).tolist()
+    [[[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]]
+    """
+    X, signal = _as_images(images)
+    if signal:
+        k = as_positive_int(kernel_size, "kernel_size")
+        s = as_positive_int(stride, "stride")
+        pad = as_positive_int(padding, "padding", minimum=0)
+        kh, kw, sh, sw, ph, pw = 1, k, 1, s, 0, pad
+    else:
+        kh, kw = _pair(kernel_size, "kernel_size", 1)
+        sh, sw = _pair(stride, "stride", 1)
+        ph, pw = _pair(padding, "padding", 0)
+    n, C = X.shape[:2]
+    if ph or pw:
+        X = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    Hp, Wp = X.shape[2:]
+    if kh > Hp or kw > Wp:
+        raise ValueError(
+            f"kernel_size {(kh, kw) if not signal else kw} is larger than the "
+            f"{'signal' if signal else 'image'} ({Hp} x {Wp} with padding)"
+        )
+    win = np.lib.stride_tricks.sliding_window_view(X, (kh, kw), axis=(2, 3))
+    win = win[:, :, ::sh, ::sw]  # (n, C, Ho, Wo, kh, kw)
+    Ho, Wo = win.shape[2:4]
+    out = win.transpose(0, 2, 3, 1, 4, 5).reshape(n, Ho * Wo, C * kh * kw)
+    return np.ascontiguousarray(out)
+
+
+def patch_pattern_bound(n_rows: int, rank: int) -> int:
+    """Upper bound on the activation patterns of a stacked patch matrix (SPEC §6).
+
+    ``P ≤ 2 Σ_{l < r} C(N − 1, l)`` for ``N`` stacked rows of rank ``r``
+    (``r ≤ h``, plus one with a bias column): polynomial in the number of
+    images and patches for a fixed filter size.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the stacked patch matrix (images × patches).
+    rank : int
+        Its rank.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> patch_pattern_bound(18, 3)
+    308
+    """
+    n_rows = as_positive_int(n_rows, "n_rows")
+    rank = as_positive_int(rank, "rank")
+    return 2 * sum(math.comb(n_rows - 1, k) for k in range(rank))
+
+
+class ConvNetwork:
+    """A two-layer CNN: ``f(x) = c + Σ_j v_j pool_k (w_j·p_k(x) + b_j)_+``.
+
+    Parameters
+    ----------
+    W : array_like, shape (m, h)
+        Filters, flattened as the rows of :func:`patches`.
+    b : array_like, shape (m,)
+        Filter biases.
+    v : array_like, shape (m,)
+        Output weights.
+    c : float
+        Output intercept.
+    kernel_size, stride, padding
+        As in :func:`patches`.
+    pooling : {"sum", "mean"}, default="sum"
+        Pooling over the patches.
+    in_channels : int, default=1
+        Image channels (for :meth:`to_torch`).
+    signal : bool, default=False
+        1-D signals (``Conv1d``) rather than images.
+    """
+
+    def __init__(
+        self,
+        W,
+        b,
+        v,
+        c=0.0,
+        *,
+        kernel_size,
+        stride=1,
+        padding=0,
+        pooling="sum",
+        in_channels=1,
+        signal=False,
+    ):
+        self.W = as_float_array(W, "W")
+        m = self.W.shape[0]
+        self.b = as_float_array(b, "b").reshape(m)
+        self.v = as_float_array(v, "v").reshape(m)
+        self.c = float(c)
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.in_channels, self.signal = int(in_channels), bool(signal)
+        if pooling not in ("sum", "mean"):
+            raise ValueError(f"pooling must be 'sum' or 'mean'; got {pooling!r}")
+        self.pooling = pooling
+
+    @property
+    def n_filters(self) -> int:
+        """int: Filters ``m``."""
+        return self.W.shape[0]
+
+    def hidden(self, images) -> np.ndarray:
+        """Pooled filter responses, shape (n, m).
+
+        Parameters
+        ----------
+        images : array_like
+            As in :func:`patches`.
+
+        Returns
+        -------
+        ndarray of float64
+        """
+        P = patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
+        act = np.maximum(P @ self.W.T + self.b, 0.0)
+        return act.sum(axis=1) if self.pooling == "sum" else act.mean(axis=1)
+
+    def predict(self, images) -> np.ndarray:
+        """``f(x)`` for each image.
+
+        Parameters
+        ----------
+        images : array_like
+            As in :func:`patches`.
+
+        Returns
+        -------
+        ndarray of float64, shape (n,)
+        """
+        return self.hidden(images) @ self.v + self.c
+
+    def objective(self, images, y, alpha, *, norm="l1", bias="free") -> float:
+        """``‖f − y‖² / (2n) + (α/2) Σ (‖w_j‖² + v_j²)`` (norm of ``w`` as given).
+
+        Parameters
+        ----------
+        images : array_like
+            As in :func:`patches`.
+        y : array_like, shape (n,)
+            Targets.
+        alpha : float
+            Penalty.
+        norm : {"l1", "l2"}, default="l1"
+            First-layer norm.
+        bias : {"free", "none", "regularized"}, default="free"
+            Whether the filter biases are inside the norm.
+
+        Returns
+        -------
+        float
+        """
+        r = self.predict(images) - as_float_array(y, "y").reshape(-1)
+        first = np.column_stack([self.W, self.b]) if bias == "regularized" else self.W
+        norms = np.linalg.norm(first, ord=1 if norm == "l1" else 2, axis=1)
+        pen = 0.5 * float(norms @ norms + self.v @ self.v)
+        return float(r @ r) / (2 * r.size) + float(alpha) * pen
+
+    def to_torch(self, size):
+        """The same network in torch: ``Conv`` + ReLU + global average pooling + ``Linear``.
+
+        Sum pooling is average pooling times the number of patches, folded
+        into the ``Linear`` weights. float64.
+
+        Parameters
+        ----------
+        size : int or (int, int)
+            The input's length (signals) or height and width (images).
+
+        Returns
+        -------
+        torch.nn.Sequential
+            Takes ``(n, 1, L)`` tensors for signals, ``(n, C, H, W)`` for images.
+        """
+        from .network import _import_torch
+
+        torch = _import_torch()
+        nn = torch.nn
+        m, C = self.n_filters, self.in_channels
+        if self.signal:
+            k = int(self.kernel_size)
+            conv = nn.Conv1d(
+                1, m, k, stride=int(self.stride), padding=int(self.padding), dtype=torch.float64
+            )
+            weight = self.W.reshape(m, 1, k)
+            pool = nn.AdaptiveAvgPool1d(1)
+            K = patches(
+                np.zeros((1, int(size))), k, stride=self.stride, padding=self.padding
+            ).shape[1]
+        else:
+            kh, kw = _pair(self.kernel_size, "kernel_size", 1)
+            conv = nn.Conv2d(
+                C,
+                m,
+                (kh, kw),
+                stride=_pair(self.stride, "stride", 1),
+                padding=_pair(self.padding, "padding", 0),
+                dtype=torch.float64,
+            )
+            weight = self.W.reshape(m, C, kh, kw)
+            pool = nn.AdaptiveAvgPool2d(1)
+            H, W = _pair(size, "size", 1)
+            K = patches(
+                np.zeros((1, C, H, W)), (kh, kw), stride=self.stride, padding=self.padding
+            ).shape[1]
+        lin = nn.Linear(m, 1, dtype=torch.float64)
+        scale = K if self.pooling == "sum" else 1
+        with torch.no_grad():
+            conv.weight.copy_(torch.as_tensor(weight))
+            conv.bias.copy_(torch.as_tensor(self.b))
+            lin.weight.copy_(torch.as_tensor(self.v[None, :] * scale))
+            lin.bias.fill_(self.c)
+        return nn.Sequential(conv, nn.ReLU(), pool, nn.Flatten(), lin)
+
+
+def _positions(shape4, kernel, stride, padding):
+    """Top-left corner (row, column) of every patch, in unpadded image coordinates."""
+    _, _, H, W = shape4
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    rows = np.arange(0, H + 2 * ph - kh + 1, sh) - ph
+    cols = np.arange(0, W + 2 * pw - kw + 1, sw) - pw
+    return [(int(r), int(c)) for r in rows for c in cols]
+
+
+class ConvexCNN(RegressorMixin, BaseEstimator):
+    """A two-layer CNN (one convolutional ReLU layer, global pooling) trained globally.
+
+    Fits the Lasso over the wedge-patch dictionary (see the module
+    overview): atoms are hyperplanes through patches of the training images
+    (and coordinate axes), their features summed (or averaged) over every
+    image's patches. With ``norm="l1"`` and the exhaustive dictionary this is
+    the global optimum of the CNN objective
+    ``‖f(X) − y‖² / (2n) + (α/2) Σ (‖w_j‖₁² + v_j²)``; otherwise (a sampled
+    dictionary, or ``norm="l2"``) an upper bound.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int), default=3
+        Filter size (an int for 1-D signals).
+    alpha : float, default=1e-3
+        Penalty (SPEC's scaling, ``β = n α``).
+    stride, padding : int or (int, int), default=1 and 0
+        As in :func:`patches`.
+    pooling : {"sum", "mean"}, default="sum"
+        Pooling over the patches.
+    norm : {"l1", "l2"}, default="l1"
+        First-layer norm.
+    bias : {True, False, "regularized"}, default=True
+        Filter biases and output intercept free (True), absent (False), or
+        biases inside the norm without intercept.
+    generators : {"data+basis", "data"}, default="data+basis"
+        Dictionary generators (as for :class:`~geolasso.convex.ConvexReLU`).
+    max_atoms : "auto", int or None, default="auto"
+        The dictionary's size: exhaustive when it fits, else a seeded
+        sample (with a warning); as for ``ConvexReLU``.
+    random_state : int, Generator or None, default=None
+        Seed of a sampled dictionary.
+    tol : float, default=1e-8
+        Relative duality gap of the Lasso.
+    max_iter : int, default=500
+        Lasso rounds.
+    memory_limit : int, default=2 GiB
+        Budget of the dictionary.
+
+    Attributes
+    ----------
+    network_ : ConvNetwork
+        The recovered CNN (``network_.to_torch(size)`` for torch).
+    objective_ : float
+        The Lasso optimum reached, equal to ``network_``'s objective.
+    exact_ : bool
+        True when ``objective_`` is the global optimum: ℓ1 norm, exhaustive
+        dictionary with data and basis generators.
+    lasso_gap_ : float
+        Relative duality gap of the Lasso.
+    dictionary_ : WedgeDictionary
+        The wedge-patch dictionary (over the stacked patches).
+    filters_ : list of dict
+        Per filter: ``filter`` (index in ``network_``), ``weight``, ``bias``,
+        ``output_weight``, ``patches`` (generator patches as ``(image,
+        row, column)``, the patch's top-left corner), ``axes``.
+    n_patches_ : int
+        Patches per image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(6, 4))   # six signals of length 4
+    >>> y = np.maximum(X[:, 1:] - X[:, :-1], 0).sum(axis=1)
+    >>> model = ConvexCNN(kernel_size=2, alpha=1e-2).fit(X, y)
+    >>> model.exact_, bool(abs(model.network_.objective(X, y, 1e-2) - model.objective_) < 1e-12)
+    (True, True)
+    """
+
+    def __init__(
+        self,
+        kernel_size=3,
+        alpha=1e-3,
+        *,
+        stride=1,
+        padding=0,
+        pooling="sum",
+        norm="l1",
+        bias=True,
+        generators="data+basis",
+        max_atoms="auto",
+        random_state=None,
+        tol=1e-8,
+        max_iter=500,
+        memory_limit=DEFAULT_MEMORY_LIMIT,
+    ):
+        self.kernel_size = kernel_size
+        self.alpha = alpha
+        self.stride = stride
+        self.padding = padding
+        self.pooling = pooling
+        self.norm = norm
+        self.bias = bias
+        self.generators = generators
+        self.max_atoms = max_atoms
+        self.random_state = random_state
+        self.tol = tol
+        self.max_iter = max_iter
+        self.memory_limit = memory_limit
+
+    def _patches(self, images):
+        return patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
+
+    def fit(self, images, y):
+        """Fit the model.
+
+        Parameters
+        ----------
+        images : array_like
+            ``(n, L)`` signals, ``(n, H, W)`` or ``(n, C, H, W)`` images.
+        y : array_like, shape (n,)
+            Targets.
+
+        Returns
+        -------
+        self : ConvexCNN
+            The fitted estimator.
+        """
+        from .convex import ConvexReLU
+        from .lasso import _check_positive, lasso
+
+        if self.pooling not in ("sum", "mean"):
+            raise ValueError(f"pooling must be 'sum' or 'mean'; got {self.pooling!r}")
+        X4, signal = _as_images(images)
+        P = self._patches(images)
+        n, K, h = P.shape
+        y = as_float_array(y, "y").reshape(-1)
+        if y.shape != (n,):
+            raise ValueError(f"y must have one target per image, shape ({n},); got {y.shape}")
+        alpha = _check_positive(self.alpha, "alpha")
+        setting = bias_name(self.bias)
+        helper = ConvexReLU(
+            alpha,
+            norm=self.norm,
+            bias=self.bias,
+            generators=self.generators,
+            max_atoms=self.max_atoms,
+            random_state=self.random_state,
+            memory_limit=self.memory_limit,
+        )
+        D = helper._dictionary(P.reshape(n * K, h))
+        F = np.empty((n, len(D)))
+        block = max(1, _BLOCK_ROWS // K)
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            T = D.transform(P[start:stop].reshape(-1, h)).reshape(stop - start, K, -1)
+            F[start:stop] = T.sum(axis=1) if self.pooling == "sum" else T.mean(axis=1)
+        res = lasso(
+            F, y, alpha, fit_intercept=setting == "free", tol=self.tol, max_iter=self.max_iter
+        )
+        if not res.converged:
+            warnings.warn(
+                f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        z = np.asarray(res.coef, dtype=np.float64)
+        support = np.flatnonzero(z)
+        scale = np.sqrt(np.abs(z[support]))
+        W = D.weights[support] * scale[:, None]
+        b = D.biases[support] * scale
+        v = np.sign(z[support]) * scale
+        self.network_ = ConvNetwork(
+            W,
+            b,
+            v,
+            float(res.intercept) if setting == "free" else 0.0,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            pooling=self.pooling,
+            in_channels=X4.shape[1],
+            signal=signal,
+        )
+        self.dictionary_ = D
+        self.objective_ = float(res.objective)
+        self.lasso_gap_ = float(res.dual_gap)
+        self.exact_ = bool(self.norm == "l1" and D.exact and self.generators == "data+basis")
+        self.n_patches_ = K
+        if signal:
+            kernel, stride, pad = (
+                (1, int(self.kernel_size)),
+                (1, int(self.stride)),
+                (0, int(self.padding)),
+            )
+        else:
+            kernel = _pair(self.kernel_size, "kernel_size", 1)
+            stride = _pair(self.stride, "stride", 1)
+            pad = _pair(self.padding, "padding", 0)
+        where = _positions(X4.shape, kernel, stride, pad)
+        self.filters_ = []
+        for f, j in enumerate(support):
+            samples, axes = D.generators_of(int(j))
+            self.filters_.append(
+                {
+                    "filter": f,
+                    "weight": W[f],
+                    "bias": float(b[f]),
+                    "output_weight": float(v[f]),
+                    "patches": [(s // K, *where[s % K]) for s in samples],
+                    "axes": list(axes),
+                }
+            )
+        self.n_features_in_ = int(np.prod(X4.shape[1:]))
+        return self
+
+    def predict(self, images) -> np.ndarray:
+        """Predictions.
+
+        Parameters
+        ----------
+        images : array_like
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray of float64, shape (n,)
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "network_")
+        return self.network_.predict(images)
