@@ -44,7 +44,7 @@ from ._validation import as_float_array, as_positive_int
 from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
 from .exceptions import ConvergenceWarning
 
-__all__ = ["ConvNetwork", "ConvexCNN", "patch_pattern_bound", "patches"]
+__all__ = ["ConvNetwork", "ConvexCNN", "ConvexCNNClassifier", "patch_pattern_bound", "patches"]
 
 #: Images whose patches are pushed through the dictionary per block.
 _BLOCK_ROWS = 20_000
@@ -564,3 +564,94 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
 
         check_is_fitted(self, "network_")
         return self.network_.predict(images)
+
+
+class ConvexCNNClassifier(ConvexCNN):
+    """:class:`ConvexCNN` for two classes: labels mapped to -1 and +1, squared loss.
+
+    Parameters are those of :class:`ConvexCNN`; ``classes_`` holds the two
+    labels (``classes_[1]`` is +1). For more classes, fit one per class
+    (one-vs-rest).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(8, 5))
+    >>> labels = np.where(X[:, 2] > 0, "up", "down")
+    >>> clf = ConvexCNNClassifier(kernel_size=2, alpha=1e-3).fit(X, labels)
+    >>> clf.score(X, labels)
+    1.0
+    """
+
+    def fit(self, images, y):
+        """Fit the model.
+
+        Parameters
+        ----------
+        images : array_like
+            As in :meth:`ConvexCNN.fit`.
+        y : array_like, shape (n,)
+            Two class labels.
+
+        Returns
+        -------
+        self : ConvexCNNClassifier
+            The fitted estimator.
+        """
+        labels = np.asarray(y)
+        classes, encoded = np.unique(labels, return_inverse=True)
+        if classes.size != 2:
+            raise ValueError(
+                f"ConvexCNNClassifier fits two classes; y has {classes.size}: "
+                f"{classes.tolist()[:10]}. Fit one model per class (one-vs-rest)"
+            )
+        self.classes_ = classes
+        return super().fit(images, np.where(encoded == 1, 1.0, -1.0))
+
+    def decision_function(self, images) -> np.ndarray:
+        """Network outputs; positive means ``classes_[1]``.
+
+        Parameters
+        ----------
+        images : array_like
+            As in :meth:`ConvexCNN.fit`.
+
+        Returns
+        -------
+        ndarray of float64, shape (n,)
+        """
+        return super().predict(images)
+
+    def predict(self, images) -> np.ndarray:
+        """Predicted labels.
+
+        Parameters
+        ----------
+        images : array_like
+            As in :meth:`ConvexCNN.fit`.
+
+        Returns
+        -------
+        ndarray
+        """
+        return self.classes_[(self.decision_function(images) > 0).astype(int)]
+
+    def score(self, images, y, sample_weight=None) -> float:
+        """Accuracy.
+
+        Parameters
+        ----------
+        images : array_like
+            As in :meth:`ConvexCNN.fit`.
+        y : array_like, shape (n,)
+            True labels.
+        sample_weight : array_like, optional
+            Weights.
+
+        Returns
+        -------
+        float
+        """
+        from sklearn.metrics import accuracy_score
+
+        return float(accuracy_score(y, self.predict(images), sample_weight=sample_weight))

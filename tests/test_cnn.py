@@ -111,3 +111,17 @@ def test_bad_input_is_refused_clearly(rng):
         patches(rng.standard_normal((2, 5)), 2, stride=0)
     with pytest.raises(ValueError, match="one target per image"):
         ConvexCNN(kernel_size=2).fit(rng.standard_normal((4, 5)), np.zeros(3))
+
+
+def test_the_classifier_maps_labels(rng):
+    from geolasso.cnn import ConvexCNNClassifier
+
+    X = rng.standard_normal((10, 5))
+    labels = np.where(X[:, 2] - X[:, 1] > 0, "up", "down")
+    clf = ConvexCNNClassifier(kernel_size=2, alpha=1e-3).fit(X, labels)
+    signed = np.where(labels == "up", 1.0, -1.0)
+    reg = ConvexCNN(kernel_size=2, alpha=1e-3).fit(X, signed)
+    assert clf.objective_ == pytest.approx(reg.objective_, rel=1e-12)
+    np.testing.assert_array_equal(clf.predict(X), np.where(reg.predict(X) > 0, "up", "down"))
+    with pytest.raises(ValueError, match="two classes"):
+        ConvexCNNClassifier(kernel_size=2).fit(X, np.arange(10) % 3)
