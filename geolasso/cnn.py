@@ -46,7 +46,7 @@ from .exceptions import ConvergenceWarning
 
 __all__ = ["ConvNetwork", "ConvexCNN", "ConvexCNNClassifier", "patch_pattern_bound", "patches"]
 
-#: Images whose patches are pushed through the dictionary per block.
+#: Stacked patch rows pushed through the dictionary per block (whole images at a time).
 _BLOCK_ROWS = 20_000
 
 
