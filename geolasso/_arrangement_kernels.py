@@ -495,7 +495,9 @@ def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, out):
 
 
 @njit(cache=True)
-def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, n_epochs):
+def _bcd_epochs(
+    Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, n_epochs, K=1, pool=1.0
+):
     """Cyclic proximal block-coordinate passes over the groups of a working set.
 
     Group ``g`` has the block ``A_g = s_g D_g Z`` (``D_g`` = ``masks[g]``) and
@@ -519,14 +521,20 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
     active cone constraints), the warm start of the next one. ``V``, ``res``
     and ``faces`` are updated in place; returns the largest change of a
     coordinate in the last pass.
+
+    Pooled rows (convolutional networks, SPEC §6): the rows of ``Z`` are the
+    stacked patches, ``K`` consecutive rows per sample, and a sample's
+    prediction is ``pool`` times the sum over its rows; ``res`` then has one
+    entry per sample (``len(Z) / K``). ``K = 1``, ``pool = 1`` is the dense case.
     """
     G, r = V.shape
-    n = Z.shape[0]
+    n_rows = Z.shape[0]
+    n = n_rows // K
     n_pen = r - 1 if free else r
     u = np.empty(r)
     delta = np.empty(r)
-    E = np.empty((r, n))
-    mu = np.empty(n)
+    E = np.empty((r, n_rows))
+    mu = np.empty(n_rows)
     change = 0.0
     for _ in range(n_epochs):
         change = 0.0
@@ -538,24 +546,25 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
             for i in range(r):
                 u[i] = 0.0
             count = 0
-            for j in range(n):
-                if masks[g, j]:
-                    count += 1
-                    rj = res[j]
-                    for i in range(r):
-                        u[i] += Z[j, i] * rj
+            for a in range(n):
+                rj = pool * res[a]
+                for j in range(a * K, a * K + K):
+                    if masks[g, j]:
+                        count += 1
+                        for i in range(r):
+                            u[i] += Z[j, i] * rj
             for i in range(r):
                 u[i] = V[g, i] + s * u[i] / (n * L)
             thr = alpha / L
-            if free and cone and count < n:
+            if free and cone and count < n_rows:
                 u = _prox_free(Z, masks[g], u, thr, E, mu, faces[g])
             else:
                 if cone and not free and _worst_slack(Z, masks[g], u) < 0.0:
                     u = _project_cone_warm(Z, masks[g], u, E, mu, faces[g])
                 if inf_norm:
                     for i in range(n_pen):
-                        a = abs(u[i]) - thr
-                        u[i] = np.sign(u[i]) * a if a > 0.0 else 0.0
+                        excess = abs(u[i]) - thr
+                        u[i] = np.sign(u[i]) * excess if excess > 0.0 else 0.0
                 else:
                     _shrink(u, n_pen, thr)
             moved = False
@@ -567,13 +576,16 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
                 V[g, i] = u[i]
             if moved:
                 shift = 0.0
-                for j in range(n):
-                    if masks[g, j]:
-                        t = 0.0
-                        for i in range(r):
-                            t += Z[j, i] * delta[i]
-                        res[j] -= s * t
-                        shift += s * t
+                for a in range(n):
+                    t = 0.0
+                    for j in range(a * K, a * K + K):
+                        if masks[g, j]:
+                            for i in range(r):
+                                t += Z[j, i] * delta[i]
+                    if t != 0.0:
+                        t *= s * pool
+                        res[a] -= t
+                        shift += t
                 if free:
                     shift /= n
                     for j in range(n):

@@ -332,6 +332,25 @@ class ConvNetwork:
         return nn.Sequential(conv, nn.ReLU(), pool, nn.Flatten(), lin)
 
 
+def _check_arrangement(norm, bias, gated):
+    """The settings the arrangement program of a CNN is solved for, or a clear error."""
+    if norm not in ("l1", "l2"):
+        raise ValueError(f"norm must be 'l1' or 'l2'; got {norm!r}")
+    if norm == "l1" and not gated:
+        raise ValueError(
+            "method='arrangement' solves the weight-decay program (norm='l2'); with the l1 "
+            "first-layer norm the exact program is the wedge-patch Lasso: use "
+            "method='dictionary' (exact with the exhaustive dictionary)"
+        )
+    if gated and bias_name(bias) == "free":
+        raise ValueError(
+            "gated=True with free filter biases (bias=True) is degenerate: a gated filter "
+            "with weights 0 and a free bias reproduces its gate's patch count at no cost, so "
+            "the optimum fits any targets with zero penalty (SPEC §2.4). Use "
+            "bias='regularized' or bias=False"
+        )
+
+
 def _positions(shape4, kernel, stride, padding):
     """Top-left corner (row, column) of every patch, in unpadded image coordinates."""
     _, _, H, W = shape4
@@ -344,13 +363,26 @@ def _positions(shape4, kernel, stride, padding):
 class ConvexCNN(RegressorMixin, BaseEstimator):
     """A two-layer CNN (one convolutional ReLU layer, global pooling) trained globally.
 
-    Fits the Lasso over the wedge-patch dictionary (see the module
-    overview): atoms are hyperplanes through patches of the training images
-    (and coordinate axes), their features summed (or averaged) over every
-    image's patches. With ``norm="l1"`` and the exhaustive dictionary this is
-    the global optimum of the CNN objective
-    ``‖f(X) − y‖² / (2n) + (α/2) Σ (‖w_j‖₁² + v_j²)``; otherwise (a sampled
-    dictionary, or ``norm="l2"``) an upper bound.
+    Minimises the CNN objective
+    ``‖f(X) − y‖² / (2n) + (α/2) Σ (‖w_j‖² + v_j²)`` (first-layer norm
+    ``norm``) by one of two convex programs:
+
+    * ``method="dictionary"`` (default): the Lasso over the wedge-patch
+      dictionary (see the module overview): atoms are hyperplanes through
+      patches of the training images (and coordinate axes), their features
+      summed (or averaged) over every image's patches. With ``norm="l1"``
+      and the exhaustive dictionary this is the global optimum; otherwise (a
+      sampled dictionary, or ``norm="l2"``) an upper bound.
+    * ``method="arrangement"``: the exact weight-decay program of SPEC §6,
+      the group Lasso with cone constraints over the activation patterns of
+      the *stacked* patch matrix (one gate shared by all patches of all
+      images), solved by :func:`geolasso.crelu.solve_crelu` with pooled rows
+      and certified by its duality gap. With every pattern enumerated
+      (feasible for small filters and few patches: the count is polynomial
+      in the number of patches for a fixed filter size,
+      :func:`patch_pattern_bound`) this is the global optimum of the
+      ``norm="l2"`` objective; over sampled patterns an upper bound.
+      ``gated=True`` solves the gated-ReLU relaxation instead.
 
     Parameters
     ----------
@@ -363,10 +395,27 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     pooling : {"sum", "mean"}, default="sum"
         Pooling over the patches.
     norm : {"l1", "l2"}, default="l1"
-        First-layer norm.
+        First-layer norm (``method="arrangement"``: ``"l2"``, or either with
+        ``gated=True``).
     bias : {True, False, "regularized"}, default=True
         Filter biases and output intercept free (True), absent (False), or
         biases inside the norm without intercept.
+    method : {"dictionary", "arrangement"}, default="dictionary"
+        The convex program (see above).
+    patterns : "auto", "exact", int or ActivationPatterns, default="auto"
+        ``method="arrangement"`` only: activation patterns of the stacked
+        patch matrix (rows ``image * K + patch``). ``"auto"``: enumerated
+        when at most 100,000 can exist, otherwise 2,000 seeded Gaussian
+        gates with a warning; ``"exact"``: always enumerated (may raise
+        :class:`~geolasso.exceptions.DictionaryTooLargeError`); an int: that
+        many sampled Gaussian gates; or patterns from
+        :func:`~geolasso.arrangements.enumerate_patterns` /
+        :func:`~geolasso.arrangements.sample_patterns` of the stacked patches.
+    gated : bool, default=False
+        ``method="arrangement"`` only: the gated-ReLU relaxation (each filter
+        acts where its fixed gate is active); refused with free biases, where
+        it is degenerate. There is no ``network_`` then; ``gates_`` holds
+        the gates.
     generators : {"data+basis", "data"}, default="data+basis"
         Dictionary generators (as for :class:`~geolasso.convex.ConvexReLU`).
     max_atoms : "auto", int or None, default="auto"
@@ -375,9 +424,10 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     random_state : int, Generator or None, default=None
         Seed of a sampled dictionary.
     tol : float, default=1e-8
-        Relative duality gap of the Lasso.
+        Relative duality gap of the Lasso (of the arrangement program,
+        relative to its objective).
     max_iter : int, default=500
-        Lasso rounds.
+        Lasso rounds (pricing rounds of the arrangement solver).
     memory_limit : int, default=2 GiB
         Budget of the dictionary.
 
@@ -386,18 +436,33 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     network_ : ConvNetwork
         The recovered CNN (``network_.to_torch(size)`` for torch).
     objective_ : float
-        The Lasso optimum reached, equal to ``network_``'s objective.
+        The optimum reached, equal to ``network_``'s objective.
     exact_ : bool
-        True when ``objective_`` is the global optimum: ℓ1 norm, exhaustive
-        dictionary with data and basis generators.
+        True when ``objective_`` is the global optimum: ℓ1 norm with the
+        exhaustive dictionary with data and basis generators, or the
+        arrangement program (not gated) over every pattern with a certified
+        relative gap below ``max(tol, 1e-6)``.
+    optimality_gap_ : float
+        ``method="arrangement"``: the certified absolute gap to the optimum
+        over the patterns used (to the global optimum when they were
+        enumerated); NaN for the dictionary (see ``lasso_gap_``).
     lasso_gap_ : float
-        Relative duality gap of the Lasso.
-    dictionary_ : WedgeDictionary
+        Relative duality gap of the Lasso (of the arrangement program).
+    dictionary_ : WedgeDictionary or None
         The wedge-patch dictionary (over the stacked patches).
+    patterns_ : ActivationPatterns or None
+        ``method="arrangement"``: the patterns of the stacked patches.
+    solution_ : CReLUResult or None
+        ``method="arrangement"``: the solver's result.
+    gates_ : ndarray or None
+        ``gated=True``: one gate (weights, then bias) per filter.
     filters_ : list of dict
         Per filter: ``filter`` (index in ``network_``), ``weight``, ``bias``,
-        ``output_weight``, ``patches`` (generator patches as ``(image,
-        row, column)``, the patch's top-left corner), ``axes``.
+        ``output_weight``, ``patches`` (as ``(image, row, column)``, the
+        patch's top-left corner) and ``axes``. For the dictionary the
+        patches and axes are the atom's generators; for the arrangement
+        program the patches the filter's hyperplane passes through (the
+        faces of its pattern's cone it lies on), and ``pattern``.
     n_patches_ : int
         Patches per image.
 
@@ -423,6 +488,9 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         bias=True,
         generators="data+basis",
         max_atoms="auto",
+        method="dictionary",
+        patterns="auto",
+        gated=False,
         random_state=None,
         tol=1e-8,
         max_iter=500,
@@ -437,6 +505,9 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         self.bias = bias
         self.generators = generators
         self.max_atoms = max_atoms
+        self.method = method
+        self.patterns = patterns
+        self.gated = gated
         self.random_state = random_state
         self.tol = tol
         self.max_iter = max_iter
@@ -460,18 +531,63 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         self : ConvexCNN
             The fitted estimator.
         """
-        from .convex import ConvexReLU
-        from .lasso import _check_positive, lasso
+        from .lasso import _check_positive
 
         if self.pooling not in ("sum", "mean"):
             raise ValueError(f"pooling must be 'sum' or 'mean'; got {self.pooling!r}")
+        if self.method not in ("dictionary", "arrangement"):
+            raise ValueError(f"method must be 'dictionary' or 'arrangement'; got {self.method!r}")
+        if not isinstance(self.gated, (bool, np.bool_)):
+            raise ValueError(f"gated must be True or False; got {self.gated!r}")
+        if self.method == "arrangement":
+            _check_arrangement(self.norm, self.bias, bool(self.gated))
+        elif self.gated:
+            raise ValueError(
+                "gated=True is the gated-ReLU program: use it with method='arrangement'"
+            )
         X4, signal = _as_images(images)
         P = self._patches(images)
-        n, K, h = P.shape
+        n, K = P.shape[:2]
         y = as_float_array(y, "y").reshape(-1)
         if y.shape != (n,):
             raise ValueError(f"y must have one target per image, shape ({n},); got {y.shape}")
         alpha = _check_positive(self.alpha, "alpha")
+        if signal:
+            kernel, stride, pad = (
+                (1, int(self.kernel_size)),
+                (1, int(self.stride)),
+                (0, int(self.padding)),
+            )
+        else:
+            kernel = _pair(self.kernel_size, "kernel_size", 1)
+            stride = _pair(self.stride, "stride", 1)
+            pad = _pair(self.padding, "padding", 0)
+        where = _positions(X4.shape, kernel, stride, pad)
+        self.n_patches_ = K
+        self.n_features_in_ = int(np.prod(X4.shape[1:]))
+        shape = {"in_channels": X4.shape[1], "signal": signal}
+        if self.method == "arrangement":
+            return self._fit_arrangement(images, P, y, alpha, where, shape)
+        return self._fit_dictionary(P, y, alpha, where, shape)
+
+    def _network(self, W, b, v, c, shape):
+        return ConvNetwork(
+            W,
+            b,
+            v,
+            c,
+            kernel_size=self.kernel_size,
+            stride=self.stride,
+            padding=self.padding,
+            pooling=self.pooling,
+            **shape,
+        )
+
+    def _fit_dictionary(self, P, y, alpha, where, shape):
+        from .convex import ConvexReLU
+        from .lasso import lasso
+
+        n, K, h = P.shape
         setting = bias_name(self.bias)
         helper = ConvexReLU(
             alpha,
@@ -496,7 +612,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             warnings.warn(
                 f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         z = np.asarray(res.coef, dtype=np.float64)
         support = np.flatnonzero(z)
@@ -504,34 +620,14 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         W = D.weights[support] * scale[:, None]
         b = D.biases[support] * scale
         v = np.sign(z[support]) * scale
-        self.network_ = ConvNetwork(
-            W,
-            b,
-            v,
-            float(res.intercept) if setting == "free" else 0.0,
-            kernel_size=self.kernel_size,
-            stride=self.stride,
-            padding=self.padding,
-            pooling=self.pooling,
-            in_channels=X4.shape[1],
-            signal=signal,
-        )
+        c = float(res.intercept) if setting == "free" else 0.0
+        self.network_ = self._network(W, b, v, c, shape)
         self.dictionary_ = D
+        self.patterns_ = self.solution_ = self.gates_ = None
         self.objective_ = float(res.objective)
         self.lasso_gap_ = float(res.dual_gap)
+        self.optimality_gap_ = math.nan
         self.exact_ = bool(self.norm == "l1" and D.exact and self.generators == "data+basis")
-        self.n_patches_ = K
-        if signal:
-            kernel, stride, pad = (
-                (1, int(self.kernel_size)),
-                (1, int(self.stride)),
-                (0, int(self.padding)),
-            )
-        else:
-            kernel = _pair(self.kernel_size, "kernel_size", 1)
-            stride = _pair(self.stride, "stride", 1)
-            pad = _pair(self.padding, "padding", 0)
-        where = _positions(X4.shape, kernel, stride, pad)
         self.filters_ = []
         for f, j in enumerate(support):
             samples, axes = D.generators_of(int(j))
@@ -545,7 +641,85 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
                     "axes": list(axes),
                 }
             )
-        self.n_features_in_ = int(np.prod(X4.shape[1:]))
+        return self
+
+    def _patterns(self, M):
+        """Activation patterns of the stacked patch matrix ``M`` (as ConvexReLU's)."""
+        from .convex import ConvexReLU
+
+        helper = ConvexReLU(
+            self.alpha,
+            method="arrangement",
+            bias=self.bias,
+            patterns=self.patterns,
+            random_state=self.random_state,
+            memory_limit=self.memory_limit,
+        )
+        return helper._patterns(M)
+
+    def _fit_arrangement(self, images, P, y, alpha, where, shape):
+        from .convex import EXACT_RTOL
+        from .crelu import _pen_norms, solve_crelu, to_network
+
+        n, K, h = P.shape
+        M = P.reshape(n * K, h)
+        patterns = self._patterns(M)
+        res = solve_crelu(
+            M,
+            y,
+            alpha,
+            patterns,
+            norm=self.norm,
+            gated=bool(self.gated),
+            tol=self.tol,
+            max_rounds=self.max_iter,
+            pooling=(K, 1.0 if self.pooling == "sum" else 1.0 / K),
+        )
+        self.patterns_ = patterns
+        self.solution_ = res
+        self.dictionary_ = None
+        self.lasso_gap_ = res.relative_gap
+        self.optimality_gap_ = res.gap
+        self.filters_ = []
+        if self.gated:
+            self.network_ = None
+            self.gates_ = patterns.gates[res.pattern]
+            self.objective_ = res.objective
+            self.exact_ = False
+            for f, (p, row) in enumerate(zip(res.pattern, res.coef, strict=True)):
+                self.filters_.append(
+                    {
+                        "filter": f,
+                        "pattern": int(p),
+                        "gate": self.gates_[f],
+                        "weight": row[:h],
+                        "bias": float(row[h]) if row.shape[0] > h else 0.0,
+                    }
+                )
+            return self
+        self.gates_ = None
+        net = to_network(res, patterns, self.norm)
+        self.network_ = self._network(net.W, net.b, net.v, net.c, shape)
+        self.objective_ = self.network_.objective(
+            images, y, alpha, norm=self.norm, bias=bias_name(self.bias)
+        )
+        self.exact_ = bool(patterns.exact) and res.relative_gap <= max(self.tol, EXACT_RTOL)
+        n_pen = h if patterns.bias == "free" else res.coef.shape[1]
+        keep = _pen_norms(res.coef, n_pen, self.norm) > 0.0  # the rows to_network keeps
+        for f, (p, w, b, v) in enumerate(zip(res.pattern[keep], net.W, net.b, net.v, strict=True)):
+            values = M @ w + b
+            on = np.abs(values) <= 1e-9 * (np.abs(M).sum(axis=1) * np.abs(w).max() + abs(b))
+            self.filters_.append(
+                {
+                    "filter": f,
+                    "pattern": int(p),
+                    "weight": w,
+                    "bias": float(b),
+                    "output_weight": float(v),
+                    "patches": [(s // K, *where[s % K]) for s in np.flatnonzero(on)],
+                    "axes": [],
+                }
+            )
         return self
 
     def predict(self, images) -> np.ndarray:
@@ -562,8 +736,18 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         """
         from sklearn.utils.validation import check_is_fitted
 
-        check_is_fitted(self, "network_")
-        return self.network_.predict(images)
+        check_is_fitted(self, "objective_")
+        if self.network_ is not None:
+            return self.network_.predict(images)
+        # gated: filter f acts on the patches where its gate is active
+        P = self._patches(images)
+        res = self.solution_
+        h = P.shape[2]
+        Z = P if res.coef.shape[1] == h else np.concatenate([P, np.ones((*P.shape[:2], 1))], 2)
+        on = Z @ self.gates_.T > 0.0  # (n, K, m)
+        act = np.where(on, Z @ res.coef.T, 0.0) * res.sign
+        pooled = act.sum(axis=1) if self.pooling == "sum" else act.mean(axis=1)
+        return pooled.sum(axis=1) + res.intercept
 
 
 class ConvexCNNClassifier(ConvexCNN):

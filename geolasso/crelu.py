@@ -399,10 +399,30 @@ class _Restricted:
         return V, steps, t
 
 
-def _group_lipschitz(Z, masks):
-    """Largest eigenvalue of ``Z_mᵀ Z_m / n`` per pattern (``Z_m`` = the active rows)."""
-    n = Z.shape[0]
-    gram = np.einsum("gj,ja,jb->gab", masks.astype(np.float64), Z, Z) / n
+def _pooled(rows, K, pool):
+    """Per-sample sums of ``K`` consecutive rows, times ``pool`` (the identity for ``K = 1``)."""
+    if K == 1 and pool == 1.0:
+        return rows
+    return pool * rows.reshape(rows.shape[0] // K, K, *rows.shape[1:]).sum(axis=1)
+
+
+def _spread(lam, K, pool):
+    """The adjoint of :func:`_pooled`: each sample's value on its ``K`` rows, times ``pool``."""
+    if K == 1 and pool == 1.0:
+        return lam
+    return pool * np.repeat(lam, K)
+
+
+def _group_lipschitz(Z, masks, K=1, pool=1.0):
+    """Largest eigenvalue of ``A_gᵀ A_g / n`` per group (``A_g`` = the pooled active rows)."""
+    n = Z.shape[0] // K
+    if K == 1:
+        gram = np.einsum("gj,ja,jb->gab", masks.astype(np.float64), Z, Z) / n
+    else:
+        gram = np.empty((masks.shape[0], Z.shape[1], Z.shape[1]))
+        for g in range(masks.shape[0]):
+            A = _pooled(Z * masks[g][:, None], K, pool)
+            gram[g] = A.T @ A / n
     return np.linalg.eigvalsh(gram)[:, -1].copy()
 
 
@@ -417,7 +437,9 @@ def _restricted_values(Z, masks, signs, lam, norm, gated, free=False):
     return values
 
 
-def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, free=False):
+def _support_newton(
+    Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, free=False, pooling=(1, 1.0)
+):
     """An active-set Newton method on the support of ``V`` and its cone faces.
 
     With the non-zero groups (coordinates, for the ℓ1 norm) and, in each
@@ -443,8 +465,11 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
     the Newton systems are solved densely (the method stops above
     ``_FREE_NEWTON`` variables). A group active on every sample has
     no face and its bias (absorbed by the intercept) is held fixed.
+
+    ``pooling``: as in :func:`_solve_bcd` (the columns ``A_g N_g`` pooled).
     """
-    n, r = Z.shape
+    K, pool = pooling
+    n, r = Z.shape[0] // K, Z.shape[1]
     n_pen = r - 1 if free else r
     inf_norm = norm == "l1"
     M = masks.astype(np.float64)
@@ -453,7 +478,7 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
     open_ = masks.all(axis=1) if free else np.zeros(masks.shape[0], dtype=bool)
 
     def full_value(W):
-        res = y - np.einsum("gj,gj->j", signs[:, None] * M, W @ Z.T)
+        res = y - _pooled(np.einsum("gj,gj->j", signs[:, None] * M, W @ Z.T), K, pool)
         if free:
             res -= res.mean()
         return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, n_pen, norm).sum())
@@ -473,10 +498,10 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
         # optimal on this active set: release a face constraint with a negative multiplier,
         # or let a violating zero group enter (True), or stop (False)
         if not (gated or inf_norm) and _release(
-            Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free
+            Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free, pooling
         ):
             return True
-        return _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis)
+        return _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis, pooling)
 
     while steps < max_steps:
         blocks, cols = [], []
@@ -494,7 +519,7 @@ def _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, fre
                     _, sv, Vt = np.linalg.svd(A, full_matrices=True)
                     N = Vt[int(np.sum(sv > 1e-10 * sv.max())) :].T
                 basis[g] = N
-                design[g] = signs[g] * (M[g][:, None] * Z) @ N
+                design[g] = signs[g] * _pooled((M[g][:, None] * Z) @ N, K, pool)
                 if free:
                     design[g] -= design[g].mean(axis=0)
             if N.shape[1] == 0:
@@ -716,29 +741,33 @@ def _face_store(V, blocks, cols, starts, sizes, th):
         V[g] = N @ th[starts[k] : starts[k] + sizes[k]]
 
 
-def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis):
+def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis, pooling=(1, 1.0)):
     """Let the zero groups that violate their dual constraint enter the support.
 
     One exact proximal block step (as in block coordinate descent) on each
     zero group whose dual value is above ``n α``; the faces of the groups
     that became non-zero are then read off again. Returns whether any did.
     """
-    n, r = Z.shape
+    K, pool = pooling
+    n, r = Z.shape[0] // K, Z.shape[1]
     zero = np.flatnonzero(~np.any(V[:, : r - 1 if free else r] != 0.0, axis=1))
     if zero.size == 0:
         return False
-    res = y - np.einsum("gj,gj->j", signs[:, None] * masks, V @ Z.T)
+    res = y - _pooled(np.einsum("gj,gj->j", signs[:, None] * masks, V @ Z.T), K, pool)
     if free:
         res -= res.mean()
-    values = _restricted_values(Z, masks[zero], signs[zero], res, norm, gated, free)
+    rows = _spread(res, K, pool)
+    values = _restricted_values(Z, masks[zero], signs[zero], rows, norm, gated, free)
     enter = zero[values > n * alpha * (1.0 + _PRICE_RTOL)]
     if enter.size == 0:
         return False
     sub = np.zeros((enter.size, r))
     m = np.ascontiguousarray(masks[enter])
-    lips = _group_lipschitz(Z, m)
+    lips = _group_lipschitz(Z, m, K, pool)
     warm = np.zeros(m.shape, dtype=np.bool_)
-    _bcd_epochs(Z, m, signs[enter], lips, sub, res, alpha, not gated, norm == "l1", free, warm, 1)
+    _bcd_epochs(
+        Z, m, signs[enter], lips, sub, res, alpha, not gated, norm == "l1", free, warm, 1, K, pool
+    )
     V[enter] = sub
     entered = False
     for k, g in enumerate(enter):
@@ -753,17 +782,18 @@ def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis):
     return entered
 
 
-def _release(Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free):
+def _release(Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free, pooling=(1, 1.0)):
     """Drop, in every group, the face constraint with the most negative multiplier.
 
     At a point optimal on the faces, the gradient of the objective in ``v_g``
     is ``Σ_j μ_j a_j`` over the face rows ``a_j``; a negative ``μ_j`` means
     leaving the face ``a_j v = 0`` lowers the objective. Returns whether any
-    constraint was released.
+    constraint was released (``n`` samples, ``pooling`` as in :func:`_solve_bcd`).
     """
-    res = y - np.einsum("gj,gj->j", signs[:, None] * M, V @ Z.T)
+    res = y - _pooled(np.einsum("gj,gj->j", signs[:, None] * M, V @ Z.T), *pooling)
     if free:
         res -= res.mean()
+    res = _spread(res, *pooling)
     released = False
     for g in np.flatnonzero(np.any(V != 0.0, axis=1)):
         rows = np.flatnonzero(face[g])
@@ -782,7 +812,9 @@ def _release(Z, y, S, M, signs, alpha, V, face, basis, n, n_pen, free):
     return released
 
 
-def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, free=False):
+def _solve_bcd(
+    Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, free=False, pooling=(1, 1.0)
+):
     """The restricted program by proximal block coordinate descent.
 
     Used for the ℓ2 norm (and for the gated model with either norm): every
@@ -793,13 +825,15 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, f
     passes the last iterates are extrapolated (Anderson acceleration, kept
     only when it is feasible and lowers the objective), and the restricted
     duality gap is computed; the solve stops when it is at most ``tol_abs``.
-    Returns ``(V, passes)``.
+    ``pooling = (K, pool)``: the rows of ``Z`` are ``K`` pooled rows per sample
+    (:func:`_pooled`; convolutional networks). Returns ``(V, passes)``.
     """
-    n, r = Z.shape
+    K, pool = pooling
+    n, r = Z.shape[0] // K, Z.shape[1]
     n_pen = r - 1 if free else r
     cone = not gated
     inf_norm = norm == "l1"
-    lips = _group_lipschitz(Z, masks)
+    lips = _group_lipschitz(Z, masks, K, pool)
     V = np.ascontiguousarray(V, dtype=np.float64)
     M = masks.astype(np.float64)
     SM = signs[:, None] * M
@@ -809,8 +843,11 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, f
     threshold = n * alpha
 
     def residual(W):
-        res = y - np.einsum("gj,gj->j", SM, W @ Z.T)
+        res = y - _pooled(np.einsum("gj,gj->j", SM, W @ Z.T), K, pool)
         return res - res.mean() if free else res
+
+    def values_at(res):
+        return _restricted_values(Z, masks, signs, _spread(res, K, pool), norm, gated, free)
 
     def objective(W, res):
         return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, n_pen, norm).sum())
@@ -823,7 +860,9 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, f
     since = 0  # gap checks since the last Newton attempt
     trail = []
     while passes < max_epochs:
-        _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, _BCD_CHECK)
+        _bcd_epochs(
+            Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, _BCD_CHECK, K, pool
+        )
         passes += _BCD_CHECK
         res = residual(V)  # refresh: the kernel's running residual drifts by rounding
         primal = objective(V, res)
@@ -854,7 +893,7 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, f
                         last = [V.ravel().copy()]
             except np.linalg.LinAlgError:
                 pass
-        values = _restricted_values(Z, masks, signs, res, norm, gated, free)
+        values = values_at(res)
         lower = _ray_bound(y, res, float(values.max(initial=0.0)) / threshold)
         if primal - lower <= tol_abs:
             break
@@ -873,13 +912,15 @@ def _solve_bcd(Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, f
         if not settled and since < _NEWTON_EVERY:
             continue
         tried, since = support, 0
-        W = _support_newton(Z, y, masks, signs, alpha, norm, gated, V, max_steps=400, free=free)
+        W = _support_newton(
+            Z, y, masks, signs, alpha, norm, gated, V, max_steps=400, free=free, pooling=pooling
+        )
         if W is not None:
             res_w = residual(W)
             if objective(W, res_w) < primal:
                 V, res, primal = W, res_w, objective(W, res_w)
                 last = [V.ravel().copy()]
-                values = _restricted_values(Z, masks, signs, res, norm, gated, free)
+                values = values_at(res)
                 lower = _ray_bound(y, res, float(values.max(initial=0.0)) / threshold)
                 if primal - lower <= tol_abs:
                     break
@@ -956,6 +997,7 @@ def solve_crelu(
     grow: int | None = None,
     start=None,
     callback=None,
+    pooling=None,
 ) -> CReLUResult:
     """Solve C-ReLU (or C-GReLU) over the given activation patterns.
 
@@ -996,6 +1038,14 @@ def solve_crelu(
     callback : callable, optional
         Called after every round as ``callback(round, objective, gap,
         working_set_size)`` (``gap`` absolute).
+    pooling : tuple (K, weight), optional
+        Pooled rows, for convolutional networks (SPEC §6): ``X`` is the
+        stacked patch matrix, ``K`` consecutive rows (patches) per sample,
+        ``y`` has ``len(X) / K`` entries, the patterns are over the rows, and
+        a sample's feature is ``weight`` times the sum of its rows' ReLU
+        values (1 for sum pooling, ``1 / K`` for the mean). Solved by the
+        block-coordinate method with the Newton finish; the ℓ1 norm only
+        with ``gated``.
 
     Returns
     -------
@@ -1018,8 +1068,19 @@ def solve_crelu(
     bias = patterns.bias
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    n, d = X.shape
-    Z = X if bias == "none" else np.column_stack([X, np.ones(n)])
+    K, pool = (1, 1.0) if pooling is None else (int(pooling[0]), float(pooling[1]))
+    n_rows, d = X.shape
+    n = n_rows // K
+    if n * K != n_rows or y.shape != (n,):
+        raise ValueError(
+            f"X has {n_rows} rows and y {y.shape[0]} entries: expected K = {K} rows per sample"
+        )
+    if K > 1 and norm == "l1" and not gated:
+        raise ValueError(
+            "pooled rows are solved for the l2 norm (or gated=True); the l1 ReLU program "
+            "of a convolutional network is the wedge-patch Lasso (ConvexCNN, method='dictionary')"
+        )
+    Z = X if bias == "none" else np.column_stack([X, np.ones(n_rows)])
     r = Z.shape[1]
     free = bias == "free"
     n_pen = d if free else r
@@ -1046,7 +1107,7 @@ def solve_crelu(
         if groups:
             idx = np.array([g[0] for g in groups], dtype=np.int64)
             signs = np.array([1.0 if g[1] == 0 else -1.0 for g in groups])
-            lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated)[0]
+            lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated, (K, pool))[0]
     total_iter = 0
     history = []
     best = None
@@ -1056,7 +1117,9 @@ def solve_crelu(
     # hundred times less in every further such round
     quiet_rtol = 1e-1 * tol
     for rounds in range(1, max_rounds + 1):
-        bounds = _price_all(Z, masks_all, lam, n_pen, free, norm, gated, threshold)
+        bounds = _price_all(
+            Z, masks_all, _spread(lam, K, pool), n_pen, free, norm, gated, threshold
+        )
         ratio = float(bounds.max(initial=0.0)) / threshold
         primal = _objective(y, lam, V, n_pen, norm, alpha)
         lower = _ray_bound(y_t, lam, ratio)
@@ -1119,6 +1182,7 @@ def solve_crelu(
                 inner_tol,
                 _MAX_PASSES,
                 free,
+                (K, pool),
             )
         else:
             prob = _Restricted(Z, y, masks_all[idx], signs, alpha, n_pen, intercept)
@@ -1142,7 +1206,7 @@ def solve_crelu(
             in_ws.discard(groups[g])
         groups = [g for g, k in zip(groups, keep, strict=True) if k]
         V, idx, signs = V[keep], idx[keep], signs[keep]
-        lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated)[0]
+        lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated, (K, pool))[0]
     V_best, groups_best, gap, lower = best
     if gap > max(tol, _WARN_RTOL) * max(_best_primal(history), 1e-300):
         warnings.warn(
@@ -1159,7 +1223,7 @@ def solve_crelu(
         keep |= np.abs(V_best[:, -1]) > 0.0
     V_best, idx, signs = V_best[keep], idx[keep], signs[keep]
     lam, c = (
-        _feasible_residual(Z, y, masks_all[idx], signs, V_best, intercept, gated)
+        _feasible_residual(Z, y, masks_all[idx], signs, V_best, intercept, gated, (K, pool))
         if V_best.shape[0]
         else (y_t.copy(), float(y.mean()) if intercept else 0.0)
     )
@@ -1180,7 +1244,7 @@ def solve_crelu(
     )
 
 
-def _feasible_residual(Z, y, masks, signs, V, intercept, gated):
+def _feasible_residual(Z, y, masks, signs, V, intercept, gated, pooling=(1, 1.0)):
     """Project each group onto its cone (in place), then the residual and intercept."""
     if not gated:
         for g in range(V.shape[0]):
@@ -1190,7 +1254,7 @@ def _feasible_residual(Z, y, masks, signs, V, intercept, gated):
             elif np.any(V[g] != 0.0):
                 V[g] = _project_cone(Z, masks[g], np.ascontiguousarray(V[g]))
     pred = np.einsum("gi,gi->i", signs[:, None] * masks, V @ Z.T) if V.shape[0] else 0.0
-    res = y - pred
+    res = y - (_pooled(pred, *pooling) if V.shape[0] else 0.0)
     c = float(res.mean()) if intercept else 0.0
     return res - c, c
 

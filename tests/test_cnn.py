@@ -125,3 +125,179 @@ def test_the_classifier_maps_labels(rng):
     np.testing.assert_array_equal(clf.predict(X), np.where(reg.predict(X) > 0, "up", "down"))
     with pytest.raises(ValueError, match="two classes"):
         ConvexCNNClassifier(kernel_size=2).fit(X, np.arange(10) % 3)
+
+
+# ---------------------------------------------------------------- the arrangement program
+
+
+def weight_decay_cnn_value(P, y, alpha, bias, *, gated=False):
+    """The convex CNN program of SPEC §6 with the ℓ2 norm, sum pooling, written in cvxpy.
+
+    ``bias``: "none" (SPEC's form), "regularized" (a ones column inside the
+    norm) or "free" (free filter biases and output intercept). Returns the
+    optimum and the number of (non-zero) patterns of the stacked patches.
+    Clarabel at 1e-9: at 1e-10 it reports "optimal_inaccurate" on these.
+    """
+    n, K, h = P.shape
+    M = P.reshape(n * K, h)
+    Z = M if bias == "none" else np.column_stack([M, np.ones(n * K)])
+    r = Z.shape[1]
+    D = activation_patterns(Z)
+    D = D[D.any(axis=1)]
+    G = D.shape[0]
+    V, U = cp.Variable((G, r)), cp.Variable((G, r))
+    pre_v, pre_u = Z @ V.T, Z @ U.T
+    rows = cp.sum(cp.multiply(D.T, pre_v if gated else pre_v - pre_u), axis=1)
+    pool = np.kron(np.eye(n), np.ones((1, K)))
+    n_pen = h if bias == "free" else r
+    penalty = cp.sum(cp.norm(V[:, :n_pen], 2, axis=1))
+    cons = []
+    if not gated:
+        penalty = penalty + cp.sum(cp.norm(U[:, :n_pen], 2, axis=1))
+        sign = 2 * D.T - 1
+        cons = [cp.multiply(sign, pre_v) >= 0, cp.multiply(sign, pre_u) >= 0]
+    c = cp.Variable() if bias == "free" else 0.0
+    obj = cp.sum_squares(y - pool @ rows - c) / (2 * n) + alpha * penalty
+    problem = cp.Problem(cp.Minimize(obj), cons)
+    problem.solve(
+        solver=cp.CLARABEL, tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9, max_iter=500
+    )
+    assert problem.status == cp.OPTIMAL, problem.status
+    return problem.value, G
+
+
+BIAS = {False: "none", "regularized": "regularized", True: "free"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "bias", "pooling"),
+    [
+        ("signals", False, "sum"),
+        ("signals", "regularized", "sum"),
+        ("signals", True, "sum"),
+        ("signals", True, "mean"),
+        ("images", False, "sum"),
+        ("images", "regularized", "mean"),
+    ],
+)
+def test_the_arrangement_program_is_the_exact_weight_decay_cnn_optimum(rng, kind, bias, pooling):
+    if kind == "signals":
+        X = rng.standard_normal((6, 5))
+        y = np.maximum(X[:, 1:] - X[:, :-1], 0).sum(axis=1) - 0.5
+    else:
+        X = rng.standard_normal((3, 3, 3))
+        y = X[:, 0, 0] - X[:, 2, 2] + 0.3 * X[:, 1, 1]
+    alpha = 1e-2
+    model = ConvexCNN(
+        kernel_size=2,
+        alpha=alpha,
+        norm="l2",
+        bias=bias,
+        pooling=pooling,
+        method="arrangement",
+        tol=1e-10,
+    ).fit(X, y)
+    P = patches(X, 2)
+    K = P.shape[1]
+    # mean pooling at α is sum pooling at K α (the filters scaled by 1/K)
+    ref, n_patterns = weight_decay_cnn_value(
+        P, y, alpha * (K if pooling == "mean" else 1), BIAS[bias]
+    )
+    assert model.patterns_.exact
+    assert model.patterns_.n_patterns == n_patterns
+    assert model.exact_
+    assert model.objective_ == pytest.approx(ref, rel=1e-7)
+    assert model.optimality_gap_ <= 1e-9 * model.objective_
+    assert model.solution_.objective == pytest.approx(model.objective_, rel=1e-10)
+    # the recovered CNN's weight-decay objective, evaluated directly
+    net = model.network_
+    pred = net.predict(X)
+    direct = ((pred - y) @ (pred - y)) / (2 * len(y)) + alpha / 2 * (
+        (net.W**2).sum() + (net.b**2).sum() * (bias == "regularized") + (net.v**2).sum()
+    )
+    assert direct == pytest.approx(ref, rel=1e-7)
+    # each filter passes through the patches listed for it, and is active on its pattern
+    M = P.reshape(-1, P.shape[2])
+    for f in model.filters_:
+        values = M @ f["weight"] + f["bias"]
+        for image, row, col in f["patches"]:
+            k = row * (X.shape[-1] - 1) + col if kind == "images" else col
+            assert abs(values[image * K + k]) < 1e-8 * (1 + np.abs(values).max())
+        active = model.patterns_.patterns[f["pattern"]]
+        assert np.all(values[~active] <= 1e-9 * (1 + np.abs(values).max()))
+    # the wedge-patch dictionary (ℓ2 norm) is an upper bound on it
+    upper = ConvexCNN(
+        kernel_size=2, alpha=alpha, norm="l2", bias=bias, pooling=pooling, tol=1e-10
+    ).fit(X, y)
+    assert upper.objective_ >= model.objective_ * (1 - 1e-9)
+
+
+def test_the_gated_relaxation_and_sampled_patterns(rng):
+    X = rng.standard_normal((6, 5))
+    y = np.maximum(X[:, 1:] - X[:, :-1], 0).sum(axis=1) - 0.5
+    alpha = 1e-2
+    gated = ConvexCNN(
+        kernel_size=2,
+        alpha=alpha,
+        norm="l2",
+        bias="regularized",
+        method="arrangement",
+        gated=True,
+        tol=1e-10,
+    ).fit(X, y)
+    ref, _ = weight_decay_cnn_value(patches(X, 2), y, alpha, "regularized", gated=True)
+    assert gated.objective_ == pytest.approx(ref, rel=1e-7)
+    assert gated.network_ is None
+    assert not gated.exact_
+    # its predictions (gates applied to the patches) reproduce the objective's loss
+    res = gated.solution_
+    pen = alpha * np.linalg.norm(res.coef, axis=1).sum()
+    loss = ((gated.predict(X) - y) ** 2).sum() / (2 * len(y))
+    assert loss + pen == pytest.approx(gated.objective_, rel=1e-9)
+    # the relaxation is no higher than the ReLU program over the same patterns
+    relu = ConvexCNN(
+        kernel_size=2,
+        alpha=alpha,
+        norm="l2",
+        bias="regularized",
+        method="arrangement",
+        tol=1e-10,
+    ).fit(X, y)
+    assert gated.objective_ <= relu.objective_ * (1 + 1e-9)
+    # sampled patterns: an upper bound, never called exact
+    sampled = ConvexCNN(
+        kernel_size=2,
+        alpha=alpha,
+        norm="l2",
+        bias="regularized",
+        method="arrangement",
+        patterns=30,
+        random_state=0,
+        tol=1e-10,
+    ).fit(X, y)
+    assert not sampled.patterns_.exact
+    assert not sampled.exact_
+    assert sampled.objective_ >= relu.objective_ * (1 - 1e-9)
+    again = ConvexCNN(
+        kernel_size=2,
+        alpha=alpha,
+        norm="l2",
+        bias="regularized",
+        method="arrangement",
+        patterns=30,
+        random_state=0,
+        tol=1e-10,
+    ).fit(X, y)
+    assert again.objective_ == sampled.objective_
+
+
+def test_the_arrangement_settings_are_checked(rng):
+    X, y = rng.standard_normal((5, 5)), rng.standard_normal(5)
+    with pytest.raises(ValueError, match="method must be"):
+        ConvexCNN(kernel_size=2, method="admm").fit(X, y)
+    with pytest.raises(ValueError, match=r"norm='l2'.*method='dictionary'"):
+        ConvexCNN(kernel_size=2, method="arrangement", norm="l1").fit(X, y)
+    with pytest.raises(ValueError, match="degenerate"):
+        ConvexCNN(kernel_size=2, method="arrangement", norm="l2", gated=True).fit(X, y)
+    with pytest.raises(ValueError, match="method='arrangement'"):
+        ConvexCNN(kernel_size=2, gated=True).fit(X, y)
