@@ -413,16 +413,23 @@ def _spread(lam, K, pool):
     return pool * np.repeat(lam, K)
 
 
+def _pooled_blocks(Z, masks, K, pool):
+    """Each group's pooled block ``pool · Σ_k D_g Z`` (G, n, r); empty when ``K = 1``."""
+    if K == 1 or masks.shape[0] == 0:
+        return np.zeros((0, 0, 0))
+    return np.stack([_pooled(Z * m[:, None], K, pool) for m in masks]).reshape(
+        masks.shape[0], Z.shape[0] // K, Z.shape[1]
+    )
+
+
 def _group_lipschitz(Z, masks, K=1, pool=1.0):
     """Largest eigenvalue of ``A_gᵀ A_g / n`` per group (``A_g`` = the pooled active rows)."""
     n = Z.shape[0] // K
     if K == 1:
         gram = np.einsum("gj,ja,jb->gab", masks.astype(np.float64), Z, Z) / n
     else:
-        gram = np.empty((masks.shape[0], Z.shape[1], Z.shape[1]))
-        for g in range(masks.shape[0]):
-            A = _pooled(Z * masks[g][:, None], K, pool)
-            gram[g] = A.T @ A / n
+        A = _pooled_blocks(Z, masks, K, pool)
+        gram = np.einsum("gia,gib->gab", A, A) / n
     return np.linalg.eigvalsh(gram)[:, -1].copy()
 
 
@@ -516,7 +523,8 @@ def _support_newton(
                     N = eye
                 else:
                     A = S[g][face[g]][:, None] * Z[face[g]]
-                    _, sv, Vt = np.linalg.svd(A, full_matrices=True)
+                    # every right singular vector, without the (rows x rows) left factor
+                    _, sv, Vt = np.linalg.svd(A, full_matrices=A.shape[0] < r)
                     N = Vt[int(np.sum(sv > 1e-10 * sv.max())) :].T
                 basis[g] = N
                 design[g] = signs[g] * _pooled((M[g][:, None] * Z) @ N, K, pool)
@@ -765,8 +773,23 @@ def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis, pooling
     m = np.ascontiguousarray(masks[enter])
     lips = _group_lipschitz(Z, m, K, pool)
     warm = np.zeros(m.shape, dtype=np.bool_)
+    blocks = _pooled_blocks(Z, m, K, pool)
     _bcd_epochs(
-        Z, m, signs[enter], lips, sub, res, alpha, not gated, norm == "l1", free, warm, 1, K, pool
+        Z,
+        m,
+        signs[enter],
+        lips,
+        sub,
+        res,
+        alpha,
+        not gated,
+        norm == "l1",
+        free,
+        warm,
+        1,
+        K,
+        pool,
+        blocks,
     )
     V[enter] = sub
     entered = False
@@ -854,6 +877,7 @@ def _solve_bcd(
 
     res = residual(V)
     faces = np.zeros(masks.shape, dtype=np.bool_)  # warm starts of the cone projections
+    blocks = _pooled_blocks(Z, masks, K, pool)
     passes = 0
     last = [V.ravel().copy()]
     previous = tried = None
@@ -861,7 +885,21 @@ def _solve_bcd(
     trail = []
     while passes < max_epochs:
         _bcd_epochs(
-            Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, _BCD_CHECK, K, pool
+            Z,
+            masks,
+            signs,
+            lips,
+            V,
+            res,
+            alpha,
+            cone,
+            inf_norm,
+            free,
+            faces,
+            _BCD_CHECK,
+            K,
+            pool,
+            blocks,
         )
         passes += _BCD_CHECK
         res = residual(V)  # refresh: the kernel's running residual drifts by rounding
