@@ -26,10 +26,25 @@ arrangement), so :class:`ConvexCNN` with ``norm="l1"`` and the exhaustive
 dictionary (data and basis generators) is the global optimum; sampled
 dictionaries, or ``norm="l2"``, give upper bounds.
 
+With standard weight decay (ℓ2 first-layer norm) the exact program is the
+group Lasso with cone constraints of SPEC §6 over the activation patterns of
+the stacked patches; :class:`ConvexCNN` with ``method="arrangement"``
+solves it with :func:`geolasso.crelu.solve_crelu` (pooled rows), certified
+by its duality gap: the global optimum when the patterns are enumerated
+(small filters, few patches), an upper bound over sampled ones.
+
 This module provides :func:`patches` (1-D signals and 2-D images, channels,
 stride, zero padding; the column order of ``torch.nn.functional.unfold``),
-:class:`ConvexCNN` (Lasso over the wedge-patch dictionary, pooled features)
-and :class:`ConvNetwork` (the recovered CNN, convertible to torch).
+:class:`ConvexCNN` (the wedge-patch Lasso or the arrangement program,
+pooled features) and :class:`ConvNetwork` (the recovered CNN, convertible
+to torch).
+
+**Cost of the arrangement program** (measured in
+``benchmarks/results/cnn_arrangement.out``). Every cone step is a
+non-negative least-squares problem over all ``n K`` stacked patches, so on
+real images it is slow: minutes for 40 digit images (1,440 patches of 3x3)
+and 200 sampled gates, where the wedge-patch dictionary takes about a
+second.
 """
 
 from __future__ import annotations
@@ -416,6 +431,14 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         acts where its fixed gate is active); refused with free biases, where
         it is degenerate. There is no ``network_`` then; ``gates_`` holds
         the gates.
+    start : {"dictionary", None}, default="dictionary"
+        ``method="arrangement"`` over sampled patterns (ReLU, ``norm="l2"``):
+        first fit the wedge-patch dictionary (as ``method="dictionary"``
+        would, with ``norm="l2"``), add its filters' activation patterns to
+        the sampled ones, and start the solver from that network. The
+        result is then never worse than the dictionary fit, and it is
+        optimal (certified) over patterns that include the dictionary's.
+        ``None``: the sampled patterns alone, started from zero.
     generators : {"data+basis", "data"}, default="data+basis"
         Dictionary generators (as for :class:`~geolasso.convex.ConvexReLU`).
     max_atoms : "auto", int or None, default="auto"
@@ -429,7 +452,10 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     max_iter : int, default=500
         Lasso rounds (pricing rounds of the arrangement solver).
     memory_limit : int, default=2 GiB
-        Budget of the dictionary.
+        Budget of the dictionary (of the patterns).
+    verbose : bool, default=False
+        Show a progress bar (tqdm, on standard error) over the Lasso or
+        pricing rounds, with the objective and the gap.
 
     Attributes
     ----------
@@ -491,10 +517,12 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         method="dictionary",
         patterns="auto",
         gated=False,
+        start="dictionary",
         random_state=None,
         tol=1e-8,
         max_iter=500,
         memory_limit=DEFAULT_MEMORY_LIMIT,
+        verbose=False,
     ):
         self.kernel_size = kernel_size
         self.alpha = alpha
@@ -508,10 +536,12 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         self.method = method
         self.patterns = patterns
         self.gated = gated
+        self.start = start
         self.random_state = random_state
         self.tol = tol
         self.max_iter = max_iter
         self.memory_limit = memory_limit
+        self.verbose = verbose
 
     def _patches(self, images):
         return patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
@@ -584,7 +614,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         )
 
     def _fit_dictionary(self, P, y, alpha, where, shape):
-        from .convex import ConvexReLU
+        from .convex import ConvexReLU, _Progress
         from .lasso import lasso
 
         n, K, h = P.shape
@@ -605,9 +635,19 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             stop = min(start + block, n)
             T = D.transform(P[start:stop].reshape(-1, h)).reshape(stop - start, K, -1)
             F[start:stop] = T.sum(axis=1) if self.pooling == "sum" else T.mean(axis=1)
-        res = lasso(
-            F, y, alpha, fit_intercept=setting == "free", tol=self.tol, max_iter=self.max_iter
-        )
+        progress = _Progress(self.verbose, "geolasso cnn")
+        try:
+            res = lasso(
+                F,
+                y,
+                alpha,
+                fit_intercept=setting == "free",
+                tol=self.tol,
+                max_iter=self.max_iter,
+                callback=progress,
+            )
+        finally:
+            progress.close()
         if not res.converged:
             warnings.warn(
                 f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}",
@@ -657,24 +697,70 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         )
         return helper._patterns(M)
 
+    def _dictionary_start(self, P, y, alpha, where, shape, patterns):
+        """The wedge-patch dictionary fit's filter patterns added to ``patterns``, and the
+        solver's starting point at that fit."""
+        from .arrangements import ActivationPatterns
+        from .crelu import start_from_network
+        from .network import ReLUNetwork
+
+        n, K, h = P.shape
+        M = P.reshape(n * K, h)
+        helper = self.__class__(**{**self.get_params(), "method": "dictionary", "norm": "l2"})
+        net = helper._fit_dictionary(P, y, alpha, where, shape).network_
+        Z = M if patterns.bias == "none" else np.column_stack([M, np.ones(n * K)])
+        seen = {m.tobytes() for m in patterns.patterns}
+        masks, gates = [], []
+        for w, b in zip(net.W, net.b, strict=True):
+            gate = w if patterns.bias == "none" else np.append(w, b)
+            t = Z @ gate
+            mask = t > 1e-9 * (np.abs(Z) @ np.abs(gate))  # tied patches inactive
+            if mask.any() and mask.tobytes() not in seen:
+                seen.add(mask.tobytes())
+                masks.append(mask)
+                gates.append(gate)
+        if masks:
+            patterns = ActivationPatterns(
+                np.vstack([patterns.patterns, np.array(masks)]),
+                np.vstack([patterns.gates, np.array(gates)]),
+                False,
+                patterns.method,
+                patterns.bias,
+                patterns.n_zero,
+            )
+        network = ReLUNetwork(net.W, net.b, net.v, c=net.c)
+        start, _ = start_from_network(network, patterns, M)
+        return patterns, start
+
     def _fit_arrangement(self, images, P, y, alpha, where, shape):
-        from .convex import EXACT_RTOL
+        from .convex import EXACT_RTOL, _Progress
         from .crelu import _pen_norms, solve_crelu, to_network
 
         n, K, h = P.shape
         M = P.reshape(n * K, h)
         patterns = self._patterns(M)
-        res = solve_crelu(
-            M,
-            y,
-            alpha,
-            patterns,
-            norm=self.norm,
-            gated=bool(self.gated),
-            tol=self.tol,
-            max_rounds=self.max_iter,
-            pooling=(K, 1.0 if self.pooling == "sum" else 1.0 / K),
-        )
+        if self.start not in ("dictionary", None):
+            raise ValueError(f"start must be 'dictionary' or None; got {self.start!r}")
+        start = None
+        if self.start == "dictionary" and not patterns.exact and not self.gated:
+            patterns, start = self._dictionary_start(P, y, alpha, where, shape, patterns)
+        progress = _Progress(self.verbose, "geolasso cnn")
+        try:
+            res = solve_crelu(
+                M,
+                y,
+                alpha,
+                patterns,
+                norm=self.norm,
+                gated=bool(self.gated),
+                tol=self.tol,
+                max_rounds=self.max_iter,
+                pooling=(K, 1.0 if self.pooling == "sum" else 1.0 / K),
+                start=start,
+                callback=progress,
+            )
+        finally:
+            progress.close()
         self.patterns_ = patterns
         self.solution_ = res
         self.dictionary_ = None

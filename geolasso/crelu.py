@@ -85,6 +85,14 @@ minute; at ``α = 7.81e-4`` the gap stalls at 1.9e-6 after three and a half
 minutes (the working set grows to about 320 groups while the objective
 changes by 1e-11 a round).
 
+**Pooled rows** (``pooling=(K, weight)``; :class:`geolasso.cnn.ConvexCNN`
+with ``method="arrangement"``): the rows of ``X`` are the stacked patches of
+a convolutional network, ``K`` per sample, a sample's feature is the
+weighted sum of its rows' ReLU values, and the patterns (shared gates) are
+over the rows (SPEC §6). Pricing uses the residual spread over each
+sample's rows, the block steps and the Newton finish use each group's pooled
+block, and the cone constraints stay on the rows.
+
 The solution is then made exactly feasible (each group projected onto its
 cone, a change at the level of the augmented Lagrangian's constraint
 violation) and mapped to a :class:`~geolasso.network.ReLUNetwork`

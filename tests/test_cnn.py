@@ -92,6 +92,10 @@ def test_the_network_in_torch_computes_the_same(rng):
     m1 = ConvexCNN(kernel_size=3, alpha=1e-2).fit(sig, sig[:, 0])
     out = m1.network_.to_torch(6)(torch.as_tensor(sig[:, None, :])).detach().numpy()[:, 0]
     np.testing.assert_allclose(out, m1.predict(sig), rtol=1e-10, atol=1e-12)
+    m2 = ConvexCNN(kernel_size=2, alpha=1e-2, norm="l2", bias=False, method="arrangement")
+    m2.fit(sig, sig[:, 1])
+    out = m2.network_.to_torch(6)(torch.as_tensor(sig[:, None, :])).detach().numpy()[:, 0]
+    np.testing.assert_allclose(out, m2.predict(sig), rtol=1e-10, atol=1e-12)
 
 
 def test_measured_pattern_counts_obey_the_bound(rng):
@@ -236,15 +240,19 @@ def test_the_gated_relaxation_and_sampled_patterns(rng):
     X = rng.standard_normal((6, 5))
     y = np.maximum(X[:, 1:] - X[:, :-1], 0).sum(axis=1) - 0.5
     alpha = 1e-2
-    gated = ConvexCNN(
-        kernel_size=2,
-        alpha=alpha,
-        norm="l2",
-        bias="regularized",
-        method="arrangement",
-        gated=True,
-        tol=1e-10,
-    ).fit(X, y)
+
+    def fit(**kwargs):
+        return ConvexCNN(
+            kernel_size=2,
+            alpha=alpha,
+            norm="l2",
+            bias="regularized",
+            method="arrangement",
+            tol=1e-10,
+            **kwargs,
+        ).fit(X, y)
+
+    gated = fit(gated=True)
     ref, _ = weight_decay_cnn_value(patches(X, 2), y, alpha, "regularized", gated=True)
     assert gated.objective_ == pytest.approx(ref, rel=1e-7)
     assert gated.network_ is None
@@ -255,40 +263,26 @@ def test_the_gated_relaxation_and_sampled_patterns(rng):
     loss = ((gated.predict(X) - y) ** 2).sum() / (2 * len(y))
     assert loss + pen == pytest.approx(gated.objective_, rel=1e-9)
     # the relaxation is no higher than the ReLU program over the same patterns
-    relu = ConvexCNN(
-        kernel_size=2,
-        alpha=alpha,
-        norm="l2",
-        bias="regularized",
-        method="arrangement",
-        tol=1e-10,
-    ).fit(X, y)
+    relu = fit()
     assert gated.objective_ <= relu.objective_ * (1 + 1e-9)
-    # sampled patterns: an upper bound, never called exact
-    sampled = ConvexCNN(
-        kernel_size=2,
-        alpha=alpha,
-        norm="l2",
-        bias="regularized",
-        method="arrangement",
-        patterns=30,
-        random_state=0,
-        tol=1e-10,
-    ).fit(X, y)
+    # sampled patterns: an upper bound, never called exact, and seeded
+    sampled = fit(patterns=30, random_state=0)
     assert not sampled.patterns_.exact
     assert not sampled.exact_
     assert sampled.objective_ >= relu.objective_ * (1 - 1e-9)
-    again = ConvexCNN(
-        kernel_size=2,
-        alpha=alpha,
-        norm="l2",
-        bias="regularized",
-        method="arrangement",
-        patterns=30,
-        random_state=0,
-        tol=1e-10,
-    ).fit(X, y)
-    assert again.objective_ == sampled.objective_
+    assert fit(patterns=30, random_state=0).objective_ == sampled.objective_
+    # started from the wedge-patch dictionary fit (the default for sampled patterns): its
+    # filters' patterns join the sampled ones, so the certified optimum is never above it
+    wedge = ConvexCNN(kernel_size=2, alpha=alpha, norm="l2", bias="regularized").fit(X, y)
+    assert sampled.objective_ <= wedge.objective_ * (1 + 1e-9)
+    Z = np.column_stack([patches(X, 2).reshape(-1, 2), np.ones(X.shape[0] * 4)])
+    have = {m.tobytes() for m in sampled.patterns_.patterns}
+    for w, b in zip(wedge.network_.W, wedge.network_.b, strict=True):
+        gate = np.append(w, b)
+        assert (Z @ gate > 1e-9 * (np.abs(Z) @ np.abs(gate))).tobytes() in have
+    alone = fit(patterns=30, random_state=0, start=None)
+    assert alone.patterns_.n_patterns <= sampled.patterns_.n_patterns
+    assert alone.objective_ >= relu.objective_ * (1 - 1e-9)
 
 
 def test_the_arrangement_settings_are_checked(rng):
@@ -301,3 +295,7 @@ def test_the_arrangement_settings_are_checked(rng):
         ConvexCNN(kernel_size=2, method="arrangement", norm="l2", gated=True).fit(X, y)
     with pytest.raises(ValueError, match="method='arrangement'"):
         ConvexCNN(kernel_size=2, gated=True).fit(X, y)
+    with pytest.raises(ValueError, match="start must be"):
+        ConvexCNN(kernel_size=2, method="arrangement", norm="l2", bias=False, start="zero").fit(
+            X, y
+        )
