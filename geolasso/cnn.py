@@ -57,7 +57,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from ._validation import as_float_array, as_positive_int
 from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
-from .exceptions import ConvergenceWarning
+from .exceptions import ConvergenceWarning, DictionaryTooLargeError
 
 __all__ = ["ConvNetwork", "ConvexCNN", "ConvexCNNClassifier", "patch_pattern_bound", "patches"]
 
@@ -596,9 +596,19 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         self.n_patches_ = K
         self.n_features_in_ = int(np.prod(X4.shape[1:]))
         shape = {"in_channels": X4.shape[1], "signal": signal}
-        if self.method == "arrangement":
-            return self._fit_arrangement(images, P, y, alpha, where, shape)
-        return self._fit_dictionary(P, y, alpha, where, shape)
+        try:
+            if self.method == "arrangement":
+                return self._fit_arrangement(images, P, y, alpha, where, shape)
+            return self._fit_dictionary(P, y, alpha, where, shape)
+        except DictionaryTooLargeError as err:
+            option = "patterns=<int>" if self.method == "arrangement" else "max_atoms=<int>"
+            raise DictionaryTooLargeError(
+                f"the 'samples' below are the {n * K} stacked patches ({K} per image, {P.shape[2]} "
+                f"values each) of the {n} images: {err} With ConvexCNN, pass {option} to sample.",
+                n_atoms=err.n_atoms,
+                required_bytes=err.required_bytes,
+                limit_bytes=err.limit_bytes,
+            ) from None
 
     def _network(self, W, b, v, c, shape):
         return ConvNetwork(

@@ -295,6 +295,15 @@ def test_the_arrangement_settings_are_checked(rng):
         ConvexCNN(kernel_size=2, method="arrangement", norm="l2", gated=True).fit(X, y)
     with pytest.raises(ValueError, match="method='arrangement'"):
         ConvexCNN(kernel_size=2, gated=True).fit(X, y)
+    from geolasso.exceptions import DictionaryTooLargeError
+
+    images = rng.standard_normal((12, 6, 6))
+    with pytest.raises(DictionaryTooLargeError, match=r"stacked patches.*max_atoms=<int>"):
+        ConvexCNN(kernel_size=3, max_atoms=None, memory_limit=10_000).fit(images, y[:1].repeat(12))
+    with pytest.raises(DictionaryTooLargeError, match="patterns=<int>"):
+        ConvexCNN(
+            kernel_size=3, norm="l2", method="arrangement", patterns="exact", memory_limit=10_000
+        ).fit(images, y[:1].repeat(12))
     with pytest.raises(ValueError, match="start must be"):
         ConvexCNN(kernel_size=2, method="arrangement", norm="l2", bias=False, start="zero").fit(
             X, y
