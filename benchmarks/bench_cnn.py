@@ -190,6 +190,7 @@ def arrangement(seeds, budget):
         norm="l2",
         method="arrangement",
         patterns=ARR_GATES,
+        max_atoms=ATOMS,  # the start: the same dictionary fit as below
         random_state=0,
         tol=1e-6,
     ).fit(X, y)
