@@ -546,9 +546,12 @@ def main():
     parser.add_argument(
         "--budget", type=float, default=BUDGET, help="seconds before a geolasso fit is stopped"
     )
+    parser.add_argument(
+        "--fractions", nargs="+", type=float, help="only these α / α_max (default 0.1 0.01 0.001)"
+    )
     args = parser.parse_args()
     BUDGET = args.budget
-    fractions = FRACTIONS
+    fractions = tuple(args.fractions) if args.fractions else FRACTIONS
     if args.quick:
         args.repeats, fractions = 1, (FRACTIONS[0],)
     args.out.mkdir(parents=True, exist_ok=True)
