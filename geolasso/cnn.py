@@ -572,6 +572,8 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             raise ValueError(f"method must be 'dictionary' or 'arrangement'; got {self.method!r}")
         if not isinstance(self.gated, (bool, np.bool_)):
             raise ValueError(f"gated must be True or False; got {self.gated!r}")
+        if self.start not in ("dictionary", None):
+            raise ValueError(f"start must be 'dictionary' or None; got {self.start!r}")
         if self.method == "arrangement":
             _check_arrangement(self.norm, self.bias, bool(self.gated))
         elif self.gated:
@@ -752,8 +754,6 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         n, K, h = P.shape
         M = P.reshape(n * K, h)
         patterns = self._patterns(M)
-        if self.start not in ("dictionary", None):
-            raise ValueError(f"start must be 'dictionary' or None; got {self.start!r}")
         start = None
         if self.start == "dictionary" and not patterns.exact and not self.gated:
             patterns, start = self._dictionary_start(P, y, alpha, where, shape, patterns)
