@@ -423,21 +423,23 @@ def _spread(lam, K, pool):
 
 def _pooled_blocks(Z, masks, K, pool):
     """Each group's pooled block ``pool · Σ_k D_g Z`` (G, n, r); empty when ``K = 1``."""
-    if K == 1 or masks.shape[0] == 0:
+    if K == 1:
         return np.zeros((0, 0, 0))
+    if masks.shape[0] == 0:
+        return np.zeros((0, Z.shape[0] // K, Z.shape[1]))
     return np.stack([_pooled(Z * m[:, None], K, pool) for m in masks]).reshape(
         masks.shape[0], Z.shape[0] // K, Z.shape[1]
     )
 
 
-def _group_lipschitz(Z, masks, K=1, pool=1.0):
-    """Largest eigenvalue of ``A_gᵀ A_g / n`` per group (``A_g`` = the pooled active rows)."""
+def _group_lipschitz(Z, masks, K=1, blocks=None):
+    """Largest eigenvalue of ``A_gᵀ A_g / n`` per group (``A_g`` = the active rows, or with
+    ``K > 1`` the pooled ``blocks`` of :func:`_pooled_blocks`)."""
     n = Z.shape[0] // K
     if K == 1:
         gram = np.einsum("gj,ja,jb->gab", masks.astype(np.float64), Z, Z) / n
     else:
-        A = _pooled_blocks(Z, masks, K, pool)
-        gram = np.einsum("gia,gib->gab", A, A) / n
+        gram = np.einsum("gia,gib->gab", blocks, blocks) / n
     return np.linalg.eigvalsh(gram)[:, -1].copy()
 
 
@@ -779,9 +781,9 @@ def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis, pooling
         return False
     sub = np.zeros((enter.size, r))
     m = np.ascontiguousarray(masks[enter])
-    lips = _group_lipschitz(Z, m, K, pool)
-    warm = np.zeros(m.shape, dtype=np.bool_)
     blocks = _pooled_blocks(Z, m, K, pool)
+    lips = _group_lipschitz(Z, m, K, blocks)
+    warm = np.zeros(m.shape, dtype=np.bool_)
     _bcd_epochs(
         Z,
         m,
@@ -864,7 +866,8 @@ def _solve_bcd(
     n_pen = r - 1 if free else r
     cone = not gated
     inf_norm = norm == "l1"
-    lips = _group_lipschitz(Z, masks, K, pool)
+    blocks = _pooled_blocks(Z, masks, K, pool)
+    lips = _group_lipschitz(Z, masks, K, blocks)
     V = np.ascontiguousarray(V, dtype=np.float64)
     M = masks.astype(np.float64)
     SM = signs[:, None] * M
@@ -885,7 +888,6 @@ def _solve_bcd(
 
     res = residual(V)
     faces = np.zeros(masks.shape, dtype=np.bool_)  # warm starts of the cone projections
-    blocks = _pooled_blocks(Z, masks, K, pool)
     passes = 0
     last = [V.ravel().copy()]
     previous = tried = None
