@@ -495,9 +495,7 @@ def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, out):
 
 
 @njit(cache=True)
-def _bcd_epochs(
-    Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, n_epochs, K, pool, A
-):
+def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, faces, n_epochs, A):
     """Cyclic proximal block-coordinate passes over the groups of a working set.
 
     Group ``g`` has the block ``A_g = s_g D_g Z`` (``D_g`` = ``masks[g]``) and
@@ -523,17 +521,16 @@ def _bcd_epochs(
     coordinate in the last pass.
 
     Pooled rows (convolutional networks, SPEC §6): the rows of ``Z`` are the
-    stacked patches, ``K`` consecutive rows per sample, and a sample's
-    prediction is ``pool`` times the sum over its rows; ``res`` then has one
-    entry per sample (``len(Z) / K``). ``K = 1``, ``pool = 1`` is the dense case.
-    ``A`` (G, n, r): each group's pooled block ``pool · Σ_k D_g Z`` per sample
-    (without the sign), used for the gradients and residual updates instead
-    of the rows (``K`` times cheaper); an empty ``(0, 0, 0)`` array for the
-    dense case.
+    stacked patches, ``K`` consecutive rows per sample, and ``A`` (G, n, r)
+    holds each group's pooled block ``pool · Σ_k D_g Z`` per sample (without
+    the sign); the gradients and residual updates use it, ``res`` has one
+    entry per sample, and the cone constraints stay on the rows. An empty
+    ``(0, 0, 0)`` array is the dense case (``res`` per row).
     """
     G, r = V.shape
     n_rows = Z.shape[0]
-    n = n_rows // K
+    pooled = A.shape[0] > 0
+    n = A.shape[1] if pooled else n_rows
     n_pen = r - 1 if free else r
     u = np.empty(r)
     delta = np.empty(r)
@@ -550,7 +547,7 @@ def _bcd_epochs(
             for i in range(r):
                 u[i] = 0.0
             count = 0
-            if A.shape[0] > 0:
+            if pooled:
                 for j in range(n_rows):
                     if masks[g, j]:
                         count += 1
@@ -558,13 +555,12 @@ def _bcd_epochs(
                     for i in range(r):
                         u[i] += A[g, a, i] * res[a]
             else:
-                for a in range(n):
-                    rj = pool * res[a]
-                    for j in range(a * K, a * K + K):
-                        if masks[g, j]:
-                            count += 1
-                            for i in range(r):
-                                u[i] += Z[j, i] * rj
+                for j in range(n_rows):
+                    if masks[g, j]:
+                        count += 1
+                        rj = res[j]
+                        for i in range(r):
+                            u[i] += Z[j, i] * rj
             for i in range(r):
                 u[i] = V[g, i] + s * u[i] / (n * L)
             thr = alpha / L
@@ -590,18 +586,15 @@ def _bcd_epochs(
                 shift = 0.0
                 for a in range(n):
                     t = 0.0
-                    if A.shape[0] > 0:
+                    if pooled:
                         for i in range(r):
                             t += A[g, a, i] * delta[i]
-                    else:
-                        for j in range(a * K, a * K + K):
-                            if masks[g, j]:
-                                for i in range(r):
-                                    t += Z[j, i] * delta[i]
+                    elif masks[g, a]:
+                        for i in range(r):
+                            t += Z[a, i] * delta[i]
                     if t != 0.0:
-                        t *= s if A.shape[0] > 0 else s * pool
-                        res[a] -= t
-                        shift += t
+                        res[a] -= s * t
+                        shift += s * t
                 if free:
                     shift /= n
                     for j in range(n):

@@ -797,8 +797,6 @@ def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis, pooling
         free,
         warm,
         1,
-        K,
-        pool,
         blocks,
     )
     V[enter] = sub
@@ -907,8 +905,6 @@ def _solve_bcd(
             free,
             faces,
             _BCD_CHECK,
-            K,
-            pool,
             blocks,
         )
         passes += _BCD_CHECK
