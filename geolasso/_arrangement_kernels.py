@@ -269,7 +269,7 @@ def _prox_free(Z, mask, p, tau, E, mu, warm):
     for i in range(d):
         nw += p[i] * p[i]
     nw = np.sqrt(nw)
-    q = _price_one(Z, mask, p, d, True, False, tau, E, mu)
+    q = _price_one(Z, mask, p, d, True, False, tau, E, mu, np.empty(0, np.bool_))
     if q <= tau:
         return np.zeros(r)
     pn = 0.0
@@ -359,12 +359,14 @@ def _fixed_bound(Z, mask, v, n_pen, inf_norm):
 
 
 @njit(cache=True)
-def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, E, mu):
+def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, E, mu, warm):
     """Upper bound on ``max hᵀu`` over the pattern's cone and ``‖u_pen‖ <= 1``.
 
     First the bound at ``μ = 0``; when it is above ``threshold`` the NNLS
     optimum (the exact value for the ℓ2 norm). ``E`` is scratch of shape
-    ``(r, n)``, ``μ`` of shape ``(n,)``.
+    ``(r, n)``, ``μ`` of shape ``(n,)``. ``warm`` (bool, ``(n,)``) is a passive
+    set to start the NNLS from (:func:`_nnls_warm`, updated in place; the
+    optimum does not depend on it); an empty array starts it cold.
     """
     n, r = Z.shape
     if free_bias:
@@ -387,7 +389,7 @@ def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, E, mu):
             E[r - 1, j] *= omega
     if free_bias:
         hw[r - 1] *= omega
-    res = _nnls(E, hw, mu)
+    res = _nnls_warm(E, hw, mu, warm) if warm.size == n else _nnls(E, hw, mu)
     v = np.empty(r)
     for i in range(r):
         v[i] = res[i]
@@ -473,25 +475,33 @@ def _price(Z, masks, lam, n_pen, free_bias, inf_norm, threshold, out):
     E = np.empty((r, n))
     mu = np.empty(n)
     h = np.empty(r)
+    cold = np.empty(0, np.bool_)
     for p in range(P):
         _masked_correlation(Z, masks[p], lam, 1.0, h)
-        out[p, 0] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, E, mu)
+        out[p, 0] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, E, mu, cold)
         for i in range(r):
             h[i] = -h[i]
-        out[p, 1] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, E, mu)
+        out[p, 1] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, E, mu, cold)
 
 
 @njit(cache=True)
-def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, out):
-    """The tight bound ``out[g]`` for group ``g``'s own sign only (``h = s_g Zᵀ(m_g ⊙ λ)``)."""
+def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, out, warm):
+    """The tight bound ``out[g]`` for group ``g``'s own sign only (``h = s_g Zᵀ(m_g ⊙ λ)``).
+
+    ``warm`` (G, n) holds each group's NNLS passive set from the last call (updated
+    in place: between the gap checks of a restricted solve it rarely changes), or
+    is empty (``(0, 0)``: cold starts).
+    """
     G = masks.shape[0]
     n, r = Z.shape
     E = np.empty((r, n))
     mu = np.empty(n)
     h = np.empty(r)
+    cold = np.empty(0, np.bool_)
     for g in range(G):
         _masked_correlation(Z, masks[g], lam, signs[g], h)
-        out[g] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, -1.0, E, mu)
+        start = warm[g] if warm.shape[0] > 0 else cold
+        out[g] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, -1.0, E, mu, start)
 
 
 @njit(cache=True)

@@ -44,14 +44,18 @@ constraints and merges ``v_i - u_i``.
      equation, found by a safeguarded false-position search; the intercept
      is minimised out after every step. Each projection starts from the
      group's previous active constraints. Anderson extrapolation every ten
-     passes, and an **active-set Newton method** on the support and its cone
-     faces (a new face constraint is added when a step reaches it, one with
-     a negative multiplier released, a group the step sends through zero
-     removed, a zero group that violates its dual constraint let in;
-     Levenberg–Marquardt damping, as the Hessian is singular when the faces
-     have more variables than there are samples; large systems solved
-     directly through two Woodbury identities) once the support has settled,
-     or every 200 passes, give the fast final convergence;
+     passes (projected back onto the cones), and an **active-set Newton
+     method** on the support and its cone faces (a new face constraint is
+     added when a step reaches it, all of them at once when they stop the
+     step at its start, one with a negative multiplier released, a group the
+     step sends through zero removed, a zero group that violates its dual
+     constraint let in; Levenberg–Marquardt damping, as the Hessian is
+     singular when the faces have more variables than there are samples;
+     large systems solved directly through two Woodbury identities; in the
+     last, accurate solves, steps whose decrease is below the rounding of the
+     objective are judged by the gradient and the result by its duality gap)
+     once the support has settled, or every 200 passes, give the fast final
+     convergence;
    * with the ℓ1 norm on ReLU groups by a primal log-barrier method (Newton
      steps with an epigraph variable per group, the step kept inside every
      cone by a fraction-to-boundary rule);
@@ -149,6 +153,16 @@ _NEWTON_EVERY = 20
 #: Range of the Levenberg–Marquardt damping of the dense Newton systems (relative to the
 #: mean diagonal of the Hessian).
 _LM_MIN, _LM_MAX = 1e-12, 1e-1
+#: Fraction of a Newton step below which the constraints that stop it join the faces
+#: at once (they are active up to rounding).
+_BLOCKED_STEP = 1e-6
+#: Predicted Newton decrease (relative to the objective) below which a step is judged
+#: by rounding-level equality of the objective (a polishing step).
+_POLISH_RTOL = 1e-12
+#: Restricted-solve target (relative to the objective) below which Newton polishes.
+_POLISH_TARGET = 1e-8
+#: Relative rounding level of an objective value.
+_ROUND_RTOL = 1e-14
 #: Most block-coordinate passes per restricted solve.
 _MAX_PASSES = 100_000
 
@@ -443,19 +457,36 @@ def _group_lipschitz(Z, masks, K=1, blocks=None):
     return np.linalg.eigvalsh(gram)[:, -1].copy()
 
 
-def _restricted_values(Z, masks, signs, lam, norm, gated, free=False):
-    """The dual-constraint value of every working-set group at ``λ`` (its own sign)."""
+def _restricted_values(Z, masks, signs, lam, norm, gated, free=False, warm=None):
+    """The dual-constraint value of every working-set group at ``λ`` (its own sign).
+
+    ``warm``: optional (G, n) bool passive sets of the groups' NNLS problems, the
+    starts of this call and updated in place (see ``_price_groups``).
+    """
     n_pen = Z.shape[1] - 1 if free else Z.shape[1]
     if gated:
         h = ((masks * lam) @ Z)[:, :n_pen]  # (G, n_pen)
         return np.abs(h).max(axis=1) if norm == "l1" else np.linalg.norm(h, axis=1)
     values = np.empty(masks.shape[0])
-    _price_groups(Z, masks, signs, lam, n_pen, free, norm == "l1", values)
+    if warm is None:
+        warm = np.zeros((0, 0), dtype=np.bool_)
+    _price_groups(Z, masks, signs, lam, n_pen, free, norm == "l1", values, warm)
     return values
 
 
 def _support_newton(
-    Z, y, masks, signs, alpha, norm, gated, V, max_steps=80, free=False, pooling=(1, 1.0)
+    Z,
+    y,
+    masks,
+    signs,
+    alpha,
+    norm,
+    gated,
+    V,
+    max_steps=80,
+    free=False,
+    pooling=(1, 1.0),
+    target=0.0,
 ):
     """An active-set Newton method on the support of ``V`` and its cone faces.
 
@@ -501,6 +532,14 @@ def _support_newton(
         return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, n_pen, norm).sum())
 
     f0 = f = full_value(V)
+    # a Newton decrement below this is optimal enough on the active set: the duality gap
+    # is about √(decrement · f), so this aims at a hundredth of ``target``
+    enough = 1e-4 * target * target / max(f0, 1e-300)
+    # polishing steps only for an accurate solve (a loose one stops at rounding level)
+    tight = target <= _POLISH_TARGET * f0
+    if not tight:
+        enough = max(enough, 1e-15 * f0)
+    polished = False
     face = None
     if not gated:
         slack = S * (V @ Z.T)
@@ -571,19 +610,15 @@ def _support_newton(
             eye_k = np.eye(same.shape[0])
 
         value = partial(_face_value, y, B, pstarts, alpha, inf_norm, C)
+        gradient = partial(_face_gradient, y, B, pstarts, pid, alpha, inf_norm, C)
         store = partial(_face_store, V, blocks, cols, starts, sizes)
         f = value(theta)
         rebuild = False
         damping = _LM_MIN
+
         while steps < max_steps and not rebuild:
             steps += 1
-            grad = -B.T @ (y - B @ theta) / n
-            if inf_norm:
-                grad += alpha * np.sign(theta)
-            else:
-                w = theta if C is None else C @ theta
-                nrm = np.maximum(np.sqrt(np.add.reduceat(w * w, pstarts))[pid], 1e-150)
-                grad += alpha * (w / nrm if C is None else C.T @ (w / nrm))
+            grad, w, nrm = gradient(theta)
             if H0 is None:
                 step = _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping)
             else:
@@ -612,7 +647,8 @@ def _support_newton(
                 except np.linalg.LinAlgError:
                     step = -np.linalg.lstsq(H, grad, rcond=None)[0]
 
-            if -float(grad @ step) <= 1e-15 * f:
+            predicted = -float(grad @ step)
+            if predicted <= enough or np.abs(step).max() <= 1e-13 * np.abs(theta).max():
                 if not release():
                     steps = max_steps
                     break
@@ -652,15 +688,37 @@ def _support_newton(
                 if neg.any():
                     ratios = np.full(sl.shape, np.inf)
                     ratios[neg] = np.maximum(sl[neg], 0.0) / -dsl[neg]
+                    blocked = ratios < _BLOCKED_STEP
+                    if blocked.any():
+                        # constraints (nearly) active already, the step would stop at once:
+                        # all of them join the faces, without a step
+                        for k, j in zip(*np.nonzero(blocked), strict=True):
+                            face[blocks[k], j] = True
+                            basis.pop(blocks[k], None)
+                        rebuild = True
+                        break
                     k, j = np.unravel_index(int(np.argmin(ratios)), ratios.shape)
                     if ratios[k, j] < 1.0:
                         t, hit = float(ratios[k, j]), ("row", blocks[k], int(j))
             t_hit = t
+            # a predicted decrease at the rounding level of f: the objective cannot rank
+            # the step, so a full step is taken when it is no worse up to rounding (the
+            # caller judges the result by its duality gap)
+            polish = tight and predicted <= _POLISH_RTOL * f
             while t > 1e-12:
                 fc = value(theta + t * step)
                 if fc < f:
                     break
-                t *= 0.5
+                if polish:
+                    # no worse up to rounding, and a smaller gradient
+                    if fc <= f + _ROUND_RTOL * abs(f) and np.linalg.norm(
+                        gradient(theta + t * step)[0]
+                    ) < np.linalg.norm(grad):
+                        polished = True
+                        break
+                    t = 0.0
+                else:
+                    t *= 0.5
             else:
                 if damping < _LM_MAX:
                     damping *= 1e3  # a shorter, more gradient-like step
@@ -692,7 +750,8 @@ def _support_newton(
         for g in np.flatnonzero(~open_):  # rounding-level slips back into the cone
             if np.any(V[g] != 0.0) and np.any(S[g] * (Z @ V[g]) < 0.0):
                 V[g] = _project_cone(Z, masks[g], np.ascontiguousarray(V[g]))
-    return V if full_value(V) < f0 else None
+    f1 = full_value(V)
+    return V if f1 < f0 or (polished and f1 <= f0 + _ROUND_RTOL * abs(f0)) else None
 
 
 def _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping):
@@ -701,41 +760,44 @@ def _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping):
     ``H = BᵀB / n + blockdiag(c_g (I − u_g u_gᵀ))`` with ``c_g = α / ‖θ_g‖`` and
     ``u_g = θ_g / ‖θ_g‖``, plus the Levenberg–Marquardt term ``damping ·
     diag(H)``. Written ``H = A − U diag(c) Uᵀ`` with ``A = diag(a) + BᵀB / n``
-    (``a`` = the diagonal terms) and ``U`` the ``u_g`` as columns, ``A⁻¹`` is
-    applied through the ``n × n`` capacitance ``n I + B diag(a)⁻¹ Bᵀ`` and
-    ``H⁻¹`` through the ``G × G`` capacitance ``diag(c)⁻¹ − Uᵀ A⁻¹ U``: a direct
-    solve costing ``O(n² K + G² K + n³ + G³)`` for ``K`` variables in ``G``
-    groups.
+    (``a`` = the diagonal terms) and ``U`` the ``u_g`` as columns (one non-zero
+    block each), ``A⁻¹`` is applied through the ``n × n`` capacitance
+    ``n I + B diag(a)⁻¹ Bᵀ`` and ``H⁻¹`` through the ``G × G`` capacitance
+    ``diag(c)⁻¹ − Uᵀ A⁻¹ U``: a direct solve costing ``O(n² K + n² G + n³ + G³)``
+    for ``K`` variables in ``G`` groups (the capacitance by one symmetric
+    rank-``K`` update; ``U`` is never formed).
     """
     import scipy.linalg as sla
 
-    n, K = B.shape
-    G = len(sizes)
-    gid = np.repeat(np.arange(G), sizes)
+    n = B.shape[0]
     c = alpha / nrm  # per variable
     u = theta / nrm
     diag_h = np.einsum("ij,ij->j", B, B) / n + c * (1.0 - u * u)
     ridge = 1e-12 * max(float(diag_h.mean()), 1e-300)
-    a = c + damping * diag_h + ridge
-    ainv = 1.0 / a
-    cap = sla.cho_factor(n * np.eye(n) + (B * ainv) @ B.T, check_finite=False)
+    ainv = 1.0 / (c + damping * diag_h + ridge)
+    # n I + B diag(a)⁻¹ Bᵀ, upper triangle (the symmetric update reads the transpose)
+    cap = sla.blas.dsyrk(1.0, (B * np.sqrt(ainv)).T, trans=1)
+    cap[np.diag_indices(n)] += n
+    cap = sla.cho_factor(cap, lower=False, overwrite_a=True, check_finite=False)
 
-    def solve_a(X):
-        W = ainv[:, None] * X
-        return W - ainv[:, None] * (B.T @ sla.cho_solve(cap, B @ W, check_finite=False))
+    def solve_a(x):  # A⁻¹ x for one vector
+        w = ainv * x
+        return w - ainv * (B.T @ sla.cho_solve(cap, B @ w, check_finite=False))
 
-    U = np.zeros((K, G))
-    U[np.arange(K), gid] = u
-    AiU = solve_a(U)
-    Aig = solve_a(grad[:, None])[:, 0]
-    cg = c[starts]
-    S = np.diag(1.0 / cg) - U.T @ AiU
-    rhs = U.T @ Aig
+    # Uᵀ A⁻¹ U = Uᵀ diag(a)⁻¹ U − Pᵀ cap⁻¹ P with P = B diag(a)⁻¹ U (column g: group g)
+    P = np.add.reduceat(B * (ainv * u), starts, axis=1)
+    UtAiU = np.diag(np.add.reduceat(ainv * u * u, starts)) - P.T @ sla.cho_solve(
+        cap, P, check_finite=False
+    )
+    Aig = solve_a(grad)
+    S = np.diag(1.0 / c[starts]) - UtAiU
+    rhs = np.add.reduceat(u * Aig, starts)
     try:
         z = np.linalg.solve(S, rhs)
     except np.linalg.LinAlgError:
         z = np.linalg.lstsq(S, rhs, rcond=None)[0]
-    return -(Aig + AiU @ z)
+    # H⁻¹ g = A⁻¹ (g + U z)
+    return -solve_a(grad + u * np.repeat(z, sizes))
 
 
 def _face_value(y, B, starts, alpha, inf_norm, C, th):
@@ -751,6 +813,20 @@ def _face_value(y, B, starts, alpha, inf_norm, C, th):
         w = th if C is None else C @ th
         pen = float(np.sqrt(np.add.reduceat(w * w, starts)).sum())
     return float(res @ res) / (2 * y.shape[0]) + alpha * pen
+
+
+def _face_gradient(y, B, starts, pid, alpha, inf_norm, C, th):
+    """The gradient of :func:`_face_value` at ``θ``, the penalised coordinates and their norms.
+
+    ``pid`` maps each penalised coordinate to its group (the norms are per
+    coordinate); for the ℓ1 norm the sign subgradient, without the norms.
+    """
+    g = -B.T @ (y - B @ th) / y.shape[0]
+    if inf_norm:
+        return g + alpha * np.sign(th), None, None
+    w = th if C is None else C @ th
+    nrm = np.maximum(np.sqrt(np.add.reduceat(w * w, starts))[pid], 1e-150)
+    return g + alpha * (w / nrm if C is None else C.T @ (w / nrm)), w, nrm
 
 
 def _face_store(V, blocks, cols, starts, sizes, th):
@@ -853,8 +929,9 @@ def _solve_bcd(
     :func:`geolasso._arrangement_kernels._bcd_epochs`; with ``free`` the last
     column of ``Z`` is an unpenalised bias, ``y`` is centred and the intercept
     is minimised out). Every ``_BCD_CHECK``
-    passes the last iterates are extrapolated (Anderson acceleration, kept
-    only when it is feasible and lowers the objective), and the restricted
+    passes the last iterates are extrapolated (Anderson acceleration, each
+    group projected back onto its cone, kept when it lowers the objective),
+    and the restricted
     duality gap is computed; the solve stops when it is at most ``tol_abs``.
     ``pooling = (K, pool)``: the rows of ``Z`` are ``K`` pooled rows per sample
     (:func:`_pooled`; convolutional networks). Returns ``(V, passes)``.
@@ -878,8 +955,12 @@ def _solve_bcd(
         res = y - _pooled(np.einsum("gj,gj->j", SM, W @ Z.T), K, pool)
         return res - res.mean() if free else res
 
+    passive = np.zeros(masks.shape, dtype=np.bool_)  # warm starts of the dual values
+
     def values_at(res):
-        return _restricted_values(Z, masks, signs, _spread(res, K, pool), norm, gated, free)
+        return _restricted_values(
+            Z, masks, signs, _spread(res, K, pool), norm, gated, free, passive
+        )
 
     def objective(W, res):
         return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, n_pen, norm).sum())
@@ -922,19 +1003,16 @@ def _solve_bcd(
                 )
                 c /= c.sum()
                 W = (c @ Xk[1:]).reshape(V.shape)
-                feasible = gated or bool(
-                    np.all((S * (W @ Z.T))[bound] >= -1e-14 * np.abs(W).max(initial=1.0))
-                )
-                if feasible:
-                    if cone:
-                        for g in np.flatnonzero(bound):  # rounding-level slips back into K
-                            if np.any(S[g] * (Z @ W[g]) < 0.0):
-                                W[g] = _project_cone(Z, masks[g], np.ascontiguousarray(W[g]))
-                    res_w = residual(W)
-                    p_w = objective(W, res_w)
-                    if p_w < primal:
-                        V, res, primal = W, res_w, p_w
-                        last = [V.ravel().copy()]
+                if cone:
+                    # the extrapolation may leave the cones: such groups are projected back
+                    for g in np.flatnonzero(bound):
+                        if np.any(S[g] * (Z @ W[g]) < 0.0):
+                            W[g] = _project_cone(Z, masks[g], np.ascontiguousarray(W[g]))
+                res_w = residual(W)
+                p_w = objective(W, res_w)
+                if p_w < primal:
+                    V, res, primal = W, res_w, p_w
+                    last = [V.ravel().copy()]
             except np.linalg.LinAlgError:
                 pass
         values = values_at(res)
@@ -957,17 +1035,32 @@ def _solve_bcd(
             continue
         tried, since = support, 0
         W = _support_newton(
-            Z, y, masks, signs, alpha, norm, gated, V, max_steps=400, free=free, pooling=pooling
+            Z,
+            y,
+            masks,
+            signs,
+            alpha,
+            norm,
+            gated,
+            V,
+            max_steps=400,
+            free=free,
+            pooling=pooling,
+            target=tol_abs,
         )
         if W is not None:
             res_w = residual(W)
-            if objective(W, res_w) < primal:
-                V, res, primal = W, res_w, objective(W, res_w)
-                last = [V.ravel().copy()]
-                values = values_at(res)
-                lower = _ray_bound(y, res, float(values.max(initial=0.0)) / threshold)
-                if primal - lower <= tol_abs:
-                    break
+            p_w = objective(W, res_w)
+            if p_w <= primal + _ROUND_RTOL * abs(primal):
+                # lower, or equal up to rounding (a polished point): kept when its gap is
+                # smaller
+                values_w = values_at(res_w)
+                lower_w = _ray_bound(y, res_w, float(values_w.max(initial=0.0)) / threshold)
+                if p_w < primal or p_w - lower_w < primal - lower:
+                    V, res, primal, lower = W, res_w, p_w, lower_w
+                    last = [V.ravel().copy()]
+                    if primal - lower <= tol_abs:
+                        break
     return V, passes
 
 
