@@ -498,14 +498,24 @@ def _support_newton(
     raised when a step gives no decrease: with more face variables than
     samples the Hessian is singular) with a backtracking line search solve
     it; the active set changes on the way: a step that reaches a new cone
-    constraint stops there and adds it to the face, a group that the step
-    sends through zero is removed when that lowers the objective, and an ℓ1
-    coordinate that would change sign stops at zero and leaves the support.
-    At a point optimal on the active set, a face constraint with a negative
-    multiplier is released (:func:`_release`), or else the zero groups that
-    violate their dual constraint enter (:func:`_enter`); with neither, or
-    after three damped steps in a row, the method stops. Returns the new
-    ``V`` (better than the given one), or ``None``.
+    constraint stops there and adds it to the face (every constraint that
+    would stop it within ``_BLOCKED_STEP`` of its start joins at once,
+    without a step), a group whose direction the step reverses is set to zero
+    on the line-search path (a projected Newton path: this is how the support
+    shrinks), and an ℓ1 coordinate that would change sign stops at zero and
+    leaves the support. At a point optimal on the active set, a face
+    constraint with a negative multiplier is released (:func:`_release`), or
+    else the zero groups that violate their dual constraint enter
+    (:func:`_enter`); with neither, or after three damped steps in a row, the
+    method stops. Returns the new ``V`` (better than the given one, or, after
+    polishing steps, equal up to rounding), or ``None``.
+
+    ``target``: the caller's restricted-gap target. When it is at most
+    ``_POLISH_TARGET`` times the objective (the accurate last solves), a step
+    whose predicted decrease is below the rounding of the objective is taken
+    when the objective is no worse up to rounding and the gradient shrinks
+    (the duality gap is first order in the gradient, the objective second
+    order); the caller then keeps the result if its gap is smaller.
 
     ``free`` (ℓ2 only): the last column of ``Z`` is an unpenalised bias and the
     intercept is free (``y`` centred, the columns centred); the penalty of a
@@ -532,13 +542,10 @@ def _support_newton(
         return float(res @ res) / (2 * n) + alpha * float(_pen_norms(W, n_pen, norm).sum())
 
     f0 = f = full_value(V)
-    # a Newton decrement below this is optimal enough on the active set: the duality gap
-    # is about √(decrement · f), so this aims at a hundredth of ``target``
-    enough = 1e-4 * target * target / max(f0, 1e-300)
-    # polishing steps only for an accurate solve (a loose one stops at rounding level)
+    # polishing steps only for an accurate solve; a loose one stops when the predicted
+    # decrease is at the rounding level of the objective
     tight = target <= _POLISH_TARGET * f0
-    if not tight:
-        enough = max(enough, 1e-15 * f0)
+    enough = 0.0 if tight else 1e-15 * f0
     polished = False
     face = None
     if not gated:
@@ -611,6 +618,7 @@ def _support_newton(
 
         value = partial(_face_value, y, B, pstarts, alpha, inf_norm, C)
         gradient = partial(_face_gradient, y, B, pstarts, pid, alpha, inf_norm, C)
+        along = partial(_face_path, pstarts, gid, C, inf_norm)
         store = partial(_face_store, V, blocks, cols, starts, sizes)
         f = value(theta)
         rebuild = False
@@ -665,6 +673,12 @@ def _support_newton(
                 if dying.any():
                     cand = np.where(dying[gid], 0.0, theta)
                     fc = value(cand)
+                    if gated:
+                        # or the full step with those groups at zero (no cone to leave)
+                        cand_step = np.where(dying[gid], 0.0, theta + step)
+                        fc_step = value(cand_step)
+                        if fc_step < fc:
+                            cand, fc = cand_step, fc_step
                     if fc < f:
                         theta, f, rebuild, damped = cand, fc, True, 0
                         store(theta)
@@ -706,13 +720,14 @@ def _support_newton(
             # caller judges the result by its duality gap)
             polish = tight and predicted <= _POLISH_RTOL * f
             while t > 1e-12:
-                fc = value(theta + t * step)
+                cand, crossed = along(theta, step, t)
+                fc = value(cand)
                 if fc < f:
                     break
                 if polish:
                     # no worse up to rounding, and a smaller gradient
                     if fc <= f + _ROUND_RTOL * abs(f) and np.linalg.norm(
-                        gradient(theta + t * step)[0]
+                        gradient(cand)[0]
                     ) < np.linalg.norm(grad):
                         polished = True
                         break
@@ -730,7 +745,9 @@ def _support_newton(
                     break
                 rebuild = True
                 break
-            theta, f = theta + t * step, fc
+            theta, f = cand, fc
+            if crossed:
+                rebuild = True  # groups left the support
             if hit is not None and t == t_hit:
                 if hit[0] == "coord":
                     theta[hit[1]] = 0.0
@@ -827,6 +844,26 @@ def _face_gradient(y, B, starts, pid, alpha, inf_norm, C, th):
     w = th if C is None else C @ th
     nrm = np.maximum(np.sqrt(np.add.reduceat(w * w, starts))[pid], 1e-150)
     return g + alpha * (w / nrm if C is None else C.T @ (w / nrm)), w, nrm
+
+
+def _face_path(starts, gid, C, inf_norm, th, step, t):
+    """The point ``θ + t s`` with every group whose direction it reverses set to zero.
+
+    A group ``g`` with ``⟨w_g(θ), w_g(θ + t s)⟩ <= 0`` (``w`` the penalised
+    coordinates) has crossed the kink of its norm: it leaves the support (a
+    projected Newton path). Returns the point and whether any group left.
+    """
+    new = th + t * step
+    if inf_norm:
+        return new, False
+    w_old = th if C is None else C @ th
+    w_new = new if C is None else C @ new
+    cross = (np.add.reduceat(w_old * w_new, starts) <= 0.0) & (
+        np.add.reduceat(w_old * w_old, starts) > 0.0
+    )
+    if not cross.any():
+        return new, False
+    return np.where(cross[gid], 0.0, new), True
 
 
 def _face_store(V, blocks, cols, starts, sizes, th):
