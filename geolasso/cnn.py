@@ -42,12 +42,12 @@ to torch).
 **Cost of the arrangement program.** Every cone step is a non-negative
 least-squares problem over all ``n K`` stacked patches, so on real images it
 is slow: on 40 digit images (1,440 patches of 3x3) with 200 sampled
-Gaussian gates it took 27 s started from the wedge-patch dictionary fit
+Gaussian gates it took 16 s started from the wedge-patch dictionary fit
 (the default; 1.9 % below that fit, which takes about a second;
 ``benchmarks/results/cnn_arrangement.out``), and 238 s with
-``start=None`` in an earlier run of that benchmark, to an objective half
-again as high as the dictionary's (random gates alone cover the useful
-patterns poorly).
+``start=None`` in an earlier run of that benchmark (before the solver's
+projected Newton path), to an objective half again as high as the
+dictionary's (random gates alone cover the useful patterns poorly).
 """
 
 from __future__ import annotations
