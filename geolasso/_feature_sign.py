@@ -9,9 +9,12 @@ The working-set subproblem is solved in the scaling
 with ``G = K_Wᵀ K_W``, ``b = K_Wᵀ y`` and ``λ = n α`` (``n`` times the Lasso
 objective, up to a constant).
 
-The loop is numpy. Each step solves the signed equations on the active set
-with a Cholesky factor that is updated as atoms enter and leave
-(:mod:`geolasso._lasso_kernels`, ``O(k²)`` per change), falling back to
+The loop is numpy over small numba kernels. Each step solves the signed
+equations on the active set (``k`` atoms) with a Cholesky factor that is
+updated in place as atoms enter and leave (:mod:`geolasso._lasso_kernels`,
+``O(k²)`` per change), and updates the gradient from the active rows of
+``G`` (``O(m k)``, never the full ``O(m²)`` product); the line search reads
+its slope and curvature off the solve (``O(k)``). It falls back to
 LAPACK (Cholesky, then LU, least squares, a small ridge) when an update
 fails or its solution is inaccurate: wedge dictionaries have linearly
 dependent sets of columns. A numba version of the whole loop was 1.8x faster
@@ -35,47 +38,41 @@ class _Factor:
     """The active set in factor order, with its Cholesky factor when one is valid."""
 
     def __init__(self, G):
-        from ._lasso_kernels import _chol_append, _chol_delete, _chol_solve
+        from ._lasso_kernels import _chol_solve, _chol_sync, _gram_sub_matvec
 
-        self._append, self._delete, self._solve = _chol_append, _chol_delete, _chol_solve
+        self._solve, self._sync_kernel, self._sub_matvec = _chol_solve, _chol_sync, _gram_sub_matvec
         self.G = G
         self.L = np.zeros(G.shape)
-        self.order = np.empty(0, dtype=np.int64)
+        self._order = np.zeros(G.shape[0], dtype=np.int64)  # factor order (capacity m)
+        self._in_factor = np.zeros(G.shape[0], dtype=bool)
+        self.order = self._order[:0]
         self.valid = True
 
-    def _sync(self, active):
-        """Update the factor to the atoms in ``active`` (sorted); False if it fails."""
-        keep = np.isin(self.order, active)
-        k = self.order.size
-        for p in np.flatnonzero(~keep)[::-1]:
-            self._delete(self.L, k, int(p))
-            k -= 1
-        order = list(self.order[keep])
-        known = np.zeros(self.G.shape[0], dtype=bool)
-        known[order] = True
-        for j in active[~known[active]]:
-            g = np.ascontiguousarray(self.G[order, j])
-            if not self._append(self.L, len(order), g, self.G[j, j], _PIVOT_RTOL):
-                return False
-            order.append(int(j))
-        self.order = np.array(order, dtype=np.int64)
+    def _sync(self, theta):
+        """Update the factor to the atoms with a non-zero sign; False if it fails."""
+        k = self._sync_kernel(
+            self.L, self.G, self._order, self.order.size, theta, self._in_factor, _PIVOT_RTOL
+        )
+        if k < 0:
+            return False
+        self.order = self._order[:k]
         return True
 
     def solve(self, theta, b, lam):
-        """Active atoms, their Gram matrix and the solution of the signed equations."""
-        active = np.flatnonzero(theta)
+        """Active atoms, the solution of the signed equations and ``G_AA`` times it."""
         if self.valid:
-            self.valid = self._sync(active)
+            self.valid = self._sync(theta)
         if self.valid:
             active = self.order
-            Gaa = self.G[np.ix_(active, active)]
             rhs = b[active] - lam * theta[active]
             target = np.empty(active.size)
             self._solve(self.L, active.size, rhs, target)
-            res = rhs - Gaa @ target
+            Gt = np.empty(active.size)
+            self._sub_matvec(self.G, active, target, Gt)
+            res = rhs - Gt
             if np.sqrt(res @ res) <= 1e-9 * np.sqrt(rhs @ rhs):
-                return active, Gaa, target
-            active = np.flatnonzero(theta)  # inaccurate: solve densely below
+                return active, target, Gt
+        active = np.flatnonzero(theta)  # no valid factor, or inaccurate: solve densely
         Gaa = self.G[np.ix_(active, active)]
         rhs = b[active] - lam * theta[active]
         target, cholesky = _dense_solve(Gaa, rhs)
@@ -84,8 +81,11 @@ class _Factor:
         if self.valid:
             k = active.size
             self.L[:k, :k] = cholesky
-            self.order = active
-        return active, Gaa, target
+            self._order[:k] = active
+            self._in_factor[:] = False
+            self._in_factor[active] = True
+            self.order = self._order[:k]
+        return active, target, Gaa @ target
 
 
 def _dense_solve(Gaa, rhs):
@@ -158,10 +158,20 @@ def feature_sign(G, b, lam, z, rtol, max_steps):
     and, when the signed system has none, to a solve with a ridge of 1e-9 of
     the largest diagonal entry; the line search keeps ``F`` decreasing.
     """
-    grad = G @ z - b
+    from ._lasso_kernels import _gram_rows_dot
+
+    G = np.ascontiguousarray(G)
+    grad = np.empty(b.size)
+
+    def gradient_and_value():
+        nz = np.flatnonzero(z)
+        _gram_rows_dot(G, nz, np.ascontiguousarray(z[nz]), b, grad)
+        # F = ½ zᵀGz - bᵀz + λ‖z‖₁ with Gz = grad + b
+        return 0.5 * (z @ grad) - 0.5 * (b @ z) + lam * np.abs(z).sum()
+
     theta = np.sign(z)
     steps = 0
-    current = 0.5 * z @ (G @ z) - b @ z + lam * np.abs(z).sum()
+    current = gradient_and_value()
     settled = False
     factor = _Factor(G)
     while steps < max_steps:
@@ -177,15 +187,15 @@ def feature_sign(G, b, lam, z, rtol, max_steps):
             activated = True
         settled = False
         steps += 1
-        active, Gaa, target = factor.solve(theta, b, lam)
+        active, target, Gt = factor.solve(theta, b, lam)
         za = z[active]
         delta = target - za
-        g_a = Gaa @ za - b[active]
+        g_a = grad[active]  # = G_AA z_A - b_A: z is supported on the active set
         crossing = (za != 0.0) & (np.sign(target) != np.sign(za))
         t_cross = np.where(crossing, za / np.where(crossing, za - target, 1.0), np.inf)
         cand = np.concatenate(([1.0], t_cross[crossing]))
         slope = delta @ g_a
-        curv = delta @ (Gaa @ delta)
+        curv = delta @ (Gt - g_a - b[active])  # G_AA δ = G_AA target - G_AA z_A
         base = current - lam * np.abs(za).sum()
         f = cand * slope + 0.5 * cand**2 * curv + base
         f += lam * np.abs(za[None, :] + cand[:, None] * delta[None, :]).sum(axis=1)
@@ -207,7 +217,5 @@ def feature_sign(G, b, lam, z, rtol, max_steps):
         value[crossing & (t_cross <= best_t * (1.0 + 1e-9))] = 0.0  # ties leave together
         z[active] = value
         theta[active] = np.sign(value)
-        Gz = G @ z
-        grad = Gz - b
-        current = 0.5 * z @ Gz - b @ z + lam * np.abs(z).sum()
+        current = gradient_and_value()
     return steps, 1

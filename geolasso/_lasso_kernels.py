@@ -112,8 +112,111 @@ def _chol_solve(L, k, rhs, out):
         for t in range(i):
             s -= L[i, t] * out[t]
         out[i] = s / L[i, i]
+    # Lᵀ x = out, by rows of L (contiguous): once x_i is known, remove it from the rest
     for i in range(k - 1, -1, -1):
-        s = out[i]
-        for t in range(i + 1, k):
-            s -= L[t, i] * out[t]
-        out[i] = s / L[i, i]
+        xi = out[i] / L[i, i]
+        out[i] = xi
+        for t in range(i):
+            out[t] -= L[i, t] * xi
+
+
+@njit
+def _gram_rows_dot(G, idx, coef, b, out):
+    """``out = G[idx]ᵀ coef - b`` (the gradient ``G z - b`` of a ``z`` supported on ``idx``).
+
+    ``G`` is symmetric, so the columns ``G[:, idx]`` are read as contiguous rows.
+
+    Parameters
+    ----------
+    G : ndarray of float64, shape (m, m)
+        Symmetric Gram matrix, C-contiguous.
+    idx : ndarray of int64, shape (k,)
+        Rows to combine.
+    coef : ndarray of float64, shape (k,)
+        Their coefficients.
+    b : ndarray of float64, shape (m,)
+        Subtracted.
+    out : ndarray of float64, shape (m,)
+        Written.
+    """
+    m = G.shape[0]
+    for i in range(m):
+        out[i] = -b[i]
+    for t in range(idx.size):
+        c = coef[t]
+        if c == 0.0:
+            continue
+        row = idx[t]
+        for i in range(m):
+            out[i] += c * G[row, i]
+
+
+@njit
+def _gram_sub_matvec(G, idx, x, out):
+    """``out = G[idx][:, idx] @ x`` without gathering the submatrix.
+
+    Parameters
+    ----------
+    G : ndarray of float64, shape (m, m)
+        Symmetric Gram matrix, C-contiguous.
+    idx : ndarray of int64, shape (k,)
+        The rows and columns.
+    x : ndarray of float64, shape (k,)
+        Vector.
+    out : ndarray of float64, shape (k,)
+        Written.
+    """
+    k = idx.size
+    for s in range(k):
+        row = idx[s]
+        acc = 0.0
+        for t in range(k):
+            acc += G[row, idx[t]] * x[t]
+        out[s] = acc
+
+
+@njit
+def _chol_sync(L, G, order, k, theta, in_factor, tol):
+    """Update the factor to the atoms with ``theta != 0``: deletions, then appends.
+
+    Parameters
+    ----------
+    L : ndarray of float64, shape (m, m)
+        Factor of ``G[order[:k]][:, order[:k]]`` in its leading ``k × k`` block.
+    G : ndarray of float64, shape (m, m)
+        Gram matrix.
+    order : ndarray of int64, shape (m,)
+        Atoms in factor order (first ``k`` entries), updated.
+    k : int
+        Current size.
+    theta : ndarray of float64, shape (m,)
+        Signs; the atoms with a non-zero sign form the new active set.
+    in_factor : ndarray of bool, shape (m,)
+        Whether an atom is in the factor, updated.
+    tol : float
+        Pivot tolerance of :func:`_chol_append`.
+
+    Returns
+    -------
+    int
+        The new size, or -1 when an append failed (the factor is then unusable).
+    """
+    for p in range(k - 1, -1, -1):
+        j = order[p]
+        if theta[j] == 0.0:
+            _chol_delete(L, k, p)
+            for q in range(p, k - 1):
+                order[q] = order[q + 1]
+            in_factor[j] = False
+            k -= 1
+    g = np.empty(G.shape[0])
+    for j in range(G.shape[0]):
+        if theta[j] != 0.0 and not in_factor[j]:
+            for t in range(k):
+                g[t] = G[order[t], j]
+            if not _chol_append(L, k, g[:k], G[j, j], tol):
+                return -1
+            order[k] = j
+            in_factor[j] = True
+            k += 1
+    return k

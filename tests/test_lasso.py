@@ -279,6 +279,45 @@ def test_updatable_cholesky_factor_matches_numpy():
     assert not _chol_append(L, 3, GB[:3, 3].copy(), GB[3, 3], 1e-10)
 
 
+def test_factor_sync_and_gram_products_match_numpy():
+    """The in-place sync of the factor to a sign pattern, and the Gram products of a step."""
+    from geolasso._lasso_kernels import (
+        _chol_sync,
+        _gram_rows_dot,
+        _gram_sub_matvec,
+    )
+
+    rng = np.random.default_rng(10)
+    A = rng.normal(size=(50, 25))
+    G = np.ascontiguousarray(A.T @ A)
+    L = np.zeros((25, 25))
+    order = np.zeros(25, dtype=np.int64)
+    in_factor = np.zeros(25, dtype=bool)
+    k = 0
+    for _ in range(30):
+        theta = rng.choice([-1.0, 0.0, 1.0], size=25, p=[0.25, 0.5, 0.25])
+        k = _chol_sync(L, G, order, k, theta, in_factor, 1e-12)
+        active = order[:k]
+        assert sorted(active.tolist()) == np.flatnonzero(theta).tolist()
+        assert in_factor.tolist() == (theta != 0).tolist()
+        assert_allclose(L[:k, :k] @ L[:k, :k].T, G[np.ix_(active, active)], atol=1e-10 * G.max())
+        x = rng.normal(size=k)
+        out = np.empty(k)
+        _gram_sub_matvec(G, active, x, out)
+        assert_allclose(out, G[np.ix_(active, active)] @ x, rtol=1e-12, atol=1e-12 * G.max())
+        b = rng.normal(size=25)
+        grad = np.empty(25)
+        _gram_rows_dot(G, active, x, b, grad)
+        assert_allclose(grad, G[:, active] @ x - b, rtol=1e-12, atol=1e-12 * G.max())
+    # a dependent atom makes the sync fail
+    B = np.column_stack([A[:, :3], A[:, 0] - 2 * A[:, 2]])
+    GB = np.ascontiguousarray(B.T @ B)
+    k = _chol_sync(
+        np.zeros((4, 4)), GB, np.zeros(4, np.int64), 0, np.ones(4), np.zeros(4, bool), 1e-10
+    )
+    assert k == -1
+
+
 def test_dependent_columns_still_reach_the_optimum():
     """Duplicated and dependent columns force the dense fallbacks of feature-sign."""
     rng = np.random.default_rng(9)
