@@ -58,10 +58,20 @@ from .network import ReLUNetwork
 
 __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
-#: With max_atoms="auto": the largest exhaustive dictionary built, and the size of the
-#: seeded sample used instead of a larger one.
+#: With max_atoms="auto": the largest exhaustive dictionary built when its correlation
+#: pass costs O(n d) per atom, and the size of the seeded sample used instead of a larger
+#: one. Exhaustive 2-D and 3-D dictionaries with a bias (whose pass is an angular sweep,
+#: O(n^d) for all atoms at once, and whose atoms are never stored as columns) have no
+#: atom cap: they are exhaustive whenever building them and their sweep fit memory_limit.
 AUTO_MAX_ATOMS = 1_000_000
 AUTO_SAMPLE_ATOMS = 100_000
+
+
+def _sweep_bytes(n, d, bias):
+    """Memory of the angular-sweep plan of an exhaustive 2-D / 3-D dictionary, or None."""
+    if bias == "none" or d not in (2, 3):
+        return None
+    return 32 * n * n if d == 2 else 16 * n**3
 
 #: With method="arrangement" and patterns="auto": enumerate when at most this many
 #: activation patterns can exist, otherwise sample this many Gaussian gates.
@@ -127,10 +137,11 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         with ``"l2"``), or samples only (hyperplanes through data points
         alone; the dictionary of earlier research code, an upper bound).
     max_atoms : "auto", int or None, default="auto"
-        Dictionary size. ``"auto"``: exhaustive when it has at most
-        1,000,000 atoms and fits ``memory_limit``, otherwise a seeded sample
-        of 100,000 atoms (fewer if the budget demands), with a
-        :class:`~geolasso.exceptions.GeolassoWarning`.
+        Dictionary size. ``"auto"``: exhaustive when building it fits
+        ``memory_limit`` and, unless its correlation pass is an angular sweep
+        (2-D and 3-D data with a bias: no atom cap), it has at most 1,000,000
+        atoms; otherwise a seeded sample of 100,000 atoms (fewer if the
+        budget demands), with a :class:`~geolasso.exceptions.GeolassoWarning`.
         An int: sample that many atoms when the exhaustive dictionary is
         larger (no warning). None: always exhaustive (may raise
         :class:`~geolasso.exceptions.DictionaryTooLargeError`).
@@ -323,8 +334,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 raise ValueError(f"max_atoms must be 'auto', an int or None; got {max_atoms!r}")
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             k = d - 1 if bias == "none" else d
-            fits = _build_bytes(total // 2, k, d + 1) <= self.memory_limit
-            if total <= AUTO_MAX_ATOMS and fits:
+            build = _build_bytes(total // 2, k, d + 1)
+            sweep = _sweep_bytes(n, d, bias)
+            swept = sweep is not None and build + sweep <= self.memory_limit
+            if build <= self.memory_limit and (swept or total <= AUTO_MAX_ATOMS):
                 return WedgeDictionary(X, **kwargs)
             per_atom = _build_bytes(1, k, d + 1) / 2
             size = max(2, int(min(AUTO_SAMPLE_ATOMS, self.memory_limit / per_atom)) // 2 * 2)

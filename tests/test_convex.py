@@ -12,6 +12,7 @@ import geolasso.certificate as certificate_module
 from geolasso import certify
 from geolasso.convex import ConvexReLU, ConvexReLUClassifier
 from geolasso.datasets import spiral, teacher
+from geolasso.dictionary import dictionary_size
 from geolasso.exceptions import DictionaryTooLargeError, GeolassoWarning
 from geolasso.network import ReLUNetwork
 
@@ -206,19 +207,46 @@ def test_features_record_generators_and_signed_volumes():
     assert "through samples" in model.describe(top=3)
 
 
+def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
+    """2-D with a bias: the sweep makes the atom cap moot; only memory_limit samples."""
+    import geolasso.convex as convex
+    from geolasso.dictionary import _build_bytes
+
+    monkeypatch.setattr(convex, "AUTO_MAX_ATOMS", 300)
+    monkeypatch.setattr(convex, "AUTO_SAMPLE_ATOMS", 200)
+    X, y = teacher(30, 2, random_state=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ConvexReLU(alpha=0.01).fit(X, y)
+    assert model.exact_
+    assert not model.dictionary_.sampled
+    assert model.dictionary_.n_atoms > 300
+    # the memory it counts: the build and the sweep; a budget below it samples (the
+    # direct correlation pass is O(n) per atom, so the atom cap is back)
+    n_subsets = dictionary_size(30, 2) // 2
+    need = _build_bytes(n_subsets, 2, 3) + 32 * 30 * 30
+    with pytest.warns(GeolassoWarning, match="random sample"):
+        small = ConvexReLU(alpha=0.01, memory_limit=need - 1, random_state=0).fit(X, y)
+    assert small.dictionary_.sampled
+    assert not small.exact_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ConvexReLU(alpha=0.01, memory_limit=need).fit(X, y)
+
+
 def test_too_large_dictionary_is_sampled_with_a_warning(monkeypatch):
     import geolasso.convex as convex
 
     monkeypatch.setattr(convex, "AUTO_MAX_ATOMS", 300)
     monkeypatch.setattr(convex, "AUTO_SAMPLE_ATOMS", 200)
-    X, y = teacher(30, 2, random_state=2)
+    X, y = teacher(30, 3, random_state=2)  # no bias: no sweep, the atom cap applies
     with pytest.warns(GeolassoWarning, match="random sample of 200 of them"):
-        model = ConvexReLU(alpha=0.01, random_state=0).fit(X, y)
+        model = ConvexReLU(alpha=0.01, random_state=0, bias=False).fit(X, y)
     assert not model.exact_
     assert model.dictionary_.n_atoms <= 200
     # still certified against the exhaustive dictionary, which fits in memory
     assert model.optimality_gap_ >= 0.0
-    again = ConvexReLU(alpha=0.01, max_atoms=200, random_state=0).fit(X, y)
+    again = ConvexReLU(alpha=0.01, max_atoms=200, random_state=0, bias=False).fit(X, y)
     assert_allclose(again.objective_, model.objective_)  # same seed, same sample
     with pytest.raises(DictionaryTooLargeError, match="max_atoms="):
         ConvexReLU(alpha=0.01, max_atoms=None, memory_limit=10_000).fit(X, y)
