@@ -457,7 +457,7 @@ def test_size_guard_raises_before_allocating():
     assert info.value.n_atoms == dictionary_size(100_000, 3)
     assert info.value.required_bytes > info.value.limit_bytes
     X = np.random.default_rng(0).normal(size=(50, 2))
-    D = WedgeDictionary(X, memory_limit=200_000)
+    D = WedgeDictionary(X, memory_limit=600_000)
     with pytest.raises(DictionaryTooLargeError, match="matrix-free"):
         D.matrix()
     assert D.rmatvec(np.ones(50)).shape == (D.n_atoms,)
