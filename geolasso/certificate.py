@@ -303,9 +303,18 @@ def certify(
     r = y - network.predict(X)
     if intercept:
         r = r - r.mean()
-    corr = dictionary.rmatvec(r)
     # the largest dual ratio over the checked unit-norm neurons, and the bound's scale
     k = d + (setting == "regularized")
+    if hasattr(dictionary, "top_correlations"):  # numbered: one reduced pass, never Kᵀ r
+        if norm != "l1":
+            raise ValueError(
+                "a PlanarDictionary certifies the l1 objective only; certify the l2 objective "
+                "with norm='l2' and no dictionary (the exact 2-D sweep)"
+            )
+        return _certify_reduced(
+            network, X, y, alpha, dictionary, objective, y_t, r, top, solve, tol, setting
+        )
+    corr = dictionary.rmatvec(r)
     l2_sweep = norm == "l2" and d == 2 and setting != "regularized"
     if norm == "l2" and k > 1 and not l2_sweep:
         patterns = _l2_patterns(patterns, X, setting, memory_limit)
@@ -380,6 +389,56 @@ def certify(
     )
 
 
+def _certify_reduced(network, X, y, alpha, dictionary, objective, y_t, r, top, solve, tol, setting):
+    """The ℓ1 certificate over a numbered dictionary (``top_correlations``)."""
+    n = X.shape[0]
+    lam = n * alpha
+    threshold = (1.0 + _VIOLATION_RTOL) * lam
+    largest, n_violated, atoms, values = dictionary.top_correlations(r, top, threshold=threshold)
+    lower = _ray_bound(y_t, r, largest / lam)
+    if solve:
+        from .lasso import lasso
+
+        res = lasso(dictionary, y, alpha, fit_intercept=setting == "free", tol=tol)
+        r_opt = y - dictionary.matvec(res.coef) - res.intercept
+        if setting == "free":
+            r_opt = r_opt - r_opt.mean()
+        lower = max(lower, _ray_bound(y_t, r_opt, dictionary.top_correlations(r_opt)[0] / lam))
+    gap = max(objective - lower, 0.0)
+    records = []
+    for j, value in zip(atoms, values, strict=True):
+        if abs(value) <= threshold:
+            break
+        samples, axes = dictionary.generators_of(int(j))
+        u = dictionary.hyperplanes_of([j // 2])[0] * (1.0 if j % 2 == 0 else -1.0)
+        records.append(
+            {
+                "atom": int(j),
+                "ratio": float(abs(value) / lam),
+                "samples": samples,
+                "axes": axes,
+                "weight": u[:-1].copy(),
+                "bias": float(u[-1]),
+                "sign": 1 if value > 0 else -1,
+            }
+        )
+    return Certificate(
+        objective=objective,
+        lower_bound=lower,
+        gap=gap,
+        relative_gap=gap / objective if objective > 0 else 0.0,
+        max_violation=float(largest / lam),
+        n_violations=n_violated,
+        violations=records,
+        exact=True,
+        norm="l1",
+        bias=setting,
+        alpha=alpha,
+        n_atoms=dictionary.n_atoms,
+        dictionary=dictionary,
+    )
+
+
 def _ray_bound(y_t, r, top_ratio):
     """The best dual value on the ray ``t r``, feasible for ``t <= 1 / max(1, top_ratio)``."""
     rr = float(r @ r)
@@ -390,8 +449,13 @@ def _ray_bound(y_t, r, top_ratio):
 
 
 def _check_dictionary(dictionary, X, setting):
-    if not isinstance(dictionary, WedgeDictionary):
-        raise TypeError(f"dictionary must be a WedgeDictionary; got {type(dictionary).__name__}")
+    from .planar import PlanarDictionary
+
+    if not isinstance(dictionary, (WedgeDictionary, PlanarDictionary)):
+        raise TypeError(
+            "dictionary must be a WedgeDictionary or a PlanarDictionary; got "
+            f"{type(dictionary).__name__}"
+        )
     problems = []
     if dictionary.X.shape != X.shape or not np.array_equal(dictionary.X, X):
         problems.append("it was built on other samples than X")

@@ -55,6 +55,7 @@ from .dictionary import (
 from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import _check_positive, lasso, lasso_path
 from .network import ReLUNetwork
+from .planar import PlanarDictionary, planar_bytes
 
 __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
@@ -140,7 +141,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         Dictionary size. ``"auto"``: exhaustive when building it fits
         ``memory_limit`` and, unless its correlation pass is an angular sweep
         (2-D and 3-D data with a bias: no atom cap), it has at most 1,000,000
-        atoms; otherwise a seeded sample of 100,000 atoms (fewer if the
+        atoms; past that, 2-D data with free biases use the numbered
+        exhaustive dictionary (:class:`~geolasso.planar.PlanarDictionary`,
+        ``16 n²`` bytes with the solution: up to about ``n = 11,000`` in
+        2 GiB); otherwise a seeded sample of 100,000 atoms (fewer if the
         budget demands), with a :class:`~geolasso.exceptions.GeolassoWarning`.
         An int: sample that many atoms when the exhaustive dictionary is
         larger (no warning). None: always exhaustive (may raise
@@ -339,6 +343,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             swept = sweep is not None and build + sweep <= self.memory_limit
             if build <= self.memory_limit and (swept or total <= AUTO_MAX_ATOMS):
                 return WedgeDictionary(X, **kwargs)
+            if self._planar_fits(n, d, bias):
+                return PlanarDictionary(X, norm=self.norm, memory_limit=self.memory_limit)
             per_atom = _build_bytes(1, k, d + 1) / 2
             size = max(2, int(min(AUTO_SAMPLE_ATOMS, self.memory_limit / per_atom)) // 2 * 2)
             warnings.warn(
@@ -351,7 +357,18 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 stacklevel=3,
             )
             return WedgeDictionary(X, max_atoms=size, **kwargs)
+        if max_atoms is None and self._planar_fits(n, d, bias):
+            total = dictionary_size(n, d, bias=bias, generators=self.generators)
+            if _build_bytes(total // 2, d, d + 1) > self.memory_limit:
+                return PlanarDictionary(X, norm=self.norm, memory_limit=self.memory_limit)
         return WedgeDictionary(X, max_atoms=max_atoms, **kwargs)
+
+    def _planar_fits(self, n, d, bias):
+        """Whether the numbered 2-D dictionary and a dense solution fit memory_limit."""
+        if d != 2 or bias != "free" or self.generators != "data+basis" or self.path is not None:
+            return False
+        n_atoms = n * (n - 1) + 4 * n
+        return planar_bytes(n) + 8 * n_atoms <= self.memory_limit
 
     def _fit_wedge(self, X, y, alpha):
         D = self._dictionary(X)
@@ -730,8 +747,8 @@ def _features(D, coef, network):
         samples, axes = D.generators_of(int(j))
         sign = 1 if j % 2 == 0 else -1
         h = j // 2
-        normalizer = float(D._normalizer[h])
-        volumes = sign * (Xa @ D.hyperplanes[h]) * normalizer
+        normalizer = float(D.normalizers_of([h])[0])
+        volumes = sign * (Xa @ D.hyperplanes_of([h])[0]) * normalizer
         records.append(
             {
                 "neuron": k,

@@ -741,6 +741,34 @@ class WedgeDictionary:
         """
         return self._U
 
+    def hyperplanes_of(self, h) -> np.ndarray:
+        """Rows ``h`` of :attr:`hyperplanes` (the interface a numbered dictionary shares).
+
+        Parameters
+        ----------
+        h : array_like of int
+            Hyperplane indices (atom ``j`` is hyperplane ``j // 2``).
+
+        Returns
+        -------
+        ndarray of float64, shape (len(h), n_features + 1)
+        """
+        return self._U[np.asarray(h, dtype=np.int64)]
+
+    def normalizers_of(self, h) -> np.ndarray:
+        """The norms ``‖w_S‖`` hyperplanes ``h`` were divided by.
+
+        Parameters
+        ----------
+        h : array_like of int
+            Hyperplane indices.
+
+        Returns
+        -------
+        ndarray of float64, shape (len(h),)
+        """
+        return self._normalizer[np.asarray(h, dtype=np.int64)]
+
     # ------------------------------------------------------------------ operators
     def _columns_index(self, columns, name="columns"):
         if columns is None:
@@ -1259,4 +1287,6 @@ def alpha_max(dictionary, y, *, fit_intercept: bool | None = None) -> float:
         raise ValueError(f"y must have shape ({n},), one target per sample; got {y.shape}")
     intercept = default if fit_intercept is None else bool(fit_intercept)
     r = y - y.mean() if intercept else y
+    if hasattr(dictionary, "top_correlations"):  # one reduced pass, Kᵀ r never stored
+        return float(dictionary.top_correlations(r, 0)[0]) / n
     return float(np.max(np.abs(apply_t(r)), initial=0.0) / n)

@@ -255,27 +255,37 @@ def _blas_controller():
 
 
 def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verbose, callback):
-    """The working-set loop of :func:`lasso` on validated input."""
+    """The working-set loop of :func:`lasso` on validated input.
+
+    The coefficients are kept sparse (support and values) between rounds, so
+    a round costs one full correlation pass plus the restricted solve, never
+    an ``O(n_atoms)`` update of a dense vector.
+    """
     n, p = op.shape
     start = time.perf_counter()
     y_mean = float(y.mean()) if fit_intercept else 0.0
     yc = y - y_mean
     p0 = float(yc @ yc) / (2 * n)
-    means = op.rmatvec(np.full(n, 1.0 / n)) if fit_intercept else np.zeros(p)
-    z = np.zeros(p)
+    passes = _Passes(op, n, fit_intercept)
+    support = np.empty(0, dtype=np.int64)
+    values = np.empty(0)
     if warm_start is not None:
-        z = as_float_array(warm_start, "warm_start", shape_doc=f"({p},)").copy()
-        if z.shape != (p,):
-            raise ValueError(f"warm_start must have shape ({p},); got {z.shape}")
+        z0 = as_float_array(warm_start, "warm_start", shape_doc=f"({p},)")
+        if z0.shape != (p,):
+            raise ValueError(f"warm_start must have shape ({p},); got {z0.shape}")
+        support = np.flatnonzero(z0)
+        values = z0[support].copy()
 
-    def residual(z):
-        nz = np.flatnonzero(z)
-        if nz.size == 0:
-            return yc.copy()
-        return yc - (op.matvec(z) - means[nz] @ z[nz])
+    def dense(support, values):
+        z = np.zeros(p)
+        z[support] = values
+        return z
 
-    r = residual(z)
-    corr = op.rmatvec(r)
+    if support.size:
+        Ks = passes.centred_columns(support)
+        r = yc - Ks @ values
+    else:
+        r = yc.copy()
     records = []
     best_dual = -np.inf
     stalled = 0  # rounds in a row without a real gain in the gap
@@ -284,12 +294,14 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
     ws_size = 0
     result_gap = np.inf
     if p0 == 0.0:  # constant (centred) targets: z = 0 is exact
-        z[:] = 0.0
-        return LassoResult(z, y_mean, 0.0, 0.0, 0, 0, True, alpha, records)
+        return LassoResult(np.zeros(p), y_mean, 0.0, 0.0, 0, 0, True, alpha, records)
     it = 0
     for it in range(1, max_iter + 1):
-        primal = float(r @ r) / (2 * n) + alpha * np.abs(z).sum()
-        scale = max(n * alpha, float(np.abs(corr).max()))
+        # one full pass: the dual scaling, and the candidates for the working set
+        grow = min(max(int(_WS_FACTOR * support.size), _WS_MIN), p - support.size)
+        top, candidates = passes.scores(r, grow, support)
+        primal = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
+        scale = max(n * alpha, top)
         if scale > 0:
             theta = r / scale
             shifted = yc - n * alpha * theta
@@ -300,10 +312,10 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         if verbose:
             print(
                 f"[lasso] round {it:3d}: objective {primal:.10g}, relative gap {result_gap:.3e}, "
-                f"support {np.count_nonzero(z)}, working set {ws_size}"
+                f"support {support.size}, working set {ws_size}"
             )
         if callback is not None:
-            callback(it, primal, result_gap, int(np.count_nonzero(z)))
+            callback(it, primal, result_gap, int(support.size))
         if result_gap <= tol:
             break
         # near machine precision rounding limits the gap: stop when three rounds in a
@@ -316,28 +328,19 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
             break
         # working set: the support, and twice as many more atoms (at least _WS_MIN)
         # with the largest scores |K_jᵀ r|, violators of |K_jᵀ r| <= nα first
-        support = np.flatnonzero(z)
-        score = np.abs(corr)
-        score[support] = -1.0
-        grow = min(max(int(_WS_FACTOR * support.size), _WS_MIN), p - support.size)
-        W = support
-        if grow > 0:
-            top = np.argpartition(-score, grow - 1)[:grow]
-            W = np.sort(np.concatenate([support, top]))
+        W = np.sort(np.concatenate([support, candidates]))
         ws_size = W.size
-        Kw = np.asfortranarray(op.columns(W))
-        if fit_intercept:
-            Kw = Kw - means[W]
+        Kw = passes.centred_columns(W)
         G = Kw.T @ Kw
         bw = Kw.T @ yc
-        zw = np.ascontiguousarray(z[W])
+        zw = np.zeros(W.size)
+        zw[np.searchsorted(W, support)] = values
         steps, _ = feature_sign(G, bw, n * alpha, zw, 1e-10, 50 * ws_size + 100)
         n_steps += steps
-        z[:] = 0.0
-        z[W] = zw
-        r = yc - Kw @ zw
-        corr = op.rmatvec(r)
-    objective = float(r @ r) / (2 * n) + alpha * np.abs(z).sum()
+        keep = zw != 0.0
+        support, values = W[keep], zw[keep]
+        r = yc - Kw[:, keep] @ values
+    objective = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
     converged = bool(result_gap <= tol)
     if not converged:
         why = (
@@ -351,10 +354,63 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
             ConvergenceWarning,
             stacklevel=3,
         )
-    intercept = y_mean - float(means @ z) if fit_intercept else 0.0
+    intercept = y_mean - float(passes.means(support) @ values) if fit_intercept else 0.0
     return LassoResult(
-        z, intercept, objective, float(result_gap), it, n_steps, converged, alpha, records
+        dense(support, values),
+        intercept,
+        objective,
+        float(result_gap),
+        it,
+        n_steps,
+        converged,
+        alpha,
+        records,
     )
+
+
+class _Passes:
+    """What a working-set round needs of the whole dictionary.
+
+    An operator with ``top_correlations`` (a :class:`~geolasso.planar.
+    PlanarDictionary`) reduces ``Kᵀ r`` to its maximum and its largest
+    entries in one pass; any other gives ``Kᵀ r`` in full (``rmatvec``).
+    Column means (the intercept centres every column) come from one
+    ``rmatvec`` of ``1/n``, or, for the former, column by column.
+    """
+
+    def __init__(self, op, n, fit_intercept):
+        self.op = op
+        self.fit_intercept = fit_intercept
+        self.reduced = hasattr(op, "top_correlations")
+        self._means = None
+        if fit_intercept and not self.reduced:
+            self._means = op.rmatvec(np.full(n, 1.0 / n))
+
+    def means(self, idx):
+        if not self.fit_intercept:
+            return np.zeros(idx.size)
+        if self._means is not None:
+            return self._means[idx]
+        return self.op.columns(idx).mean(axis=0)
+
+    def centred_columns(self, idx):
+        K = np.asfortranarray(self.op.columns(idx))
+        if self.fit_intercept:
+            K = K - K.mean(axis=0) if self._means is None else K - self._means[idx]
+        return K
+
+    def scores(self, r, grow, support):
+        """``max_j |K_jᵀ r|`` and the ``grow`` atoms outside ``support`` that maximise it."""
+        if self.reduced:
+            top, _, idx, _ = self.op.top_correlations(r, grow + support.size)
+            idx = idx[~np.isin(idx, support)][:grow]
+            return float(top), idx
+        score = np.abs(self.op.rmatvec(r))
+        top = float(score.max())
+        if grow <= 0:
+            return top, np.empty(0, dtype=np.int64)
+        score[support] = -1.0
+        return top, np.argpartition(-score, grow - 1)[:grow]
 
 
 @dataclass

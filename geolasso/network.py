@@ -270,7 +270,7 @@ class ReLUNetwork:
         scale = np.sqrt(np.abs(coef[support]))
         # only the selected atoms: row h of `hyperplanes` is atom 2h, atom 2h + 1 its negative
         sign = np.where(support % 2 == 0, 1.0, -1.0)
-        atoms = dictionary.hyperplanes[support // 2] * sign[:, None]
+        atoms = dictionary.hyperplanes_of(support // 2) * sign[:, None]
         neurons = atoms * scale[:, None]
         return cls(neurons[:, :-1], neurons[:, -1], np.sign(coef[support]) * scale, intercept)
 

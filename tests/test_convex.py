@@ -15,6 +15,7 @@ from geolasso.datasets import spiral, teacher
 from geolasso.dictionary import dictionary_size
 from geolasso.exceptions import DictionaryTooLargeError, GeolassoWarning
 from geolasso.network import ReLUNetwork
+from geolasso.planar import PlanarDictionary, planar_bytes
 
 BIAS_NAME = {True: "free", False: "none", "regularized": "regularized"}
 
@@ -221,17 +222,22 @@ def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
     assert model.exact_
     assert not model.dictionary_.sampled
     assert model.dictionary_.n_atoms > 300
-    # the memory it counts: the build and the sweep; a budget below it samples (the
-    # direct correlation pass is O(n) per atom, so the atom cap is back)
+    # the memory it counts: the build and the sweep; below it the numbered dictionary
+    # (still exhaustive), and below that a sample (the atom cap is back)
     n_subsets = dictionary_size(30, 2) // 2
     need = _build_bytes(n_subsets, 2, 3) + 32 * 30 * 30
-    with pytest.warns(GeolassoWarning, match="random sample"):
-        small = ConvexReLU(alpha=0.01, memory_limit=need - 1, random_state=0).fit(X, y)
-    assert small.dictionary_.sampled
-    assert not small.exact_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ConvexReLU(alpha=0.01, memory_limit=need).fit(X, y)
+        numbered = ConvexReLU(alpha=0.01, memory_limit=need - 1).fit(X, y)
+    assert isinstance(numbered.dictionary_, PlanarDictionary)
+    assert numbered.exact_
+    assert numbered.objective_ == pytest.approx(model.objective_, rel=1e-9)
+    planar_need = planar_bytes(30) + 8 * (30 * 29 + 4 * 30)
+    with pytest.warns(GeolassoWarning, match="random sample"):
+        small = ConvexReLU(alpha=0.01, memory_limit=planar_need - 1, random_state=0).fit(X, y)
+    assert small.dictionary_.sampled
+    assert not small.exact_
 
 
 def test_too_large_dictionary_is_sampled_with_a_warning(monkeypatch):

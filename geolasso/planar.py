@@ -1,0 +1,459 @@
+"""The exact wedge dictionary of 2-D data, numbered instead of stored.
+
+Overview
+--------
+For samples in the plane with free hidden biases, the exact dictionary
+(ℓ1 first-layer norm, data and basis generators; :class:`~geolasso.
+dictionary.WedgeDictionary`) has one hyperplane per pair of samples — the
+line through ``x_i`` and ``x_j``, normal ``×(x̃_i, x̃_j) = (y_i - y_j, x_j -
+x_i, x_i y_j - y_i x_j)`` — and two per sample — the lines through ``x_i``
+parallel to the axes — each in two orientations: ``n (n - 1) + 4 n`` atoms.
+:class:`WedgeDictionary` stores every hyperplane (about 300 bytes per pair
+while it builds them), which caps exhaustive fits near ``n = 3,000`` within
+2 GiB. :class:`PlanarDictionary` stores none: atom ``j`` is a number from
+which its generators follow (see :mod:`geolasso._planar_kernels`), and the
+only state that grows with the data is the angular order of the samples
+around each sample (two ``n × n`` int32 arrays, ``8 n²`` bytes: 800 MB at
+``n = 10,000``, 10⁸ atoms).
+
+What a Lasso solver and a certificate need of the whole dictionary is one
+reduction of ``Kᵀ r`` per round: its largest magnitude (the dual scaling),
+how many atoms violate the dual constraint, and the ``k`` most correlated
+atoms (the working set). :meth:`PlanarDictionary.top_correlations` computes
+them in one ``O(n²)`` pass without materialising ``Kᵀ r`` (``16 n²`` bytes);
+:func:`geolasso.lasso.lasso`, :func:`geolasso.dictionary.alpha_max` and
+:func:`geolasso.certify` use it when it is there.
+
+Unlike :class:`WedgeDictionary`, duplicate hyperplanes (three collinear
+samples, or samples sharing a coordinate) are kept and counted: equal columns
+leave the Lasso's optimal value unchanged, and a pair of equal samples gives
+a zero column (normalizer 0), which no solver selects.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validation import as_float_array, check_option
+from .dictionary import DEFAULT_MEMORY_LIMIT, _gib
+from .exceptions import DictionaryTooLargeError
+
+__all__ = ["PlanarDictionary", "planar_bytes"]
+
+
+def _kernels():
+    from . import _planar_kernels
+
+    return _planar_kernels
+
+
+def planar_bytes(n_samples: int) -> int:
+    """Memory of a :class:`PlanarDictionary` of ``n_samples`` samples (its sweep order).
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples.
+
+    Returns
+    -------
+    int
+        Bytes: two ``n × n`` int32 arrays and a few ``n``-vectors.
+    """
+    n = int(n_samples)
+    return 8 * n * n + 64 * n
+
+
+class PlanarDictionary:
+    """The exhaustive exact wedge dictionary of 2-D data with free biases, matrix-free.
+
+    Same atoms, order of orientations and normalisation as
+    ``WedgeDictionary(X, bias=True, generators="data+basis", norm=norm)``,
+    numbered differently and without dropping duplicates (module overview).
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, 2)
+        Training samples.
+    norm : {"l1", "l2"}, default="l1"
+        Atom normalisation: ``"l1"`` is the exact mode (SPEC §4.3), ``"l2"``
+        the weight-decay approximation (an upper bound).
+    memory_limit : int, default=2 GiB
+        Budget for the sweep order (:func:`planar_bytes`); above it
+        :class:`~geolasso.exceptions.DictionaryTooLargeError`.
+
+    Attributes
+    ----------
+    n_atoms : int
+        ``n (n - 1) + 4 n``.
+    n_hyperplanes : int
+        Half of it.
+    n_duplicate : int
+        Pairs of equal samples (zero columns); collinear triples and shared
+        coordinates also repeat hyperplanes and are not counted.
+
+    Examples
+    --------
+    >>> D = PlanarDictionary([[0, 0], [4, 0], [1, 3]])
+    >>> D.n_atoms, D.generators_of(4)
+    (18, ((1, 2), ()))
+    """
+
+    setting = "B"
+    bias = "free"
+    fit_intercept = True
+    generators = "data+basis"
+    sampled = False
+    sketch_dim = None
+
+    def __init__(self, X, *, norm: str = "l1", memory_limit: int = DEFAULT_MEMORY_LIMIT):
+        X = as_float_array(X, "X", shape_doc="(n_samples, 2)")
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"X must have shape (n_samples, 2); got {X.shape}")
+        if X.shape[0] < 2:
+            raise ValueError(f"X needs at least 2 samples; got {X.shape[0]}")
+        check_option(norm, "norm", ("l1", "l2"))
+        if not (
+            isinstance(memory_limit, (int, float, np.integer, np.floating)) and memory_limit > 0
+        ):
+            raise ValueError(
+                f"memory_limit must be a positive number of bytes; got {memory_limit!r}"
+            )
+        n = X.shape[0]
+        need = planar_bytes(n)
+        if need > memory_limit:
+            raise DictionaryTooLargeError(
+                f"the exhaustive planar dictionary of {n} samples needs about {_gib(need)} "
+                f"for its sweep order (8 n² bytes), above memory_limit = {_gib(memory_limit)}. "
+                "Sample instead: WedgeDictionary(X, max_atoms=..., random_state=0), or raise "
+                "memory_limit.",
+                n_atoms=n * (n - 1) + 4 * n,
+                required_bytes=int(need),
+                limit_bytes=int(memory_limit),
+            )
+        X = np.ascontiguousarray(X.copy())
+        X.setflags(write=False)
+        self.X = X
+        self.n_samples, self.n_features = X.shape
+        self.norm = norm
+        self.memory_limit = memory_limit
+        self._Xa = np.column_stack([X, np.ones(n)])
+        self.n_pairs = n * (n - 1) // 2
+        self.n_hyperplanes = self.n_pairs + 2 * n
+        self.n_atoms = 2 * self.n_hyperplanes
+        counts = np.bincount(np.unique(X, axis=0, return_inverse=True)[1].ravel())
+        self.n_duplicate = int(sum(math.comb(int(c), 2) for c in counts if c > 1))
+        self._plan = None
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def exact(self) -> bool:
+        """bool: whether the Lasso optimum is the network's global optimum (``norm="l1"``)."""
+        return self.norm == "l1"
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """tuple: ``(n_samples, n_atoms)``."""
+        return (self.n_samples, self.n_atoms)
+
+    def __len__(self) -> int:
+        return self.n_atoms
+
+    def __repr__(self) -> str:
+        return (
+            f"PlanarDictionary(n_samples={self.n_samples}, n_atoms={self.n_atoms:,}, "
+            f"norm={self.norm!r})"
+        )
+
+    def summary(self) -> str:
+        """A few lines on the dictionary: counts, storage and exactness.
+
+        Returns
+        -------
+        str
+        """
+        n = self.n_samples
+        return "\n".join(
+            [
+                f"exhaustive planar wedge dictionary: {n} samples in R^2, setting B (bias: "
+                f"free), data+basis generators, {self.norm} normalisation, atoms numbered "
+                f"(not stored; sweep order {_gib(planar_bytes(n))})",
+                f"{self.n_pairs} lines through two samples ({self.n_duplicate} of equal "
+                f"samples, zero columns) and {2 * n} axis-parallel lines through one",
+                f"{self.n_hyperplanes} hyperplanes x 2 orientations = {self.n_atoms} atoms; "
+                + (
+                    "exact: its Lasso optimum is the network's global optimum (l1 first-layer norm)"
+                    if self.exact
+                    else "not exact: its Lasso optimum is an upper bound on the network's"
+                ),
+            ]
+        )
+
+    # ------------------------------------------------------------------ numbering
+    def _check_atoms(self, idx, name="columns"):
+        idx = np.asarray(idx)
+        if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"{name} must be integer atom indices; got dtype {idx.dtype}")
+        idx = idx.astype(np.int64).ravel()
+        if idx.size and (idx.min() < 0 or idx.max() >= self.n_atoms):
+            raise IndexError(
+                f"{name} must lie in [0, {self.n_atoms}); got {idx.min()}..{idx.max()}"
+            )
+        return idx
+
+    def _pair(self, h):
+        """Samples ``(i, j)``, ``i < j``, of pair hyperplanes ``h < n_pairs``."""
+        n = self.n_samples
+        h = np.asarray(h, dtype=np.int64)
+        # h = start(i) + (j - i - 1) with start(i) = i (2n - i - 1) / 2: invert it, then
+        # correct the square root's rounding by one either way
+        b = 2 * n - 1
+        i = np.floor((b - np.sqrt(np.maximum(b * b - 8.0 * h, 0.0))) / 2).astype(np.int64)
+        i = np.clip(i, 0, n - 2)
+        i = np.where(i * (2 * n - i - 1) // 2 > h, i - 1, i)
+        i = np.where((i + 1) * (2 * n - i - 2) // 2 <= h, i + 1, i)
+        return i, h - i * (2 * n - i - 1) // 2 + i + 1
+
+    def hyperplanes_of(self, h) -> np.ndarray:
+        """Normalised hyperplanes ``(w, b)`` (the "+" atoms) of hyperplane indices ``h``.
+
+        Parameters
+        ----------
+        h : array_like of int
+            Hyperplane indices (atom ``j`` is hyperplane ``j // 2``).
+
+        Returns
+        -------
+        ndarray of float64, shape (len(h), 3)
+        """
+        raw = self._raw(np.asarray(h, dtype=np.int64).ravel())
+        norm = self._norms(raw)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = raw / norm[:, None]
+        out[norm == 0.0] = 0.0
+        return out
+
+    def normalizers_of(self, h) -> np.ndarray:
+        """Normalizers ``‖w_S‖`` (ℓ1 or ℓ2) of hyperplane indices ``h``.
+
+        Parameters
+        ----------
+        h : array_like of int
+
+        Returns
+        -------
+        ndarray of float64, shape (len(h),)
+        """
+        return self._norms(self._raw(np.asarray(h, dtype=np.int64).ravel()))
+
+    def _raw(self, h):
+        X, P = self.X, self.n_pairs
+        raw = np.zeros((h.size, 3))
+        pair = h < P
+        if np.any(pair):
+            i, j = self._pair(h[pair])
+            xi, xj = X[i], X[j]
+            raw[pair, 0] = xi[:, 1] - xj[:, 1]
+            raw[pair, 1] = xj[:, 0] - xi[:, 0]
+            raw[pair, 2] = xi[:, 0] * xj[:, 1] - xi[:, 1] * xj[:, 0]
+        axis = ~pair
+        if np.any(axis):
+            q = h[axis] - P
+            i, a = q // 2, q % 2
+            rows = np.zeros((q.size, 3))
+            # x̃_i ∧ e_1: (0, 1, -y_i); x̃_i ∧ e_2: (-1, 0, x_i)
+            rows[a == 0, 1] = 1.0
+            rows[a == 0, 2] = -X[i[a == 0], 1]
+            rows[a == 1, 0] = -1.0
+            rows[a == 1, 2] = X[i[a == 1], 0]
+            raw[axis] = rows
+        return raw
+
+    def _norms(self, raw):
+        return np.linalg.norm(raw[:, :2], ord=1 if self.norm == "l1" else 2, axis=1)
+
+    def generators_of(self, j: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The generators of atom ``j``: sample indices and coordinate axes (1-based).
+
+        Parameters
+        ----------
+        j : int
+            Atom index.
+
+        Returns
+        -------
+        samples, axes : tuple of int
+        """
+        (j,) = self._check_atoms([j], "j")
+        h = j // 2
+        if h < self.n_pairs:
+            i, k = self._pair(np.array([h]))
+            return (int(i[0]), int(k[0])), ()
+        q = h - self.n_pairs
+        return (int(q // 2),), (int(q % 2) + 1,)
+
+    def describe(self, j: int) -> str:
+        """Atom ``j`` in words: its line, generators and feature.
+
+        Parameters
+        ----------
+        j : int
+
+        Returns
+        -------
+        str
+        """
+        (j,) = self._check_atoms([j], "j")
+        h, sign = j // 2, 1 if j % 2 == 0 else -1
+        samples, axes = self.generators_of(j)
+        u = self.hyperplanes_of([h])[0] * sign + 0.0
+        if axes:
+            where = f"line through sample {samples[0]}, parallel to the x{axes[0]} axis"
+        else:
+            where = f"line through samples {samples[0]} and {samples[1]}"
+        fmt = np.array2string(u[:2], precision=4, separator=", ", suppress_small=True)
+        active = int(np.count_nonzero(self._Xa @ u > 0))
+        return "\n".join(
+            [
+                f"atom {j}: {where}, orientation {'+' if sign > 0 else '-'}",
+                f"  feature: max(0, w·x + b) with w = {fmt}, b = {u[2]:.4g} "
+                f"(normalizer ‖w_S‖{'₁' if self.norm == 'l1' else '₂'} = "
+                f"{self.normalizers_of([h])[0]:.4g})",
+                f"  active on {active} of {self.n_samples} samples",
+            ]
+        )
+
+    # ------------------------------------------------------------------ products
+    def columns(self, idx) -> np.ndarray:
+        """Dense columns ``K[:, idx]``.
+
+        Parameters
+        ----------
+        idx : array_like of int, shape (k,)
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples, k), Fortran order
+        """
+        idx = self._check_atoms(idx)
+        need = 8 * self.n_samples * idx.size
+        if need > self.memory_limit:
+            raise DictionaryTooLargeError(
+                f"{idx.size} dense columns of {self.n_samples} rows need {_gib(need)}, above "
+                f"memory_limit = {_gib(self.memory_limit)}",
+                n_atoms=idx.size,
+                required_bytes=need,
+                limit_bytes=int(self.memory_limit),
+            )
+        U = self.hyperplanes_of(idx // 2)
+        U[idx % 2 == 1] *= -1.0
+        return np.asfortranarray(np.maximum(self._Xa @ U.T, 0.0))
+
+    def matvec(self, z) -> np.ndarray:
+        """``K z`` over the non-zero entries of ``z``.
+
+        Parameters
+        ----------
+        z : array_like, shape (n_atoms,)
+
+        Returns
+        -------
+        ndarray of float64, shape (n_samples,)
+        """
+        z = as_float_array(z, "z", shape_doc=f"({self.n_atoms},)")
+        if z.shape != (self.n_atoms,):
+            raise ValueError(f"z must have shape ({self.n_atoms},); got {z.shape}")
+        nz = np.flatnonzero(z)
+        if nz.size == 0:
+            return np.zeros(self.n_samples)
+        return self.columns(nz) @ z[nz]
+
+    def _sweep(self):
+        if self._plan is None:
+            n = self.n_samples
+            order = np.zeros((n, n), dtype=np.int32)
+            ends = np.zeros((n, n), dtype=np.int32)
+            counts = np.zeros(n, dtype=np.int64)
+            _kernels()._planar_sweep_order(self.X, order, ends, counts)
+            by_x = np.argsort(self.X[:, 0], kind="stable").astype(np.int64)
+            by_y = np.argsort(self.X[:, 1], kind="stable").astype(np.int64)
+            self._plan = (order, ends, counts, by_x, by_y)
+        return self._plan
+
+    def _pass(self, r, threshold, k, out):
+        r = as_float_array(r, "r", shape_doc=f"({self.n_samples},)")
+        if r.shape != (self.n_samples,):
+            raise ValueError(f"r must have shape ({self.n_samples},); got {r.shape}")
+        heap_val = np.empty(k)
+        heap_idx = np.empty(k, dtype=np.int64)
+        top, n_above, size = _kernels()._planar_pass(
+            self.X,
+            np.ascontiguousarray(r),
+            *self._sweep(),
+            self.norm == "l1",
+            float(threshold),
+            heap_val,
+            heap_idx,
+            out,
+        )
+        return float(top), int(n_above), heap_val[:size], heap_idx[:size]
+
+    def top_correlations(self, r, k: int = 0, *, threshold: float = np.inf):
+        """One pass over ``Kᵀ r``: its largest magnitude, a count, the ``k`` largest.
+
+        Parameters
+        ----------
+        r : array_like, shape (n_samples,)
+            E.g. a residual.
+        k : int, default=0
+            How many of the most correlated atoms to return.
+        threshold : float, default=inf
+            Count the atoms with ``|K_jᵀ r| > threshold``.
+
+        Returns
+        -------
+        top : float
+            ``max_j |K_jᵀ r|``.
+        n_above : int
+            Atoms above ``threshold``.
+        atoms : ndarray of int64, shape (min(k, n_atoms),)
+            The ``k`` atoms of largest ``|K_jᵀ r|``, by decreasing magnitude
+            (ties by index).
+        values : ndarray of float64
+            Their ``K_jᵀ r`` (signed).
+        """
+        k = int(k)
+        if k < 0:
+            raise ValueError(f"k must be >= 0; got {k}")
+        top, n_above, mags, idx = self._pass(r, threshold, min(k, self.n_atoms), np.empty(0))
+        order = np.lexsort((idx, -mags))
+        idx = idx[order]
+        values = self.columns(idx).T @ np.asarray(r, dtype=float) if idx.size else np.empty(0)
+        return top, n_above, idx, values
+
+    def rmatvec(self, r) -> np.ndarray:
+        """``Kᵀ r`` in full (``8 n_atoms`` bytes; refused above ``memory_limit``).
+
+        Parameters
+        ----------
+        r : array_like, shape (n_samples,)
+
+        Returns
+        -------
+        ndarray of float64, shape (n_atoms,)
+        """
+        need = 8 * self.n_atoms + planar_bytes(self.n_samples)
+        if need > self.memory_limit:
+            raise DictionaryTooLargeError(
+                f"Kᵀ r over all {self.n_atoms:,} atoms needs {_gib(need)}, above memory_limit "
+                f"= {_gib(self.memory_limit)}; use top_correlations(r, k) for its maximum and "
+                "its largest entries",
+                n_atoms=self.n_atoms,
+                required_bytes=int(need),
+                limit_bytes=int(self.memory_limit),
+            )
+        out = np.zeros(self.n_atoms)
+        self._pass(r, np.inf, 0, out)
+        return out

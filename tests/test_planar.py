@@ -1,0 +1,174 @@
+"""The numbered 2-D dictionary: atoms against determinants, reduced passes, Lasso, fits."""
+
+import warnings
+
+import numpy as np
+import pytest
+from _oracles import lasso_value
+from numpy.testing import assert_allclose
+from sklearn.datasets import make_moons
+
+from geolasso import ConvexReLUClassifier, ReLUNetwork, certify
+from geolasso.dictionary import DictionaryTooLargeError, WedgeDictionary, alpha_max
+from geolasso.lasso import lasso
+from geolasso.planar import PlanarDictionary, planar_bytes
+
+
+def _data(n, seed, degenerate=False):
+    X = np.random.default_rng(seed).normal(size=(n, 2))
+    if degenerate:
+        X[3] = X[5]  # equal samples: a zero column
+        X[7, 0] = X[8, 0]  # a shared coordinate: equal axis-parallel lines
+        X[10] = (X[11] + X[12]) / 2  # three collinear samples: one line three times
+    return X
+
+
+def _reference_columns(D):
+    """Every column from the atom's generators by numpy determinants (SPEC §4.3)."""
+    Xa = np.column_stack([D.X, np.ones(D.n_samples)])
+    cols = np.zeros((D.n_samples, D.n_atoms))
+    for h in range(D.n_hyperplanes):
+        samples, axes = D.generators_of(2 * h)
+        S = np.array([Xa[i] for i in samples] + [np.eye(3)[a - 1] for a in axes])
+        normal = np.array([(-1) ** k * np.linalg.det(np.delete(S, k, axis=1)) for k in range(3)])
+        scale = np.abs(normal[:2]).sum() if D.norm == "l1" else np.linalg.norm(normal[:2])
+        if scale == 0:
+            continue  # equal samples: the zero column
+        det = np.array([np.linalg.det(np.vstack([p, S])) for p in Xa])
+        cols[:, 2 * h] = np.maximum(det, 0) / scale
+        cols[:, 2 * h + 1] = np.maximum(-det, 0) / scale
+    return cols
+
+
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+@pytest.mark.parametrize("degenerate", [False, True], ids=["general", "degenerate"])
+def test_atoms_are_the_determinant_features_of_their_generators(norm, degenerate):
+    X = _data(14, 0, degenerate)
+    D = PlanarDictionary(X, norm=norm)
+    assert D.n_atoms == 14 * 13 + 4 * 14
+    K = _reference_columns(D)
+    assert_allclose(D.columns(np.arange(D.n_atoms)), K, atol=1e-12)
+    # the same columns as the stored dictionary (which drops duplicates and zero columns)
+    W = WedgeDictionary(X, norm=norm)
+
+    M = W.matrix()
+    distance = np.abs(K[:, :, None] - M[:, None, :]).max(axis=0)  # (planar, stored)
+    assert distance.min(axis=0).max() <= 1e-12  # every stored column is a planar one
+    nonzero = np.abs(K).max(axis=0) > 0
+    assert distance.min(axis=1)[nonzero].max() <= 1e-12  # and back, but for zero columns
+    assert D.n_duplicate == (1 if degenerate else 0)
+    # every generator sample lies on its atom's line
+    for j in range(0, D.n_atoms, 2):
+        u = D.hyperplanes_of([j // 2])[0]
+        for i in D.generators_of(j)[0]:
+            assert abs(np.append(X[i], 1.0) @ u) <= 1e-12 * (1 + np.abs(X).max() ** 2)
+
+
+@pytest.mark.parametrize("degenerate", [False, True], ids=["general", "degenerate"])
+def test_reduced_pass_matches_the_full_product(degenerate):
+    X = _data(40, 1, degenerate)
+    D = PlanarDictionary(X)
+    K = D.columns(np.arange(D.n_atoms))
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        r = rng.normal(size=40)
+        full = K.T @ r
+        assert_allclose(D.rmatvec(r), full, atol=1e-10)
+        threshold = np.quantile(np.abs(full), 0.9)
+        top, n_above, atoms, values = D.top_correlations(r, 25, threshold=threshold)
+        assert top == pytest.approx(np.abs(full).max(), rel=1e-12)
+        assert n_above == np.count_nonzero(np.abs(full) > threshold)
+        assert_allclose(np.abs(values), np.sort(np.abs(full))[::-1][:25], rtol=1e-10)
+        assert_allclose(values, full[atoms], atol=1e-10)
+    assert alpha_max(D, X[:, 0]) == pytest.approx(
+        np.abs(K.T @ (X[:, 0] - X[:, 0].mean())).max() / 40, rel=1e-12
+    )
+
+
+def test_pair_numbering_is_inverted_exactly():
+    D = PlanarDictionary(_data(300, 3))
+    h = np.arange(D.n_pairs)
+    i, j = D._pair(h)
+    assert np.all(i < j)
+    assert np.all(j < 300)
+    assert np.array_equal(i * (2 * 300 - i - 1) // 2 + (j - i - 1), h)
+
+
+@pytest.mark.parametrize("frac", [0.05, 0.005])
+def test_lasso_over_the_numbered_dictionary_is_optimal(frac):
+    """Certified gap, KKT on the explicit matrix, and cvxpy/Clarabel's optimum."""
+    X = _data(30, 4)
+    y = np.sign(X[:, 0] * X[:, 1]) + 0.1 * X[:, 0]
+    D = PlanarDictionary(X)
+    alpha = frac * alpha_max(D, y)
+    res = lasso(D, y, alpha, tol=1e-10)
+    assert res.converged
+    K = D.columns(np.arange(D.n_atoms))
+    r = y - K @ res.coef - res.intercept
+    g = K.T @ r / 30
+    on = res.coef != 0
+    assert abs(r.mean()) <= 1e-10
+    assert np.all(np.abs(g[~on]) <= alpha * (1 + 1e-6))
+    assert_allclose(g[on], alpha * np.sign(res.coef[on]), atol=1e-6 * alpha)
+    assert res.objective == pytest.approx(lasso_value(K, y, alpha, fit_intercept=True), rel=1e-6)
+
+
+def test_fit_uses_it_when_the_stored_dictionary_does_not_fit():
+    X, y = make_moons(120, noise=0.2, random_state=0)
+    alpha = 1e-3
+    stored = ConvexReLUClassifier(alpha=alpha).fit(X, y)
+    assert isinstance(stored.dictionary_, WedgeDictionary)
+    limit = planar_bytes(120) + 8 * (120 * 119 + 480)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no sampling warning: it is exhaustive
+        numbered = ConvexReLUClassifier(alpha=alpha, memory_limit=limit).fit(X, y)
+    assert isinstance(numbered.dictionary_, PlanarDictionary)
+    assert numbered.exact_
+    assert numbered.optimality_gap_ <= 1e-8 * numbered.objective_
+    assert numbered.objective_ == pytest.approx(stored.objective_, rel=1e-9)
+    feature = numbered.features_[0]
+    assert_allclose(
+        np.maximum(X @ feature["weight"] + feature["bias"], 0.0)
+        / np.sqrt(abs(feature["coefficient"])),
+        np.maximum(feature["volumes"], 0.0) / feature["normalizer"],
+        atol=1e-10,
+    )
+    # the reduced certificate agrees with the stored one on a network that is not optimal
+    net = numbered.network_
+    worse = ReLUNetwork(net.W * 1.2, net.b, net.v, net.c)
+    y_pm = np.where(y == 1, 1.0, -1.0)
+    a = certify(worse, X, y_pm, alpha, dictionary=numbered.dictionary_)
+    b = certify(worse, X, y_pm, alpha)
+    assert a.gap == pytest.approx(b.gap, rel=1e-9)
+    assert a.max_violation == pytest.approx(b.max_violation, rel=1e-9)
+    assert a.n_violations == b.n_violations
+    assert [v["ratio"] for v in a.violations] == pytest.approx(
+        [v["ratio"] for v in b.violations], rel=1e-9
+    )
+
+
+def test_bad_input_and_budgets_are_named():
+    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\)"):
+        PlanarDictionary(np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        PlanarDictionary(np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="X must be finite"):
+        PlanarDictionary([[0.0, np.nan], [1.0, 2.0]])
+    with pytest.raises(DictionaryTooLargeError, match=r"8 n² bytes.*max_atoms="):
+        PlanarDictionary(np.zeros((100, 2)), memory_limit=1000)
+    D = PlanarDictionary(_data(10, 5), memory_limit=planar_bytes(10) + 100)
+    with pytest.raises(DictionaryTooLargeError, match="top_correlations"):
+        D.rmatvec(np.ones(10))
+    with pytest.raises(IndexError, match="columns must lie in"):
+        D.columns([D.n_atoms])
+    with pytest.raises(ValueError, match="r must have shape"):
+        D.top_correlations(np.ones(9))
+    with pytest.raises(ValueError, match="l1 objective only"):
+        certify(
+            ReLUNetwork(np.ones((1, 2)), [0.0], [1.0], 0.0),
+            D.X,
+            np.ones(10),
+            0.1,
+            norm="l2",
+            dictionary=D,
+        )
