@@ -289,6 +289,7 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
     records = []
     best_dual = -np.inf
     stalled = 0  # rounds in a row without a real gain in the gap
+    did_polish = False
     previous_gap = previous_primal = np.inf
     n_steps = 0
     ws_size = 0
@@ -325,7 +326,15 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         previous_gap = min(previous_gap, result_gap)
         previous_primal = min(previous_primal, primal)
         if stalled >= 3:
-            break
+            # the Gram matrix squares the support's conditioning: one orthogonal solve
+            # of the signed equations on the support may lift the limit
+            polished = None if did_polish else _polish(passes, support, values, yc, n * alpha)
+            did_polish = True
+            if polished is None:
+                break
+            values, r = polished
+            stalled = 0
+            continue
         # working set: the support, and twice as many more atoms (at least _WS_MIN)
         # with the largest scores |K_jᵀ r|, violators of |K_jᵀ r| <= nα first
         W = np.sort(np.concatenate([support, candidates]))
@@ -366,6 +375,30 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         alpha,
         records,
     )
+
+
+def _polish(passes, support, values, yc, lam):
+    """The signed equations on the support solved through a QR factor, or None.
+
+    ``K_Sᵀ K_S z = K_Sᵀ ỹ - λ θ`` (``θ`` the signs) with ``K_S = Q R``:
+    ``R z = Qᵀ ỹ - R⁻ᵀ λ θ``, accurate to the conditioning of ``K_S`` rather
+    than of its Gram matrix. None when ``K_S`` has dependent columns or the
+    solution changes a sign (then it is not the restricted optimum).
+    """
+    from scipy.linalg import solve_triangular
+
+    if support.size == 0 or support.size > yc.size:
+        return None
+    Ks = passes.centred_columns(support)
+    Q, R = np.linalg.qr(Ks)
+    diag = np.abs(np.diag(R))
+    if diag.min() <= 1e-12 * diag.max():
+        return None
+    theta = np.sign(values)
+    z = solve_triangular(R, Q.T @ yc - solve_triangular(R, lam * theta, trans="T"))
+    if np.any(np.sign(z) != theta):
+        return None
+    return z, yc - Ks @ z
 
 
 class _Passes:

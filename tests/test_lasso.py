@@ -328,3 +328,28 @@ def test_dependent_columns_still_reach_the_optimum():
     res = lasso(K, y, alpha, tol=1e-10)
     assert res.converged
     assert_allclose(res.objective, lasso_value(K, y, alpha, fit_intercept=True), rtol=1e-7)
+
+
+def test_polish_solves_the_signed_equations_on_the_support(gaussian):
+    """The QR polish returns the restricted optimum when the signs are right, else None."""
+    from geolasso.lasso import _Dense, _Passes, _polish
+
+    K, y = gaussian
+    n = len(y)
+    alpha = alpha_max(K, y) / 20
+    res = lasso(K, y, alpha, tol=1e-12)
+    support = res.support
+    passes = _Passes(_Dense(K), n, True)
+    yc = y - y.mean()
+    z, r = _polish(passes, support, res.coef[support] * 1.5, yc, n * alpha)
+    assert_allclose(z, res.coef[support], rtol=1e-8)
+    Kc = K[:, support] - K[:, support].mean(axis=0)
+    assert_allclose(Kc.T @ r, n * alpha * np.sign(z), atol=1e-9 * n * alpha)
+    # a wrong sign pattern is not the restricted optimum: refused
+    flipped = res.coef[support].copy()
+    flipped[0] *= -1
+    assert _polish(passes, support, flipped, yc, n * alpha) is None
+    # dependent columns: refused
+    Kd = np.column_stack([K[:, :3], K[:, 0] + K[:, 1]])
+    dep = _Passes(_Dense(Kd), n, True)
+    assert _polish(dep, np.arange(4), np.ones(4), yc, n * alpha) is None
