@@ -117,7 +117,9 @@ def _heap_push(heap_val, heap_idx, size, value, index):
 
 
 @njit
-def _planar_pass(X, r, order, ends, counts, by_x, by_y, l1, threshold, heap_val, heap_idx, out):
+def _planar_pass(
+    X, r, order, ends, counts, by_x, by_y, l1, threshold, heap_val, heap_idx, out, piv_val, piv_idx
+):
     """Every atom's correlation ``K_jᵀ r``, reduced as asked.
 
     For the line through ``x_i`` and ``x_j`` (``d = x_j - x_i``, ``p_k = x_k -
@@ -150,6 +152,12 @@ def _planar_pass(X, r, order, ends, counts, by_x, by_y, l1, threshold, heap_val,
         Written: their atoms.
     out : ndarray of float64, shape (n_atoms,) or (0,)
         Written when not empty: every correlation.
+    piv_val : ndarray of float64, shape (n,) or (0,)
+        Written when not empty: for each sample, the largest magnitude among
+        the atoms whose lines pass through it (the pairs counted at their
+        smaller sample).
+    piv_idx : ndarray of int64, shape (n,) or (0,)
+        Written with it: that atom.
 
     Returns
     -------
@@ -171,6 +179,11 @@ def _planar_pass(X, r, order, ends, counts, by_x, by_y, l1, threshold, heap_val,
     size = 0
     cap = heap_val.size
     write = out.size > 0
+    pivots = piv_val.size > 0
+    if pivots:
+        for i in range(n):
+            piv_val[i] = -1.0
+            piv_idx[i] = -1
     for i in range(n):
         m = counts[i]
         xi = X[i, 0]
@@ -215,6 +228,9 @@ def _planar_pass(X, r, order, ends, counts, by_x, by_y, l1, threshold, heap_val,
                 n_above += 1
             if cap and (size < cap or mag > heap_val[0]):
                 size = _heap_push(heap_val, heap_idx, size, mag, atom)
+            if pivots and mag > piv_val[i]:
+                piv_val[i] = mag
+                piv_idx[i] = atom
             mag = abs(minus)
             if mag > top:
                 top = mag
@@ -222,6 +238,9 @@ def _planar_pass(X, r, order, ends, counts, by_x, by_y, l1, threshold, heap_val,
                 n_above += 1
             if cap and (size < cap or mag > heap_val[0]):
                 size = _heap_push(heap_val, heap_idx, size, mag, atom + 1)
+            if pivots and mag > piv_val[i]:
+                piv_val[i] = mag
+                piv_idx[i] = atom + 1
     # axis lines: x1-parallel through x_i is (0, 1, -y_i), feature (y - y_i)_+; x2-parallel
     # is (-1, 0, x_i), feature (x_i - x)_+. Walk each coordinate upwards over groups of
     # equal values, with sums over the strictly smaller ones.
@@ -267,6 +286,9 @@ def _planar_pass(X, r, order, ends, counts, by_x, by_y, l1, threshold, heap_val,
                         n_above += 1
                     if heap_val.size:
                         size = _heap_push(heap_val, heap_idx, size, mag, a)
+                    if pivots and mag > piv_val[srt[q]]:
+                        piv_val[srt[q]] = mag
+                        piv_idx[srt[q]] = a
             below_r += tied_r
             below_rc += tied_rc
             s = t

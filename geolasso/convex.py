@@ -147,9 +147,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         atoms. 2-D data with free biases and at least 100,000 atoms (or a
         stored dictionary too large for the budget) use the numbered
         exhaustive dictionary (:class:`~geolasso.planar.PlanarDictionary`,
-        ``16 n²`` bytes with the solution: up to about ``n = 11,000`` in
-        2 GiB). Otherwise a seeded sample of 100,000 atoms (fewer if the
-        budget demands), with a :class:`~geolasso.exceptions.GeolassoWarning`.
+        ``16 n²`` bytes with the solution, and an eighth of the budget for the
+        solver: up to about ``n = 10,750`` in 2 GiB). Otherwise a seeded
+        sample of 100,000 atoms (fewer if the budget demands), with a
+        :class:`~geolasso.exceptions.GeolassoWarning`.
         An int: sample that many atoms when the exhaustive dictionary is
         larger (no warning). None: always exhaustive (may raise
         :class:`~geolasso.exceptions.DictionaryTooLargeError`).
@@ -374,7 +375,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         if d != 2 or bias != "free" or self.generators != "data+basis" or self.path is not None:
             return False
         n_atoms = n * (n - 1) + 4 * n
-        return planar_bytes(n) + 8 * n_atoms <= self.memory_limit
+        # the sweep order and a dense solution; the solver's pool of candidate columns
+        # takes at most an eighth of the budget (geolasso.lasso)
+        return planar_bytes(n) + 8 * n_atoms <= 0.875 * self.memory_limit
 
     def _fit_wedge(self, X, y, alpha):
         D = self._dictionary(X)

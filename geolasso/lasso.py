@@ -67,6 +67,12 @@ __all__ = ["LassoPath", "LassoResult", "lasso", "lasso_path"]  # and Lasso, lazi
 #: _WS_MIN (measured on the spiral and 3-D wedge dictionaries and Gaussian designs).
 _WS_MIN = 64
 _WS_FACTOR = 2.0
+#: With a reduced pass (O(n²) per pass in 2-D): the pass ranks a pool of ten working-set
+#: growths, at least _POOL_MIN atoms (dense columns within _POOL_BYTES), and up to
+#: _POOL_ROUNDS restricted solves draw their violators from it before the next pass.
+_POOL_MIN = 2_000
+_POOL_BYTES = 128 * 2**20
+_POOL_ROUNDS = 20
 
 
 class _Dense:
@@ -300,7 +306,7 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
     for it in range(1, max_iter + 1):
         # one full pass: the dual scaling, and the candidates for the working set
         grow = min(max(int(_WS_FACTOR * support.size), _WS_MIN), p - support.size)
-        top, candidates = passes.scores(r, grow, support)
+        top, candidates = passes.scores(r, passes.pool_size(grow), support)
         primal = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
         scale = max(n * alpha, top)
         if scale > 0:
@@ -325,30 +331,40 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         stalled = stalled + 1 if flat and result_gap >= previous_gap else 0
         previous_gap = min(previous_gap, result_gap)
         previous_primal = min(previous_primal, primal)
-        if stalled >= 3:
+        if stalled and not did_polish:
             # the Gram matrix squares the support's conditioning: one orthogonal solve
             # of the signed equations on the support may lift the limit
-            polished = None if did_polish else _polish(passes, support, values, yc, n * alpha)
             did_polish = True
-            if polished is None:
-                break
-            values, r = polished
-            stalled = 0
-            continue
+            polished = _polish(passes, support, values, yc, n * alpha)
+            if polished is not None:
+                values, r = polished
+                stalled = 0
+                continue
+        if stalled >= 3:
+            break
         # working set: the support, and twice as many more atoms (at least _WS_MIN)
         # with the largest scores |K_jᵀ r|, violators of |K_jᵀ r| <= nα first
-        W = np.sort(np.concatenate([support, candidates]))
-        ws_size = W.size
-        Kw = passes.centred_columns(W)
-        G = Kw.T @ Kw
-        bw = Kw.T @ yc
-        zw = np.zeros(W.size)
-        zw[np.searchsorted(W, support)] = values
-        steps, _ = feature_sign(G, bw, n * alpha, zw, 1e-10, 50 * ws_size + 100)
+        pool = candidates
+        support, values, r, steps, ws_size = _restricted(
+            passes, support, values, pool[:grow], yc, n * alpha
+        )
         n_steps += steps
-        keep = zw != 0.0
-        support, values = W[keep], zw[keep]
-        r = yc - Kw[:, keep] @ values
+        if pool.size > grow:
+            # a reduced pass costs O(n²): first exhaust the pool of atoms it ranked,
+            # whose correlations are one small product each
+            Kpool = passes.centred_columns(pool)
+            for _ in range(_POOL_ROUNDS):
+                score = np.abs(Kpool.T @ r)
+                score[np.isin(pool, support)] = -1.0
+                violators = np.flatnonzero(score > n * alpha * (1.0 + 1e-9))
+                if violators.size == 0:
+                    break
+                grow = min(max(int(_WS_FACTOR * support.size), _WS_MIN), violators.size)
+                pick = pool[violators[np.argsort(-score[violators], kind="stable")[:grow]]]
+                support, values, r, steps, ws_size = _restricted(
+                    passes, support, values, pick, yc, n * alpha
+                )
+                n_steps += steps
     objective = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
     converged = bool(result_gap <= tol)
     if not converged:
@@ -375,6 +391,23 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         alpha,
         records,
     )
+
+
+def _restricted(passes, support, values, extra, yc, lam):
+    """The Lasso restricted to ``support ∪ extra``, warm-started, solved exactly.
+
+    Returns the new support, its values, the residual, the feature-sign steps
+    and the working-set size.
+    """
+    W = np.union1d(support, extra)
+    Kw = passes.centred_columns(W)
+    G = Kw.T @ Kw
+    bw = Kw.T @ yc
+    zw = np.zeros(W.size)
+    zw[np.searchsorted(W, support)] = values
+    steps, _ = feature_sign(G, bw, lam, zw, 1e-10, 50 * W.size + 100)
+    keep = zw != 0.0
+    return W[keep], zw[keep], yc - Kw[:, keep] @ zw[keep], steps, W.size
 
 
 def _polish(passes, support, values, yc, lam):
@@ -432,11 +465,25 @@ class _Passes:
             K = K - K.mean(axis=0) if self._means is None else K - self._means[idx]
         return K
 
+    def pool_size(self, grow):
+        """Atoms a pass ranks: ``grow``, or for a reduced pass a pool of up to 2,000.
+
+        The pool's dense columns (up to twice the size: ``spread`` adds the best
+        atom through each sample) stay within ``_POOL_BYTES`` and an eighth of the
+        operator's ``memory_limit``.
+        """
+        if not self.reduced:
+            return grow
+        n = self.op.shape[0]
+        budget = min(_POOL_BYTES, getattr(self.op, "memory_limit", 8 * _POOL_BYTES) / 8)
+        cap = max(grow, int(budget // (16 * n)))
+        return min(max(10 * grow, _POOL_MIN), cap, self.op.shape[1])
+
     def scores(self, r, grow, support):
         """``max_j |K_jᵀ r|`` and the ``grow`` atoms outside ``support`` that maximise it."""
         if self.reduced:
-            top, _, idx, _ = self.op.top_correlations(r, grow + support.size)
-            idx = idx[~np.isin(idx, support)][:grow]
+            top, _, idx, _ = self.op.top_correlations(r, grow + support.size, spread=True)
+            idx = idx[~np.isin(idx, support)][: 2 * grow]
             return float(top), idx
         score = np.abs(self.op.rmatvec(r))
         top = float(score.max())

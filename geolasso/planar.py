@@ -382,12 +382,15 @@ class PlanarDictionary:
             self._plan = (order, ends, counts, by_x, by_y)
         return self._plan
 
-    def _pass(self, r, threshold, k, out):
+    def _pass(self, r, threshold, k, out, pivots=False):
         r = as_float_array(r, "r", shape_doc=f"({self.n_samples},)")
         if r.shape != (self.n_samples,):
             raise ValueError(f"r must have shape ({self.n_samples},); got {r.shape}")
         heap_val = np.empty(k)
         heap_idx = np.empty(k, dtype=np.int64)
+        m = self.n_samples if pivots else 0
+        piv_val = np.empty(m)
+        piv_idx = np.empty(m, dtype=np.int64)
         top, n_above, size = _kernels()._planar_pass(
             self.X,
             np.ascontiguousarray(r),
@@ -397,10 +400,13 @@ class PlanarDictionary:
             heap_val,
             heap_idx,
             out,
+            piv_val,
+            piv_idx,
         )
+        self._pivot_best = (piv_val, piv_idx) if pivots else None
         return float(top), int(n_above), heap_val[:size], heap_idx[:size]
 
-    def top_correlations(self, r, k: int = 0, *, threshold: float = np.inf):
+    def top_correlations(self, r, k: int = 0, *, threshold: float = np.inf, spread=False):
         """One pass over ``Kᵀ r``: its largest magnitude, a count, the ``k`` largest.
 
         Parameters
@@ -411,6 +417,11 @@ class PlanarDictionary:
             How many of the most correlated atoms to return.
         threshold : float, default=inf
             Count the atoms with ``|K_jᵀ r| > threshold``.
+        spread : bool, default=False
+            Also return the ``k`` largest of the atoms that are, each, the
+            most correlated one through its sample (merged with the others and
+            ordered by magnitude): candidates spread over the plane rather
+            than the many near-copies of one line that top a plain ranking.
 
         Returns
         -------
@@ -418,7 +429,7 @@ class PlanarDictionary:
             ``max_j |K_jᵀ r|``.
         n_above : int
             Atoms above ``threshold``.
-        atoms : ndarray of int64, shape (min(k, n_atoms),)
+        atoms : ndarray of int64, shape (min(k, n_atoms),) (up to twice that with ``spread``)
             The ``k`` atoms of largest ``|K_jᵀ r|``, by decreasing magnitude
             (ties by index).
         values : ndarray of float64
@@ -427,10 +438,23 @@ class PlanarDictionary:
         k = int(k)
         if k < 0:
             raise ValueError(f"k must be >= 0; got {k}")
-        top, n_above, mags, idx = self._pass(r, threshold, min(k, self.n_atoms), np.empty(0))
-        order = np.lexsort((idx, -mags))
-        idx = idx[order]
-        values = self.columns(idx).T @ np.asarray(r, dtype=float) if idx.size else np.empty(0)
+        top, n_above, mags, idx = self._pass(
+            r, threshold, min(k, self.n_atoms), np.empty(0), pivots=spread
+        )
+        if spread:  # and the k largest of the best atoms through each sample
+            piv_val, piv_idx = self._pivot_best
+            ok = np.flatnonzero(piv_idx >= 0)
+            best = ok[np.lexsort((piv_idx[ok], -piv_val[ok]))[:k]]
+            mags = np.concatenate([piv_val[best], mags])
+            idx = np.concatenate([piv_idx[best], idx])
+            idx, first = np.unique(idx, return_index=True)
+            mags = mags[first]
+        idx = idx[np.lexsort((idx, -mags))]
+        r = np.asarray(r, dtype=float)
+        values = np.empty(idx.size)
+        for start in range(0, idx.size, 256):  # dense columns, a block at a time
+            block = idx[start : start + 256]
+            values[start : start + block.size] = self.columns(block).T @ r
         return top, n_above, idx, values
 
     def rmatvec(self, r) -> np.ndarray:
