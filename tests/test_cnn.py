@@ -127,8 +127,152 @@ def test_the_classifier_maps_labels(rng):
     reg = ConvexCNN(kernel_size=2, alpha=1e-3).fit(X, signed)
     assert clf.objective_ == pytest.approx(reg.objective_, rel=1e-12)
     np.testing.assert_array_equal(clf.predict(X), np.where(reg.predict(X) > 0, "up", "down"))
-    with pytest.raises(ValueError, match="two classes"):
+    with pytest.raises(ValueError, match=r"two classes.*OneVsRestClassifier"):
         ConvexCNNClassifier(kernel_size=2).fit(X, np.arange(10) % 3)
+
+
+def test_more_classes_one_vs_rest(rng):
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from geolasso.cnn import ConvexCNNClassifier
+
+    X = rng.standard_normal((15, 6))
+    labels = np.array(["a", "b", "c"])[np.argmax(X[:, :3] - X[:, 1:4], axis=1)]
+    ovr = OneVsRestClassifier(ConvexCNNClassifier(kernel_size=2, alpha=1e-3)).fit(X, labels)
+    scores = np.column_stack(
+        [
+            ConvexCNNClassifier(kernel_size=2, alpha=1e-3).fit(X, labels == c).decision_function(X)
+            for c in ovr.classes_
+        ]
+    )
+    np.testing.assert_allclose(ovr.decision_function(X), scores, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(ovr.predict(X), ovr.classes_[scores.argmax(axis=1)])
+
+
+# ---------------------------------------------------------------- the dictionary's memory
+
+
+def counted(model, X, n_atoms):
+    """The fit's counted bytes for ``n_atoms`` atoms, as the model counts them."""
+    from geolasso.cnn import _fit_bytes
+
+    n, K, h = model._patches(X).shape
+    k = h - 1 if model.bias is False else h
+    return _fit_bytes(n, K, h, k, n_atoms)
+
+
+def test_auto_samples_the_largest_dictionary_that_fits_memory_limit(rng):
+    from geolasso.dictionary import dictionary_size
+    from geolasso.exceptions import GeolassoWarning
+
+    X = rng.standard_normal((30, 6, 6))
+    y = X[:, 1, 1] - X[:, 3, 2]
+    limit = 8 * 2**20
+    model = ConvexCNN(kernel_size=3, memory_limit=limit, random_state=0)
+    with pytest.warns(GeolassoWarning, match="exhaustive wedge-patch dictionary") as record:
+        model.fit(X, y)
+    D = model.dictionary_
+    size = 2 * D.n_subsets  # the sample drawn, before duplicates are dropped
+    assert D.sampled
+    assert not model.exact_
+    assert counted(model, X, size)["total"] <= limit < counted(model, X, size + 2)["total"]
+    total = dictionary_size(30 * 16, 9)
+    message = str(record[0].message)
+    assert f"{float(total):.2e} atoms" in message
+    assert f"sample of {size:,} atoms" in message
+    assert "max_atoms=<int>" in message
+    # the same seed, the same sample
+    with pytest.warns(GeolassoWarning):
+        again = ConvexCNN(kernel_size=3, memory_limit=limit, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.dictionary_.hyperplanes, D.hyperplanes)
+
+
+def test_auto_is_exhaustive_exactly_when_it_fits(rng):
+    import warnings
+
+    from geolasso.dictionary import dictionary_size
+    from geolasso.exceptions import GeolassoWarning
+
+    X = rng.standard_normal((6, 5))  # signals: 24 patches of 2 values
+    y = np.maximum(X[:, 1:] - X[:, :-1], 0).sum(axis=1)
+    total = dictionary_size(24, 2)
+    need = counted(ConvexCNN(kernel_size=2), X, total)["total"]
+    for limit in (need, 2 * 1024**3):  # the exact budget, and the default
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", GeolassoWarning)
+            model = ConvexCNN(kernel_size=2, alpha=1e-2, memory_limit=limit).fit(X, y)
+        assert not model.dictionary_.sampled
+        assert model.dictionary_.n_subsets == total // 2
+        assert model.exact_
+    with pytest.warns(GeolassoWarning, match=f"{total:,} atoms, too many to fit memory_limit"):
+        small = ConvexCNN(kernel_size=2, alpha=1e-2, memory_limit=need - 1).fit(X, y)
+    size = 2 * small.dictionary_.n_subsets
+    assert small.dictionary_.sampled
+    assert size < total
+    assert counted(small, X, size)["total"] <= need - 1
+    assert not small.exact_
+
+
+@pytest.mark.parametrize("kernel", [2, 3], ids=["minors", "svd"])
+def test_the_count_bounds_the_allocation(rng, kernel):
+    """Counted bytes against the pooled matrix's nbytes and the fit's traced peak."""
+    import tracemalloc
+
+    from geolasso.cnn import _pooled_features
+
+    X = rng.standard_normal((20, 6, 6))
+    y = X[:, 1, 1] - X[:, 3, 2]
+    ConvexCNN(kernel_size=kernel, max_atoms=100, random_state=0).fit(X[:5], y[:5])  # compile
+    model = ConvexCNN(kernel_size=kernel, max_atoms=3000, random_state=0)
+    tracemalloc.start()
+    try:
+        model.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    parts = counted(model, X, 3000)
+    # what is allocated stays within the count, and the count is not loose
+    assert parts["total"] / 2 <= peak <= parts["total"]
+    # the pooled feature matrix is the one the count names, and equals pooling the
+    # dictionary's dense transform of the stacked patches
+    D = model.dictionary_
+    P = model._patches(X)
+    for pooling in ("sum", "mean"):
+        F = _pooled_features(D, P, pooling)
+        T = D.transform(P.reshape(-1, P.shape[2])).reshape(*P.shape[:2], -1)
+        ref = T.sum(axis=1) if pooling == "sum" else T.mean(axis=1)
+        np.testing.assert_allclose(F, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+        assert F.flags.f_contiguous
+        assert counted(model, X, D.n_atoms)["features"] == F.nbytes
+
+
+def test_an_explicit_max_atoms_that_does_not_fit_raises_first(rng):
+    import re
+    import tracemalloc
+
+    from geolasso.exceptions import DictionaryTooLargeError
+
+    X = rng.standard_normal((12, 6, 6))
+    y = X[:, 1, 1]
+    limit = 4 * 2**20
+    tracemalloc.start()
+    try:
+        with pytest.raises(DictionaryTooLargeError) as info:
+            ConvexCNN(kernel_size=3, max_atoms=50_000, memory_limit=limit).fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < limit / 16  # refused before the dictionary or its features were allocated
+    err = info.value
+    message = str(err)
+    assert re.search(r"max_atoms=50_000.*192 stacked patches.*memory_limit", message)
+    assert err.n_atoms == 50_000
+    assert err.required_bytes > err.limit_bytes == limit
+    fits = int(re.search(r"max_atoms=<int> of at most ([\d_]+)", message).group(1))
+    model = ConvexCNN(kernel_size=3, max_atoms=fits, memory_limit=limit, random_state=0)
+    assert 2 * model.fit(X, y).dictionary_.n_subsets == fits
+    with pytest.raises(DictionaryTooLargeError, match=f"max_atoms={fits + 2:_}"):
+        ConvexCNN(kernel_size=3, max_atoms=fits + 2, memory_limit=limit).fit(X, y)
 
 
 # ---------------------------------------------------------------- the arrangement program
@@ -298,8 +442,10 @@ def test_the_arrangement_settings_are_checked(rng):
     from geolasso.exceptions import DictionaryTooLargeError
 
     images = rng.standard_normal((12, 6, 6))
-    with pytest.raises(DictionaryTooLargeError, match=r"stacked patches.*max_atoms=<int>"):
-        ConvexCNN(kernel_size=3, max_atoms=None, memory_limit=10_000).fit(images, y[:1].repeat(12))
+    with pytest.raises(DictionaryTooLargeError, match=r"max_atoms=None.*stacked patches.*<int>"):
+        ConvexCNN(kernel_size=3, max_atoms=None, memory_limit=2**22).fit(images, y[:1].repeat(12))
+    with pytest.raises(DictionaryTooLargeError, match="Even two atoms do not fit"):
+        ConvexCNN(kernel_size=3, memory_limit=10_000).fit(images, y[:1].repeat(12))
     with pytest.raises(DictionaryTooLargeError, match="patterns=<int>"):
         ConvexCNN(
             kernel_size=3, norm="l2", method="arrangement", patterns="exact", memory_limit=10_000
