@@ -28,6 +28,8 @@ def _pseudo_angle(dx, dy):
     """The "diamond angle" of ``(dx, dy) != 0``: increasing in ``atan2``, in [0, 4).
 
     Opposite directions differ by exactly 2 (mod 4), as a half-turn should.
+    (The same helper as in ``_dictionary_kernels``, kept beside the kernels that
+    call it: a cached kernel does not notice edits to a helper in another file.)
     """
     p = dx / (abs(dx) + abs(dy))
     return 1.0 - p if dy >= 0.0 else 3.0 + p
