@@ -3,7 +3,9 @@
 For a pattern ``m`` (bool, one entry per sample) the cone of neurons with that
 pattern is ``K = {u : A u >= 0}`` with rows ``a_j = (2 m_j - 1) z_j``. Two
 questions are asked of it, both answered through the non-negative least-squares
-problem ``min_{μ >= 0} ‖h + Aᵀμ‖`` (Lawson–Hanson active set, :func:`_nnls`):
+problem ``min_{μ >= 0} ‖h + Aᵀμ‖`` (Lawson–Hanson active set,
+:func:`_nnls_cone`, which reads the rows of ``A`` off ``Z`` and the pattern
+without forming ``A``):
 
 * the Euclidean projection of ``x`` onto ``K`` is ``x + Aᵀμ*`` for ``h = x``
   (Moreau: ``K``'s polar cone is ``{-Aᵀμ : μ >= 0}``);
@@ -61,13 +63,16 @@ def _small_lstsq(sub, h):
 
 
 @njit(cache=True)
-def _passive_lstsq(E, h, idx):
-    """``argmin_z ‖h + E[:, idx] z‖`` (the unconstrained step on a passive set)."""
-    k = E.shape[0]
+def _passive_lstsq(Z, mask, scale, h, idx):
+    """``argmin_z ‖h + E[:, idx] z‖`` (the unconstrained step on a passive set), with
+    ``E[i, j] = (2 m_j − 1) Z[j, i] scale[i]`` (see :func:`_nnls_cone`)."""
+    k = Z.shape[1]
     sub = np.empty((k, idx.size))
     for t in range(idx.size):
+        j = idx[t]
+        sgn = 1.0 if mask[j] else -1.0
         for i in range(k):
-            sub[i, t] = E[i, idx[t]]
+            sub[i, t] = sgn * Z[j, i] * scale[i]
     return _small_lstsq(sub, h)
 
 
@@ -87,12 +92,32 @@ def _nnls(E, h, mu):
 def _nnls_warm(E, h, mu, warm):
     """:func:`_nnls` started from the passive set ``warm`` (bool, (m,)), which it updates.
 
-    When the least squares on ``warm`` has positive coefficients it is the
-    starting point (one solve when the passive set has not changed, as between
-    block-coordinate passes near convergence); otherwise the start is cold.
-    On return ``warm`` holds the final passive set.
+    :func:`_nnls_cone` for an explicit ``E`` (its columns as the rows of the
+    data matrix, every sign and scale 1).
     """
     k, m = E.shape
+    return _nnls_cone(
+        np.ascontiguousarray(E.T), np.ones(m, dtype=np.bool_), np.ones(k), h, mu, warm
+    )
+
+
+@njit(cache=True)
+def _nnls_cone(Z, mask, scale, h, mu, warm):
+    """``min_{μ >= 0} ‖h + E μ‖₂`` for ``E[i, j] = (2 m_j − 1) Z[j, i] scale[i]``; writes ``μ``.
+
+    ``E`` (k, m) is never formed: its column ``j`` is the row ``z_j`` of ``Z``
+    (m, k), signed by the pattern ``mask`` and scaled coordinate-wise by
+    ``scale`` (k,) (the cone constraints of a pattern, with the weighted
+    coordinates of the free-bias problems), read contiguously. Lawson–Hanson:
+    grow the passive set by the column with the steepest descent, solve the
+    unconstrained least squares on it, and step back to the feasible boundary
+    when a coefficient turns non-positive. Started from the passive set
+    ``warm`` (bool, (m,)) when the least squares on it has positive
+    coefficients (one solve when the passive set has not changed, as between
+    block-coordinate passes near convergence), otherwise cold; on return
+    ``warm`` holds the final passive set. Returns the residual ``h + E μ``.
+    """
+    m, k = Z.shape
     for j in range(m):
         mu[j] = 0.0
     passive = np.zeros(m, dtype=np.bool_)
@@ -100,27 +125,27 @@ def _nnls_warm(E, h, mu, warm):
     res = h.copy()
     idx = np.flatnonzero(warm)
     if 0 < idx.size <= k:
-        z = _passive_lstsq(E, h, idx)
+        z = _passive_lstsq(Z, mask, scale, h, idx)
         if np.all(z > 0.0):
             for t in range(idx.size):
                 mu[idx[t]] = z[t]
                 passive[idx[t]] = True
-            for i in range(k):
-                s = h[i]
-                for t in range(idx.size):
-                    s += E[i, idx[t]] * z[t]
-                res[i] = s
+            _cone_residual(Z, mask, scale, h, mu, res)
     col_norm = 0.0
     for j in range(m):
         s = 0.0
         for i in range(k):
-            s += E[i, j] * E[i, j]
+            e = Z[j, i] * scale[i]
+            s += e * e
         col_norm = max(col_norm, np.sqrt(s))
     hn = 0.0
     for i in range(k):
         hn += h[i] * h[i]
     tol = 1e-13 * (np.sqrt(hn) + 1e-300) * (col_norm + 1e-300)
+    weighted = np.empty(k)
     for _ in range(3 * m + 10):
+        for i in range(k):
+            weighted[i] = scale[i] * res[i]
         best = -1
         bw = tol
         for j in range(m):
@@ -128,7 +153,9 @@ def _nnls_warm(E, h, mu, warm):
                 continue
             w = 0.0
             for i in range(k):
-                w -= E[i, j] * res[i]
+                w -= Z[j, i] * weighted[i]
+            if not mask[j]:
+                w = -w
             if w > bw:
                 bw = w
                 best = j
@@ -141,7 +168,7 @@ def _nnls_warm(E, h, mu, warm):
             idx = np.flatnonzero(passive)
             if idx.size == 0:
                 break
-            z = _passive_lstsq(E, h, idx)
+            z = _passive_lstsq(Z, mask, scale, h, idx)
             if np.all(z > 0.0):
                 for t in range(idx.size):
                     mu[idx[t]] = z[t]
@@ -162,55 +189,119 @@ def _nnls_warm(E, h, mu, warm):
                     passive[j] = False
                     if j == best:
                         refused[j] = True  # numerically useless column: skip it this round
-        for i in range(k):
-            s = h[i]
-            for j in range(m):
-                if mu[j] != 0.0:
-                    s += E[i, j] * mu[j]
-            res[i] = s
+        _cone_residual(Z, mask, scale, h, mu, res)
     for j in range(m):
         warm[j] = mu[j] > 0.0
     return res
 
 
 @njit(cache=True)
+def _cone_residual(Z, mask, scale, h, mu, res):
+    """``res = h + E μ`` (in place) over the non-zero ``μ_j`` (see :func:`_nnls_cone`)."""
+    k = Z.shape[1]
+    for i in range(k):
+        res[i] = h[i]
+    for j in np.flatnonzero(mu != 0.0):
+        sgn = 1.0 if mask[j] else -1.0
+        for i in range(k):
+            res[i] += sgn * Z[j, i] * scale[i] * mu[j]
+
+
+@njit(cache=True)
 def _project_cone(Z, mask, x):
     """Euclidean projection of ``x`` onto ``{u : (2 m - 1) ⊙ Z u >= 0}``."""
-    n, r = Z.shape
-    return _project_cone_warm(Z, mask, x, np.empty((r, n)), np.empty(n), np.zeros(n, np.bool_))
+    n = Z.shape[0]
+    return _project_cone_warm(Z, mask, x, np.empty(n), np.zeros(n, np.bool_))
 
 
 @njit(cache=True)
-def _project_cone_warm(Z, mask, x, E, mu, warm):
-    """:func:`_project_cone` with scratch ``E`` (r, n), ``μ`` (n,) and a warm passive set."""
-    n, r = Z.shape
-    for j in range(n):
-        sgn = 1.0 if mask[j] else -1.0
-        for i in range(r):
-            E[i, j] = sgn * Z[j, i]
-    return _nnls_warm(E, x.copy(), mu, warm)
+def _project_cone_warm(Z, mask, x, mu, warm):
+    """:func:`_project_cone` with scratch ``μ`` (n,) and a warm passive set."""
+    return _nnls_cone(Z, mask, np.ones(Z.shape[1]), x, mu, warm)
 
 
 @njit(cache=True)
-def _weighted_projection(Z, mask, p, c, E, mu, warm):
+def _face_multipliers(Z, masks, faces, groups, grads, row, low, top):
+    """The most negative multiplier of each group's face constraints.
+
+    For group ``g = groups[t]`` with face rows ``a_j = (2 m_j − 1) z_j`` (``j`` in
+    ``faces[g]``), the least-squares multipliers ``μ`` of ``Σ_j μ_j a_j =
+    grads[t]`` (LAPACK's minimum-norm solution, relative ``rcond`` at machine
+    precision times the larger dimension); writes the face row of the smallest
+    ``μ_j`` to ``row[t]`` (``-1`` for an empty face), that ``μ_j`` to ``low[t]``
+    and ``max |μ|`` to ``top[t]``.
+    """
+    r = Z.shape[1]
+    eps = np.finfo(np.float64).eps
+    for t in range(groups.size):
+        g = groups[t]
+        rows = np.flatnonzero(faces[g])
+        row[t] = -1
+        low[t] = 0.0
+        top[t] = 0.0
+        if rows.size == 0:
+            continue
+        A = np.empty((r, rows.size))
+        for k in range(rows.size):
+            j = rows[k]
+            sgn = 1.0 if masks[g, j] else -1.0
+            for i in range(r):
+                A[i, k] = sgn * Z[j, i]
+        mu = np.linalg.lstsq(A, grads[t].copy(), rcond=eps * max(r, rows.size))[0]
+        best = 0
+        for k in range(rows.size):
+            if mu[k] < mu[best]:
+                best = k
+            top[t] = max(top[t], abs(mu[k]))
+        row[t] = rows[best]
+        low[t] = mu[best]
+
+
+@njit(cache=True)
+def _step_ratios(masks, blocks, faces, free_rows, pre, dpre, ratios, first):
+    """Step lengths at which a step reaches each cone constraint of its groups.
+
+    Row ``k`` is group ``blocks[k]`` with pre-activations ``pre[k] = Z v`` and
+    their change ``dpre[k] = Z dv`` along the step; the constraint of sample
+    ``j`` (slack ``(2 m_j − 1) pre[k, j]``) is reached at
+    ``max(slack, 0) / −dslack`` when its slack decreases, never (``inf``)
+    otherwise, on the group's face (``faces[blocks[k], j]``) or when
+    ``free_rows[k]`` is False (no cone). Writes ``ratios`` (k, n) and each
+    row's minimum to ``first`` (k,).
+    """
+    nb, n = ratios.shape
+    for k in range(nb):
+        g = blocks[k]
+        low = np.inf
+        for j in range(n):
+            value = np.inf
+            if free_rows[k] and not faces[g, j]:
+                sgn = 1.0 if masks[g, j] else -1.0
+                dsl = sgn * dpre[k, j]
+                if dsl < 0.0:
+                    value = max(sgn * pre[k, j], 0.0) / -dsl
+            ratios[k, j] = value
+            low = min(low, value)
+        first[k] = low
+
+
+@njit(cache=True)
+def _weighted_projection(Z, mask, p, c, mu, warm):
     """``argmin ½‖u − p‖² + ½ (c − 1) ‖u_w‖²`` over the pattern's cone (``u_w`` = all but last).
 
     In the coordinates ``u' = (√c u_w, u_b)`` this is the Euclidean projection
     of ``(p_w / √c, p_b)`` onto the cone with the weight columns of ``Z``
-    divided by ``√c``: one NNLS problem. ``E`` (r, n) and ``μ`` (n,) are scratch,
-    ``warm`` the passive set to start from (updated).
+    divided by ``√c``: one NNLS problem. ``μ`` (n,) is scratch, ``warm`` the
+    passive set to start from (updated).
     """
-    n, r = Z.shape
+    r = Z.shape[1]
     root = np.sqrt(c)
     x = p.copy()
+    scale = np.ones(r)
     for i in range(r - 1):
         x[i] /= root
-    for j in range(n):
-        sgn = 1.0 if mask[j] else -1.0
-        for i in range(r - 1):
-            E[i, j] = sgn * Z[j, i] / root
-        E[r - 1, j] = sgn * Z[j, r - 1]
-    u = _nnls_warm(E, x, mu, warm)
+        scale[i] = 1.0 / root
+    u = _nnls_cone(Z, mask, scale, x, mu, warm)
     for i in range(r - 1):
         u[i] /= root
     return u
@@ -244,7 +335,7 @@ def _worst_slack(Z, mask, u):
 
 
 @njit(cache=True)
-def _prox_free(Z, mask, p, tau, E, mu, warm):
+def _prox_free(Z, mask, p, tau, mu, warm):
     """Proximal map of ``τ ‖u_w‖₂ + ι_K`` with the last (bias) coordinate unpenalised.
 
     ``K`` is the pattern's cone. Unlike the fully penalised case this is not a
@@ -256,8 +347,8 @@ def _prox_free(Z, mask, p, tau, E, mu, warm):
     is affine in ``s`` when no constraint is active). The two cheap cases
     come first: the shrinkage of the weights alone when it stays in ``K``, and
     ``u* = 0`` when the pattern's dual value at ``p`` (:func:`_price_one`) is at
-    most ``τ``. ``E`` (r, n) and ``μ`` (n,) are scratch; ``warm`` is the passive
-    set the projections start from (updated).
+    most ``τ``. ``μ`` (n,) is scratch; ``warm`` is the passive set the
+    projections start from (updated).
     """
     r = Z.shape[1]
     d = r - 1
@@ -269,7 +360,7 @@ def _prox_free(Z, mask, p, tau, E, mu, warm):
     for i in range(d):
         nw += p[i] * p[i]
     nw = np.sqrt(nw)
-    q = _price_one(Z, mask, p, d, True, False, tau, E, mu, np.empty(0, np.bool_))
+    q = _price_one(Z, mask, p, d, True, False, tau, mu, np.empty(0, np.bool_))
     if q <= tau:
         return np.zeros(r)
     pn = 0.0
@@ -279,7 +370,7 @@ def _prox_free(Z, mask, p, tau, E, mu, warm):
     # bracket: g(0+) = τ / q − 1 < 0 and g(‖p‖) >= 0 (the proximal map is non-expansive)
     lo, g_lo = 0.0, tau / q - 1.0
     hi = pn
-    u_hi = _weighted_projection(Z, mask, p, 1.0 + tau / hi, E, mu, warm)
+    u_hi = _weighted_projection(Z, mask, p, 1.0 + tau / hi, mu, warm)
     f = 0.0
     for i in range(d):
         f += u_hi[i] * u_hi[i]
@@ -291,7 +382,7 @@ def _prox_free(Z, mask, p, tau, E, mu, warm):
     s = min(max(nw - tau, 1e-3 * hi), 0.999 * hi)  # the unconstrained answer
     side = 0
     for _ in range(100):
-        u = _weighted_projection(Z, mask, p, 1.0 + tau / s, E, mu, warm)
+        u = _weighted_projection(Z, mask, p, 1.0 + tau / s, mu, warm)
         f = 0.0
         for i in range(d):
             f += u[i] * u[i]
@@ -359,14 +450,14 @@ def _fixed_bound(Z, mask, v, n_pen, inf_norm):
 
 
 @njit(cache=True)
-def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, E, mu, warm):
+def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, mu, warm):
     """Upper bound on ``max hᵀu`` over the pattern's cone and ``‖u_pen‖ <= 1``.
 
     First the bound at ``μ = 0``; when it is above ``threshold`` the NNLS
-    optimum (the exact value for the ℓ2 norm). ``E`` is scratch of shape
-    ``(r, n)``, ``μ`` of shape ``(n,)``. ``warm`` (bool, ``(n,)``) is a passive
-    set to start the NNLS from (:func:`_nnls_warm`, updated in place; the
-    optimum does not depend on it); an empty array starts it cold.
+    optimum (the exact value for the ℓ2 norm). ``μ`` is scratch of shape
+    ``(n,)``. ``warm`` (bool, ``(n,)``) is a passive set to start the NNLS from
+    (:func:`_nnls_cone`, updated in place; the optimum does not depend on it);
+    an empty array starts it cold.
     """
     n, r = Z.shape
     if free_bias:
@@ -375,21 +466,19 @@ def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, E, mu, warm):
         cheap = _dual_norm(h, n_pen, inf_norm)
     if cheap <= threshold:
         return cheap
-    scale = 0.0
-    for j in range(n):
-        for i in range(n_pen):
-            scale = max(scale, abs(Z[j, i]))
-    omega = 1e3 * max(scale, 1.0)  # weight of the bias equality row
     hw = h.copy()
-    for j in range(n):
-        sgn = 1.0 if mask[j] else -1.0
-        for i in range(r):
-            E[i, j] = sgn * Z[j, i]
-        if free_bias:
-            E[r - 1, j] *= omega
+    weights = np.ones(r)
+    omega = 1.0
     if free_bias:
+        top = 0.0
+        for j in range(n):
+            for i in range(n_pen):
+                top = max(top, abs(Z[j, i]))
+        omega = 1e3 * max(top, 1.0)  # weight of the bias equality row
+        weights[r - 1] = omega
         hw[r - 1] *= omega
-    res = _nnls_warm(E, hw, mu, warm) if warm.size == n else _nnls(E, hw, mu)
+    start = warm if warm.size == n else np.zeros(n, dtype=np.bool_)
+    res = _nnls_cone(Z, mask, weights, hw, mu, start)
     v = np.empty(r)
     for i in range(r):
         v[i] = res[i]
@@ -472,16 +561,15 @@ def _price(Z, masks, lam, n_pen, free_bias, inf_norm, threshold, out):
     """
     P = masks.shape[0]
     n, r = Z.shape
-    E = np.empty((r, n))
     mu = np.empty(n)
     h = np.empty(r)
     cold = np.empty(0, np.bool_)
     for p in range(P):
         _masked_correlation(Z, masks[p], lam, 1.0, h)
-        out[p, 0] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, E, mu, cold)
+        out[p, 0] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, mu, cold)
         for i in range(r):
             h[i] = -h[i]
-        out[p, 1] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, E, mu, cold)
+        out[p, 1] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, mu, cold)
 
 
 @njit(cache=True)
@@ -494,14 +582,13 @@ def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, out, warm):
     """
     G = masks.shape[0]
     n, r = Z.shape
-    E = np.empty((r, n))
     mu = np.empty(n)
     h = np.empty(r)
     cold = np.empty(0, np.bool_)
     for g in range(G):
         _masked_correlation(Z, masks[g], lam, signs[g], h)
         start = warm[g] if warm.shape[0] > 0 else cold
-        out[g] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, -1.0, E, mu, start)
+        out[g] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, -1.0, mu, start)
 
 
 @njit(cache=True)
@@ -544,7 +631,6 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
     n_pen = r - 1 if free else r
     u = np.empty(r)
     delta = np.empty(r)
-    E = np.empty((r, n_rows))
     mu = np.empty(n_rows)
     change = 0.0
     for _ in range(n_epochs):
@@ -575,10 +661,10 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
                 u[i] = V[g, i] + s * u[i] / (n * L)
             thr = alpha / L
             if free and cone and count < n_rows:
-                u = _prox_free(Z, masks[g], u, thr, E, mu, faces[g])
+                u = _prox_free(Z, masks[g], u, thr, mu, faces[g])
             else:
                 if cone and not free and _worst_slack(Z, masks[g], u) < 0.0:
-                    u = _project_cone_warm(Z, masks[g], u, E, mu, faces[g])
+                    u = _project_cone_warm(Z, masks[g], u, mu, faces[g])
                 if inf_norm:
                     for i in range(n_pen):
                         excess = abs(u[i]) - thr

@@ -211,7 +211,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         Absolute gap from the certificate: ``objective_ - J* <=
         optimality_gap_``. For ``norm="l2"`` it is exact for 1-D and 2-D data
         (free bias or none) and a relaxed, loose bound otherwise; NaN when no
-        certificate was computed.
+        certificate was computed. With ``method="arrangement"`` and sampled
+        patterns it is the solver's duality gap over those patterns: the
+        distance to the optimum over them, not a bound on the global ``J*``
+        (``exact_`` is False).
     certificate_ : Certificate or None
         The certificate (see :func:`geolasso.certify`).
     lasso_gap_ : float
@@ -534,7 +537,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.exact_ = bool(patterns.exact) and res.relative_gap <= max(self.tol, EXACT_RTOL)
         self.features_ = _arrangement_features(res, patterns, network, X)
         self.certificate_ = None
-        self.optimality_gap_ = res.gap if patterns.exact else math.nan
+        # the solver's certified duality gap over the patterns it solved over: it bounds
+        # objective_ - J* when the patterns were enumerated (exact_), and the distance to
+        # the optimum over these patterns when they were sampled (then not a bound on J*)
+        self.optimality_gap_ = res.gap
         self._certify(network, X, y, alpha, patterns=patterns if self.norm == "l2" else None)
         return self
 

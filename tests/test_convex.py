@@ -375,3 +375,18 @@ def test_planar_l2_dual_maximum_against_a_fine_grid():
             exact = _l2_dual_max_2d(X, lam, bias)
             assert exact >= grid * (1 - 1e-12)
             assert exact <= grid * (1 + 1e-4)  # the grid misses maxima at kinks by O(step)
+
+
+def test_sampled_arrangement_fit_reports_its_finite_gap_over_the_patterns():
+    """Sampled patterns: optimality_gap_ is the solver's gap over them, finite, not exact."""
+    from geolasso.arrangements import sample_patterns
+
+    X, y = teacher(60, 4, random_state=3)
+    patterns = sample_patterns(X, 30, bias="regularized", random_state=0)
+    model = ConvexReLU(
+        alpha=1e-3, method="arrangement", norm="l2", bias="regularized", patterns=patterns
+    ).fit(X, y)
+    assert not model.exact_
+    assert np.isfinite(model.optimality_gap_)
+    assert 0.0 <= model.optimality_gap_ <= 1e-6 * model.objective_
+    assert model.optimality_gap_ == model.solution_.gap

@@ -243,9 +243,7 @@ def test_free_bias_proximal_map_matches_clarabel():
                 cp.Minimize(cp.sum_squares(x - z) / 2 + tau * cp.norm(x[:d], 2)), [S @ x >= 0]
             )
         )
-        ours = _prox_free(
-            Z, mask, z, tau, np.empty((d + 1, n)), np.empty(n), np.zeros(n, dtype=bool)
-        )
+        ours = _prox_free(Z, mask, z, tau, np.empty(n), np.zeros(n, dtype=bool))
         assert np.all(S @ ours >= -1e-12)  # feasible
         ours_value = np.sum((ours - z) ** 2) / 2 + tau * np.linalg.norm(ours[:d])
         assert ours_value <= value + 1e-9  # and optimal (the minimiser is unique)
@@ -423,3 +421,158 @@ def test_enumerated_spiral_with_free_biases_is_certified():
     assert cert.exact
     assert_allclose(cert.objective, model.objective_, rtol=1e-12)
     assert cert.relative_gap <= 1e-9
+
+
+def _teacher_problem(n, d, seed):
+    """Gaussian samples labelled ±1 by a random two-layer ReLU network of 10 neurons."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    W, b, v = rng.normal(size=(10, d)), rng.normal(size=10), rng.normal(size=10)
+    return X, np.where(np.maximum(X @ W.T + b, 0.0) @ v > 0.0, 1.0, -1.0)
+
+
+def test_sampled_program_at_size_has_a_finite_gap_recomputed_by_clarabel():
+    # n = 300 samples in 10-D, 50 sampled patterns: the working-set solver with the
+    # active-set Newton finish on many cone faces at once. Its gap must be finite and below
+    # tol, and a lower bound recomputed from the recovered network alone (each pattern's
+    # dual value max ±λᵀD_iZu over its cone and the unit ball by Clarabel, then the best
+    # dual point on the ray t λ) must close on the network's objective
+    n, d, alpha, tol = 300, 10, 1e-3, 1e-8
+    X, y = _teacher_problem(n, d, 21)
+    patterns = sample_patterns(X, 50, bias="regularized", random_state=0)
+    res = solve_crelu(X, y, alpha, patterns, tol=tol)
+    assert np.isfinite(res.gap)
+    assert np.isfinite(res.lower_bound)
+    assert res.gap <= tol * res.objective
+    net = to_network(res, patterns, "l2")
+    objective = net.objective(X, y, alpha, norm="l2", bias="regularized")
+    assert_allclose(objective, res.objective, rtol=1e-10)
+    lam = y - net.predict(X)
+    Z = np.column_stack([X, np.ones(n)])
+    u = cp.Variable(d + 1)
+    h = cp.Parameter(d + 1)
+    top = 0.0
+    for m in patterns.patterns.astype(float):
+        cone = [cp.multiply(2.0 * m - 1.0, Z @ u) >= 0, cp.norm(u, 2) <= 1]
+        problem = cp.Problem(cp.Maximize(h @ u), cone)
+        for sign in (1.0, -1.0):
+            h.value = sign * Z.T @ (m * lam)
+            top = max(top, solve(problem))
+    t = min(max(float(y @ lam) / float(lam @ lam), 0.0), 1.0 / max(1.0, top / (n * alpha)))
+    lower = (float(y @ y) - float(np.sum((y - t * lam) ** 2))) / (2 * n)
+    assert lower <= objective * (1 + 1e-12)
+    assert objective - lower <= 1e-6 * objective
+
+
+def test_cone_nnls_without_the_matrix_matches_scipy():
+    # the NNLS kernel reads its columns (2 m_j − 1) z_j ⊙ scale off Z and the pattern; against
+    # scipy's NNLS on the explicitly formed matrix, from cold and warm starts
+    from scipy.optimize import nnls
+
+    from geolasso._arrangement_kernels import _nnls_cone
+
+    rng = np.random.default_rng(14)
+    for _ in range(30):
+        m, k = int(rng.integers(3, 40)), int(rng.integers(2, 7))
+        Z, h = rng.normal(size=(m, k)), rng.normal(size=k) * 3.0
+        mask = rng.random(m) < 0.5
+        scale = rng.uniform(0.1, 10.0, size=k)
+        E = ((2.0 * mask - 1.0)[:, None] * Z * scale).T  # (k, m)
+        ref = nnls(E, -h)[1]
+        for warm in (np.zeros(m, bool), rng.random(m) < 0.3, nnls(E, -h)[0] > 0):
+            start = warm.copy()
+            mu = np.empty(m)
+            res = _nnls_cone(Z, mask, scale, h, mu, start)
+            assert np.all(mu >= 0.0)
+            assert_allclose(res, h + E @ mu, atol=1e-12)
+            assert np.linalg.norm(res) <= ref + 1e-10
+            assert np.array_equal(start, mu > 0.0)
+
+
+def test_newton_face_helpers_match_their_explicit_forms():
+    # the active-set Newton method's pieces against plain numpy: the Gram matrix kept across
+    # a change of faces, the face multipliers (least squares) and the step ratios
+    from geolasso._arrangement_kernels import _face_multipliers, _step_ratios
+    from geolasso.crelu import _block_entries, _gram
+
+    rng = np.random.default_rng(15)
+    n, r = 40, 4
+    cols = {g: rng.normal(size=(r, k)) for g, k in zip(range(6), (2, 3, 1, 4, 2, 3), strict=True)}
+    design = {g: rng.normal(size=(n, N.shape[1])) for g, N in cols.items()}
+
+    def layout(blocks):
+        sizes = np.array([cols[g].shape[1] for g in blocks])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        B = np.concatenate([design[g] for g in blocks], axis=1)
+        return B, [cols[g] for g in blocks], starts, sizes
+
+    blocks = [0, 1, 3, 4]
+    B, bases, starts, _ = layout(blocks)
+    gram = _gram(B, n, blocks, bases, starts, None)
+    assert_allclose(gram, B.T @ B / n, rtol=1e-14)
+    # group 1 leaves, 2 and 5 enter, group 3 gets a new face (a new basis)
+    cols[3], design[3] = rng.normal(size=(r, 3)), rng.normal(size=(n, 3))
+    new = [0, 2, 3, 4, 5]
+    B2, bases2, starts2, sizes2 = layout(new)
+    again = _gram(B2, n, new, bases2, starts2, (blocks, bases, starts, gram))
+    assert_allclose(again, B2.T @ B2 / n, rtol=1e-13, atol=1e-15)
+    ii, jj = _block_entries(starts2, sizes2)
+    mask = np.zeros_like(again, dtype=bool)
+    mask[ii, jj] = True
+    gid = np.repeat(np.arange(len(new)), sizes2)
+    assert np.array_equal(mask, gid[:, None] == gid[None, :])
+    # multipliers of the face rows: the least-squares solution of Σ μ_j a_j = grad
+    Z = rng.normal(size=(n, r))
+    masks = rng.random((3, n)) < 0.5
+    faces = rng.random((3, n)) < 0.08
+    faces[1] = False
+    grads = rng.normal(size=(3, r))
+    groups = np.arange(3)
+    row, low, top = np.empty(3, dtype=np.int64), np.empty(3), np.empty(3)
+    _face_multipliers(Z, masks, faces, groups, grads, row, low, top)
+    for g in (0, 2):
+        rows = np.flatnonzero(faces[g])
+        A = (2.0 * masks[g, rows] - 1.0)[:, None] * Z[rows]
+        mu = np.linalg.lstsq(A.T, grads[g], rcond=None)[0]
+        assert_allclose(low[g], mu.min(), rtol=1e-9, atol=1e-12)
+        assert_allclose(top[g], np.abs(mu).max(), rtol=1e-9)
+        assert row[g] == rows[np.argmin(mu)]
+    assert row[1] == -1
+    # step ratios: where each constraint off the faces is reached along V + t dV (a negative
+    # slack counts as 0)
+    V, dV = rng.normal(size=(3, r)), rng.normal(size=(3, r))
+    S = 2.0 * masks - 1.0
+    cone = np.array([True, True, False])
+    ratios, first = np.empty((3, n)), np.empty(3)
+    _step_ratios(masks, groups, faces, cone, V @ Z.T, dV @ Z.T, ratios, first)
+    sl, dsl = S * (V @ Z.T), S * (dV @ Z.T)
+    want = np.where(
+        (dsl < 0) & ~faces & cone[:, None],
+        np.maximum(sl, 0.0) / np.where(dsl < 0, -dsl, 1.0),
+        np.inf,
+    )
+    assert_allclose(ratios, want, rtol=1e-14)
+    assert_allclose(first, want.min(axis=1), rtol=1e-14)
+
+
+def test_a_non_finite_dual_value_gives_the_trivial_bound_never_nan(monkeypatch):
+    # a certificate is never NaN: when pricing returns a value that is not a number, no
+    # scaling of the residual is known to be dual feasible, the lower bound falls back to 0
+    # (gap = objective) and the solver says it has not converged
+    import geolasso.crelu as crelu_module
+
+    X, y, alpha = _problem(4, 2)
+    patterns = sample_patterns(X, 20, bias="regularized", random_state=0)
+    price = crelu_module._price_all
+
+    def broken(*args):
+        out = price(*args)
+        out[0, 0] = np.nan
+        return out
+
+    monkeypatch.setattr(crelu_module, "_price_all", broken)
+    with pytest.warns(ConvergenceWarning, match="relative duality gap"):
+        res = solve_crelu(X, y, alpha, patterns, tol=1e-10)
+    assert np.isfinite(res.gap)
+    assert res.lower_bound == 0.0
+    assert_allclose(res.gap, res.objective, rtol=1e-12)

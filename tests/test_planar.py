@@ -93,7 +93,7 @@ def test_spread_candidates_are_the_best_atom_through_each_sample():
     # the best atom of each sample over its lines (pairs at their smaller sample, axes)
     best = {}
     for j in range(D.n_atoms):
-        samples, axes = D.generators_of(j)
+        samples, _ = D.generators_of(j)
         owner = min(samples)
         if owner not in best or abs(full[j]) > abs(full[best[owner]]):
             best[owner] = j
