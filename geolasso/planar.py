@@ -403,8 +403,7 @@ class PlanarDictionary:
             piv_val,
             piv_idx,
         )
-        self._pivot_best = (piv_val, piv_idx) if pivots else None
-        return float(top), int(n_above), heap_val[:size], heap_idx[:size]
+        return float(top), int(n_above), heap_val[:size], heap_idx[:size], piv_val, piv_idx
 
     def top_correlations(self, r, k: int = 0, *, threshold: float = np.inf, spread=False):
         """One pass over ``Kᵀ r``: its largest magnitude, a count, the ``k`` largest.
@@ -438,11 +437,10 @@ class PlanarDictionary:
         k = int(k)
         if k < 0:
             raise ValueError(f"k must be >= 0; got {k}")
-        top, n_above, mags, idx = self._pass(
+        top, n_above, mags, idx, piv_val, piv_idx = self._pass(
             r, threshold, min(k, self.n_atoms), np.empty(0), pivots=spread
         )
         if spread:  # and the k largest of the best atoms through each sample
-            piv_val, piv_idx = self._pivot_best
             ok = np.flatnonzero(piv_idx >= 0)
             best = ok[np.lexsort((piv_idx[ok], -piv_val[ok]))[:k]]
             mags = np.concatenate([piv_val[best], mags])
