@@ -24,62 +24,98 @@ from ._numba import njit
 
 
 @njit
-def _pseudo_angle(dx, dy):
-    """The "diamond angle" of ``(dx, dy) != 0``: increasing in ``atan2``, in [0, 4).
+def _planar_sweep_rows(X, lo, order, counts):
+    """Around each sample of a block, the others by angle.
 
-    Opposite directions differ by exactly 2 (mod 4), as a half-turn should.
-    (The same helper as in ``_dictionary_kernels``, kept beside the kernels that
-    call it: a cached kernel does not notice edits to a helper in another file.)
-    """
-    p = dx / (abs(dx) + abs(dy))
-    return 1.0 - p if dy >= 0.0 else 3.0 + p
-
-
-@njit
-def _planar_sweep_order(X, order, ends, counts):
-    """Around each sample, the others by angle and the end of the half-turn after each.
+    The angle is the "diamond angle" of ``x_k - x_i``: ``1 - p`` (``dy >= 0``)
+    or ``3 + p`` with ``p = dx / (|dx| + |dy|)``, increasing in ``atan2``, in
+    [0, 4), opposite directions exactly 2 apart (mod 4). The sort is a bucket
+    sort (``n`` buckets of equal angle width, Shell sort inside any bucket of
+    more than 32, one insertion pass over all): ``O(n)`` per sample for
+    spread-out data, about Shell sort's ``O(n^{4/3})`` at worst.
 
     Parameters
     ----------
     X : ndarray of float64, shape (n, 2)
         The samples.
-    order : ndarray of int32, shape (n, n)
-        Written: ``order[i, :counts[i]]`` are the samples other than (and not
+    lo : int
+        The first sample of the block; row ``q`` is sample ``lo + q``.
+    order : ndarray of int32, shape (b, n)
+        Written: ``order[q, :counts[q]]`` are the samples other than (and not
         equal to) ``x_i``, by increasing angle of ``x_k - x_i``.
-    ends : ndarray of int32, shape (n, n)
-        Written: for position ``s``, the samples at positions ``s + 1`` up to
-        ``ends[i, s] - 1`` of the sequence taken twice lie in the open
-        half-turn after ``order[i, s]``, up to samples on the line itself.
-    counts : ndarray of int64, shape (n,)
+    counts : ndarray of int64, shape (b,)
         Written: the number of samples around ``x_i``.
     """
     n = X.shape[0]
     ang = np.empty(n)
-    who = np.empty(n, dtype=np.int64)
-    a2 = np.empty(2 * n + 1)
-    for i in range(n):
-        m = 0
+    bucket = np.empty(n, dtype=np.int64)
+    key = np.empty(n)
+    srt = np.empty(n, dtype=np.int64)
+    start = np.empty(n + 1, dtype=np.int64)
+    scale = n / 4.0  # n buckets; equal samples (inf) go to the last one, after the rest
+    for q in range(order.shape[0]):
+        i = lo + q
+        xi = X[i, 0]
+        yi = X[i, 1]
+        for k in range(n):  # branch-free, so that it vectorises
+            dx = X[k, 0] - xi
+            dy = X[k, 1] - yi
+            den = abs(dx) + abs(dy)
+            p = dx / (den if den > 0.0 else 1.0)
+            a = 1.0 - p if dy >= 0.0 else 3.0 + p
+            ang[k] = a if den > 0.0 else np.inf
+            b = int(a * scale)  # a rounds up to 4.0 at worst
+            bucket[k] = min(b, n - 1) if den > 0.0 else n - 1
+        for b in range(n + 1):
+            start[b] = 0
         for k in range(n):
-            dx = X[k, 0] - X[i, 0]
-            dy = X[k, 1] - X[i, 1]
-            if dx == 0.0 and dy == 0.0:
+            start[bucket[k] + 1] += 1
+        largest = 0
+        for b in range(n):
+            largest = max(largest, start[b + 1])
+            start[b + 1] += start[b]
+        for k in range(n):  # scatter; start[b] ends as the end of bucket b
+            b = bucket[k]
+            key[start[b]] = ang[k]
+            srt[start[b]] = k
+            start[b] += 1
+        if largest > 32:  # crowded buckets: Shell sort each first (Ciura's gaps)
+            a0 = 0
+            for b in range(n):
+                z = start[b]
+                if z - a0 > 32:
+                    for gap in (701, 301, 132, 57, 23, 10, 4):
+                        if gap >= z - a0:
+                            continue
+                        for t in range(a0 + gap, z):
+                            kv = key[t]
+                            kw = srt[t]
+                            u = t
+                            while u >= a0 + gap and key[u - gap] > kv:
+                                key[u] = key[u - gap]
+                                srt[u] = srt[u - gap]
+                                u -= gap
+                            key[u] = kv
+                            srt[u] = kw
+                a0 = z
+        for t in range(1, n):  # the buckets are in order: one insertion pass finishes
+            kv = key[t]
+            if key[t - 1] <= kv:
                 continue
-            ang[m] = _pseudo_angle(dx, dy)
-            who[m] = k
+            kw = srt[t]
+            u = t
+            while u >= 1 and key[u - 1] > kv:
+                key[u] = key[u - 1]
+                srt[u] = srt[u - 1]
+                u -= 1
+            key[u] = kv
+            srt[u] = kw
+        m = 0
+        while m < n and key[m] < np.inf:
             m += 1
-        counts[i] = m
-        idx = np.argsort(ang[:m])
-        for s in range(2 * m):
-            a2[s] = ang[idx[s % m]] + (4.0 if s >= m else 0.0)
-        a2[2 * m] = np.inf
-        hi = 0
-        for s in range(m):
-            order[i, s] = who[idx[s]]
-            if hi < s + 1:
-                hi = s + 1
-            while a2[hi] < a2[s] + 2.0:
-                hi += 1
-            ends[i, s] = hi
+        counts[q] = m
+        for t in range(m):
+            order[q, t] = srt[t]
 
 
 @njit
@@ -120,7 +156,21 @@ def _heap_push(heap_val, heap_idx, size, value, index):
 
 @njit
 def _planar_pass(
-    X, r, order, ends, counts, by_x, by_y, l1, threshold, heap_val, heap_idx, out, piv_val, piv_idx
+    X,
+    r,
+    order,
+    counts,
+    by_x,
+    by_y,
+    l1,
+    threshold,
+    heap_val,
+    heap_idx,
+    out,
+    piv_val,
+    piv_idx,
+    pivots,
+    marked,
 ):
     """Every atom's correlation ``K_jᵀ r``, reduced as asked.
 
@@ -137,10 +187,10 @@ def _planar_pass(
         The samples.
     r : ndarray of float64, shape (n,)
         The vector correlated with.
-    order, ends : ndarray of int32, shape (n, n)
-        From :func:`_planar_sweep_order`.
+    order : ndarray of int32, shape (n, n)
+        From :meth:`geolasso.planar.PlanarDictionary._sweep`.
     counts : ndarray of int64, shape (n,)
-        From :func:`_planar_sweep_order`.
+        From :meth:`geolasso.planar.PlanarDictionary._sweep`.
     by_x, by_y : ndarray of int64, shape (n,)
         The samples sorted by their first and second coordinate.
     l1 : bool
@@ -156,10 +206,16 @@ def _planar_pass(
         Written when not empty: every correlation.
     piv_val : ndarray of float64, shape (n,) or (0,)
         Written when not empty: for each sample, the largest magnitude among
-        the atoms whose lines pass through it (the pairs counted at their
-        smaller sample).
+        the atoms whose lines pass through it (each pair counted at the
+        sample it is swept from).
     piv_idx : ndarray of int64, shape (n,) or (0,)
         Written with it: that atom.
+    pivots : ndarray of int64, shape (q,) or (0,)
+        When not empty, a *partial* pass: only the lines through these
+        samples (each pair once, also when both are pivots) and the axis
+        lines; ``top``, the count and the heap are over those atoms.
+    marked : ndarray of bool, shape (n,) or (0,)
+        With ``pivots``: True at the pivots.
 
     Returns
     -------
@@ -176,17 +232,20 @@ def _planar_pass(
     py = np.empty(n + 1)
     dxs = np.empty(n)
     dys = np.empty(n)
+    ang = np.empty(2 * n + 1)
     top = 0.0
     n_above = 0
     size = 0
     cap = heap_val.size
     write = out.size > 0
-    pivots = piv_val.size > 0
-    if pivots:
+    best = piv_val.size > 0
+    if best:
         for i in range(n):
             piv_val[i] = -1.0
             piv_idx[i] = -1
-    for i in range(n):
+    partial = pivots.size > 0
+    for t in range(pivots.size if partial else n):
+        i = pivots[t] if partial else t
         m = counts[i]
         xi = X[i, 0]
         yi = X[i, 1]
@@ -200,14 +259,24 @@ def _planar_pass(
             dys[s] = dy
             px[s + 1] = px[s] + r[k] * dx
             py[s + 1] = py[s] + r[k] * dy
+            p = dx / (abs(dx) + abs(dy))  # the sort's pseudo-angle, to the bit
+            ang[s] = 1.0 - p if dy >= 0.0 else 3.0 + p
+        for s in range(m):  # the order taken twice (a full turn on), then a sentinel
+            ang[m + s] = ang[s] + 4.0
+        ang[2 * m] = np.inf
         tx = px[m]  # Σ_k r_k p_k; over the second turn the prefix sums are tx + px[t - m]
         ty = py[m]
         base = i * (2 * n - i - 1) // 2 - i - 1
+        hi = 0
         for s in range(m):
+            # positions s + 1 .. hi - 1 of the doubled order: the open half-turn after
+            # position s, up to samples on the line itself (whose terms are zero)
+            if hi < s + 1:
+                hi = s + 1
+            bound = ang[s] + 2.0
+            while ang[hi] < bound:
+                hi += 1
             j = order[i, s]
-            if j <= i:  # each pair once, from its smaller sample
-                continue
-            hi = ends[i, s]
             if hi <= m:
                 sx = px[hi] - px[s + 1]
                 sy = py[hi] - py[s + 1]
@@ -217,12 +286,34 @@ def _planar_pass(
             dx = dxs[s]
             dy = dys[s]
             inv = 1.0 / (abs(dx) + abs(dy) if l1 else np.sqrt(dx * dx + dy * dy))
+            # the "+" side of d = x_j - x_i: for i < j the atom 2h of pair h = (i, j);
+            # for j < i the "-" atom 2h + 1 of pair (j, i), since seen from x_j the
+            # cross products change sign (d' × p'_k = -(d × p_k))
             plus = (dx * sy - dy * sx) * inv
-            minus = plus - (dx * ty - dy * tx) * inv
-            atom = 2 * (base + j)
+            below = 2 * (j * (2 * n - j - 1) // 2 + i - j - 1) + 1
+            atom = 2 * (base + j) if j > i else below  # a select, not a branch
+            if partial:
+                # both sides of the lines through the pivot; a pair of two pivots once,
+                # from the smaller
+                if j < i and marked[j]:
+                    continue
+                minus = plus - (dx * ty - dy * tx) * inv
+                other = atom + 1 if j > i else atom - 1
+                if write:
+                    out[other] = minus
+                mag = abs(minus)
+                if mag > top:
+                    top = mag
+                if mag > threshold:
+                    n_above += 1
+                if cap and (size < cap or mag > heap_val[0]):
+                    size = _heap_push(heap_val, heap_idx, size, mag, other)
+                if best and mag > piv_val[i]:
+                    piv_val[i] = mag
+                    piv_idx[i] = other
+            # a full pass meets each atom once: every ordered pair (i, j) is one side
             if write:
                 out[atom] = plus
-                out[atom + 1] = minus
             mag = abs(plus)
             if mag > top:
                 top = mag
@@ -230,19 +321,9 @@ def _planar_pass(
                 n_above += 1
             if cap and (size < cap or mag > heap_val[0]):
                 size = _heap_push(heap_val, heap_idx, size, mag, atom)
-            if pivots and mag > piv_val[i]:
+            if best and mag > piv_val[i]:
                 piv_val[i] = mag
                 piv_idx[i] = atom
-            mag = abs(minus)
-            if mag > top:
-                top = mag
-            if mag > threshold:
-                n_above += 1
-            if cap and (size < cap or mag > heap_val[0]):
-                size = _heap_push(heap_val, heap_idx, size, mag, atom + 1)
-            if pivots and mag > piv_val[i]:
-                piv_val[i] = mag
-                piv_idx[i] = atom + 1
     # axis lines: x1-parallel through x_i is (0, 1, -y_i), feature (y - y_i)_+; x2-parallel
     # is (-1, 0, x_i), feature (x_i - x)_+. Walk each coordinate upwards over groups of
     # equal values, with sums over the strictly smaller ones.
@@ -288,7 +369,7 @@ def _planar_pass(
                         n_above += 1
                     if heap_val.size:
                         size = _heap_push(heap_val, heap_idx, size, mag, a)
-                    if pivots and mag > piv_val[srt[q]]:
+                    if best and mag > piv_val[srt[q]]:
                         piv_val[srt[q]] = mag
                         piv_idx[srt[q]] = a
             below_r += tied_r

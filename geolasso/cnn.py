@@ -155,6 +155,7 @@ def _fit_bytes(n, K, h, k, n_atoms):
     rows, b = n * K, _block_images(n, K)
     block = b * K
     ws = min(n_atoms, 3 * n + 64)
+    cap = ws + max(ws // 8, 16)
     subsets = -(-n_atoms // 2)
     build = _build_bytes(subsets, k, h + 1)
     d = h if k < h else h + 1  # the generators' length: the cross products' dimension
@@ -166,7 +167,8 @@ def _fit_bytes(n, K, h, k, n_atoms):
         "dictionary": 4 * (h + k + 2) * n_atoms,
         "features": 8 * n * n_atoms,
         "transform": (4 * block + 8 * b) * n_atoms + 8 * block * (h + 1),
-        "solver": max(n, 48) * n_atoms + 16 * n * ws + 16 * ws * ws,
+        # scores, and the Lasso's column store (geolasso.lasso._Passes.gram)
+        "solver": max(n, 48) * n_atoms + 8 * (2 * n * cap + 3 * cap * cap),
     }
     fit = parts["dictionary"] + parts["features"] + max(parts["transform"], parts["solver"])
     parts["total"] = parts["patches"] + max(parts["build"], fit)

@@ -77,6 +77,7 @@ def _sweep_bytes(n, d, bias):
         return None
     return 32 * n * n if d == 2 else 16 * n**3
 
+
 #: With method="arrangement" and patterns="auto": enumerate when at most this many
 #: activation patterns can exist, otherwise sample this many Gaussian gates.
 AUTO_MAX_PATTERNS = 100_000
@@ -147,8 +148,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         atoms. 2-D data with free biases and at least 100,000 atoms (or a
         stored dictionary too large for the budget) use the numbered
         exhaustive dictionary (:class:`~geolasso.planar.PlanarDictionary`,
-        ``16 n²`` bytes with the solution, and an eighth of the budget for the
-        solver: up to about ``n = 10,750`` in 2 GiB). Otherwise a seeded
+        ``12 n²`` bytes with the solution, and an eighth of the budget for the
+        solver: up to about ``n = 12,500`` in 2 GiB). Otherwise a seeded
         sample of 100,000 atoms (fewer if the budget demands), with a
         :class:`~geolasso.exceptions.GeolassoWarning`.
         An int: sample that many atoms when the exhaustive dictionary is

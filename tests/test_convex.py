@@ -215,7 +215,8 @@ def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
 
     monkeypatch.setattr(convex, "AUTO_MAX_ATOMS", 300)
     monkeypatch.setattr(convex, "AUTO_SAMPLE_ATOMS", 200)
-    X, y = teacher(30, 2, random_state=2)
+    n = 60  # the numbered dictionary then needs more than a working set's columns
+    X, y = teacher(n, 2, random_state=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = ConvexReLU(alpha=0.01).fit(X, y)
@@ -224,8 +225,8 @@ def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
     assert model.dictionary_.n_atoms > 300
     # the memory it counts: the build and the sweep; below it the numbered dictionary
     # (still exhaustive), and below that a sample (the atom cap is back)
-    n_subsets = dictionary_size(30, 2) // 2
-    need = _build_bytes(n_subsets, 2, 3) + 32 * 30 * 30
+    n_subsets = dictionary_size(n, 2) // 2
+    need = _build_bytes(n_subsets, 2, 3) + 32 * n * n
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ConvexReLU(alpha=0.01, memory_limit=need).fit(X, y)
@@ -233,7 +234,7 @@ def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
     assert isinstance(numbered.dictionary_, PlanarDictionary)
     assert numbered.exact_
     assert numbered.objective_ == pytest.approx(model.objective_, rel=1e-9)
-    planar_need = (planar_bytes(30) + 8 * (30 * 29 + 4 * 30)) / 0.875
+    planar_need = (planar_bytes(n) + 8 * (n * (n - 1) + 4 * n)) / 0.875
     with pytest.warns(GeolassoWarning, match="random sample"):
         small = ConvexReLU(alpha=0.01, memory_limit=planar_need - 1, random_state=0).fit(X, y)
     assert small.dictionary_.sampled

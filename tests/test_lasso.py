@@ -353,3 +353,41 @@ def test_polish_solves_the_signed_equations_on_the_support(gaussian):
     Kd = np.column_stack([K[:, :3], K[:, 0] + K[:, 1]])
     dep = _Passes(_Dense(Kd), n, True)
     assert _polish(dep, np.arange(4), np.ones(4), yc, n * alpha) is None
+
+
+def test_column_store_gives_the_gram_matrix_of_each_working_set(gaussian):
+    """Kept columns, new ones, and compaction: always the centred K_Wᵀ K_W and K_Wᵀ ỹ."""
+    from geolasso.lasso import _Dense, _Passes
+
+    K, y = gaussian
+    n, p = K.shape
+    passes = _Passes(_Dense(K), n, True)
+    yc = y - y.mean()
+    Kc = K - K.mean(axis=0)
+    rng = np.random.default_rng(3)
+    sizes = [5, 8, 8, 30, 12, 60, 3, 45]  # grows, repeats, shrinks: the store compacts
+    for size in sizes:
+        W = np.sort(rng.choice(p, size=min(size, p), replace=False))
+        G, b, place = passes.gram(W, yc)
+        assert_allclose(G, Kc[:, W].T @ Kc[:, W], atol=1e-10)
+        assert_allclose(b, Kc[:, W].T @ yc, atol=1e-10)
+        assert_allclose(passes.store[:, place], Kc[:, W], atol=1e-12)
+
+
+def test_partial_passes_reach_the_optimum_of_a_planar_dictionary():
+    """Spiral data through the numbered dictionary: the Lasso optimum of the explicit matrix."""
+    from geolasso.planar import PlanarDictionary
+
+    X, y = spiral(60)
+    D = PlanarDictionary(X)
+    alpha = alpha_max(D, y) / 300
+    res = lasso(D, y, alpha, tol=1e-10)
+    assert res.converged
+    K = D.columns(np.arange(D.n_atoms))
+    r = y - K @ res.coef - res.intercept
+    g = K.T @ r / len(y)
+    on = res.coef != 0
+    assert on.sum() > 10  # a support the partial passes had to grow
+    assert np.all(np.abs(g[~on]) <= alpha * (1 + 1e-6))
+    assert_allclose(g[on], alpha * np.sign(res.coef[on]), atol=1e-6 * alpha)
+    assert res.objective == pytest.approx(lasso_value(K, y, alpha, fit_intercept=True), rel=1e-6)

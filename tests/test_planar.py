@@ -90,20 +90,71 @@ def test_spread_candidates_are_the_best_atom_through_each_sample():
     D = PlanarDictionary(X)
     full = D.rmatvec(np.random.default_rng(7).normal(size=30))
     r = np.random.default_rng(7).normal(size=30)
-    # the best atom of each sample over its lines (pairs at their smaller sample, axes)
+    # the best atom of each sample over the atoms swept from it: for the line through
+    # x_i and x_j (i < j), the "+" side from x_i and the "-" side from x_j; its axis lines
     best = {}
     for j in range(D.n_atoms):
         samples, _ = D.generators_of(j)
-        owner = min(samples)
+        owner = samples[j % 2] if len(samples) == 2 else samples[0]
         if owner not in best or abs(full[j]) > abs(full[best[owner]]):
             best[owner] = j
-    k = 6
+    k = 12
     by_sample = sorted(best.values(), key=lambda j: -abs(full[j]))[:k]
     expected = set(np.argsort(-np.abs(full), kind="stable")[:k]) | set(by_sample)
     _, _, atoms, values = D.top_correlations(r, k, spread=True)
     assert set(atoms.tolist()) == expected
     assert np.all(np.diff(np.abs(values)) <= 1e-12)  # ordered by magnitude
     assert_allclose(values, full[atoms], atol=1e-12)
+
+
+@pytest.mark.parametrize("degenerate", [False, True], ids=["general", "degenerate"])
+def test_partial_pass_covers_the_lines_through_its_samples(degenerate):
+    X = _data(30, 8, degenerate)
+    D = PlanarDictionary(X)
+    r = np.random.default_rng(9).normal(size=30)
+    full = D.columns(np.arange(D.n_atoms)).T @ r
+    through = np.array([1, 3, 4, 10, 3, 29])
+    # by the generators: every atom whose line passes through one of them, and the axis
+    # lines (a pair of equal samples has no line: its zero columns are never visited)
+    expected = [
+        j
+        for j in range(D.n_atoms)
+        if D.generators_of(j)[1]
+        or (set(D.generators_of(j)[0]) & set(through.tolist()) and abs(full[j]) > 0)
+    ]
+    threshold = np.quantile(np.abs(full[expected]), 0.7)
+    top, n_above, atoms, values = D.top_correlations(
+        r, D.n_atoms, threshold=threshold, through=through
+    )
+    assert len(set(atoms.tolist())) == atoms.size  # each atom once
+    assert set(expected) <= set(atoms.tolist()) <= set(expected) | set(np.flatnonzero(full == 0))
+    assert_allclose(values, full[atoms], atol=1e-12)
+    assert top == pytest.approx(np.abs(full[expected]).max(), rel=1e-12)
+    assert n_above == np.count_nonzero(np.abs(full[expected]) > threshold)
+    assert np.array_equal(D.samples_of(atoms[:1]), np.unique(D.generators_of(atoms[0])[0]))
+    with pytest.raises(IndexError, match="through"):
+        D.top_correlations(r, 3, through=[30])
+    with pytest.raises(ValueError, match="through"):
+        D.top_correlations(r, 3, through=[])
+
+
+def test_sweep_order_sorts_crowded_and_repeated_directions():
+    """Many samples on a few rays from each sample: the bucket sort's Shell-sort path."""
+    rng = np.random.default_rng(10)
+    t = rng.uniform(0.1, 3.0, size=(60, 1))
+    X = np.vstack([t * [1.0, 0.0], t * [1.0, 1e-9], -t * [0.3, 1.0], [[0.0, 0.0]] * 3])
+    X = np.vstack([X, rng.normal(size=(20, 2))])
+    D = PlanarDictionary(X)
+    order, counts = D._sweep()[:2]
+    for i in range(0, X.shape[0], 7):
+        d = X[order[i, : counts[i]]] - X[i]
+        assert np.all(np.abs(d).sum(axis=1) > 0)  # the sample and its copies left out
+        assert counts[i] == np.count_nonzero(np.abs(X - X[i]).sum(axis=1) > 0)
+        p = d[:, 0] / np.abs(d).sum(axis=1)
+        angle = np.where(d[:, 1] >= 0, 1 - p, 3 + p)
+        assert np.all(np.diff(angle) >= 0)
+    r = rng.normal(size=X.shape[0])
+    assert_allclose(D.rmatvec(r), D.columns(np.arange(D.n_atoms)).T @ r, atol=1e-9)
 
 
 def test_pair_numbering_is_inverted_exactly():
@@ -175,7 +226,7 @@ def test_bad_input_and_budgets_are_named():
         PlanarDictionary(np.zeros((1, 2)))
     with pytest.raises(ValueError, match="X must be finite"):
         PlanarDictionary([[0.0, np.nan], [1.0, 2.0]])
-    with pytest.raises(DictionaryTooLargeError, match=r"8 n² bytes.*max_atoms="):
+    with pytest.raises(DictionaryTooLargeError, match=r"4 n² bytes.*max_atoms="):
         PlanarDictionary(np.zeros((100, 2)), memory_limit=1000)
     D = PlanarDictionary(_data(10, 5), memory_limit=planar_bytes(10) + 100)
     with pytest.raises(DictionaryTooLargeError, match="top_correlations"):
