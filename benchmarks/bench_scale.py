@@ -76,7 +76,8 @@ Run: ``python benchmarks/bench_scale.py`` (hours: most of it is Adam's
 budget, 3 lr × 5 seeds × max(10 s, 3 × geolasso) per row and α);
 ``--quick`` checks the script end to end on tiny problems;
 ``--sections 2d 3d arrangement``, ``--sizes``, ``--sizes-3d``,
-``--grid n,d,P ...``, ``--seeds``, ``--budget``, ``--out DIR`` change the run.
+``--grid n,d,P ...``, ``--seeds``, ``--lrs``, ``--budget``, ``--max-budget``, ``--out DIR`` change
+the run.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 REPEATS = 5
 SLOW = 30.0  # seconds: a first timed fit slower than this is the only timed fit
 FRACTIONS = (1e-2, 1e-3)  # α / α_max
-LRS = (1e-1, 1e-2, 1e-3)
+LRS = [1e-1, 1e-2, 1e-3]  # --lrs replaces them
 WITHIN = 0.01  # "time to 1 %": objective <= (1 + WITHIN) · geolasso's
 SIZES = (1000, 2000, 5000, 10000)
 SIZES_3D = (250, 500, 1000)
@@ -987,6 +988,7 @@ def main():
     parser.add_argument("--sizes-3d", nargs="+", type=int, help=f"3-D n (default {SIZES_3D})")
     parser.add_argument("--grid", nargs="+", type=parse_grid, help="arrangement rows n,d,P")
     parser.add_argument("--seeds", type=int, help="Adam seeds per lr (default 5)")
+    parser.add_argument("--lrs", nargs="+", type=float, help="Adam learning rates")
     parser.add_argument(
         "--budget", type=float, help="seconds per Adam run (default max(10, 3 × geolasso's time))"
     )
@@ -1001,6 +1003,8 @@ def main():
     if args.worker is not None:
         worker(json.loads(args.worker))
         return
+    if args.lrs:
+        LRS[:] = args.lrs
     if args.quick:
         args.sizes = args.sizes or list(QUICK["sizes"])
         args.sizes_3d = args.sizes_3d or list(QUICK["sizes_3d"])
