@@ -460,9 +460,12 @@ class PlanarDictionary:
             Count the atoms with ``|K_jᵀ r| > threshold``.
         spread : bool, default=False
             Also return the ``k`` largest of the atoms that are, each, the
-            most correlated one through its sample (merged with the others and
-            ordered by magnitude): candidates spread over the plane rather
-            than the many near-copies of one line that top a plain ranking.
+            most correlated one swept from its sample (for the line through
+            ``x_i`` and ``x_j``, ``i < j``, the "+" atom is swept from ``x_i``
+            and the "-" atom from ``x_j``; axis lines from their sample),
+            merged with the others and ordered by magnitude: candidates spread
+            over the plane rather than the many near-copies of one line that
+            top a plain ranking.
         through : array_like of int, optional
             A *partial* pass: only the atoms whose lines pass through these
             samples, and the axis lines (``O(n)`` per sample instead of
