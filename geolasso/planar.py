@@ -66,6 +66,19 @@ def planar_bytes(n_samples: int) -> int:
     return 4 * n * n + 64 * n
 
 
+def _indices(idx, name, upper, what):
+    """``idx`` as a flat int64 array of indices in ``[0, upper)``, or a named error."""
+    idx = np.asarray(idx)
+    if idx.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"{name} must be integer {what} indices; got dtype {idx.dtype}")
+    idx = idx.astype(np.int64).ravel()
+    if idx.min() < 0 or idx.max() >= upper:
+        raise IndexError(f"{name} must lie in [0, {upper}); got {idx.min()}..{idx.max()}")
+    return idx
+
+
 class PlanarDictionary:
     """The exhaustive exact wedge dictionary of 2-D data with free biases, matrix-free.
 
@@ -193,28 +206,10 @@ class PlanarDictionary:
 
     # ------------------------------------------------------------------ numbering
     def _check_atoms(self, idx, name="columns"):
-        idx = np.asarray(idx)
-        if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
-            raise TypeError(f"{name} must be integer atom indices; got dtype {idx.dtype}")
-        idx = idx.astype(np.int64).ravel()
-        if idx.size and (idx.min() < 0 or idx.max() >= self.n_atoms):
-            raise IndexError(
-                f"{name} must lie in [0, {self.n_atoms}); got {idx.min()}..{idx.max()}"
-            )
-        return idx
+        return _indices(idx, name, self.n_atoms, "atom")
 
     def _check_samples(self, idx, name):
-        idx = np.asarray(idx)
-        if idx.size == 0:
-            return np.empty(0, dtype=np.int64)
-        if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
-            raise TypeError(f"{name} must be integer sample indices; got dtype {idx.dtype}")
-        idx = idx.astype(np.int64).ravel()
-        if idx.size and (idx.min() < 0 or idx.max() >= self.n_samples):
-            raise IndexError(
-                f"{name} must lie in [0, {self.n_samples}); got {idx.min()}..{idx.max()}"
-            )
-        return idx
+        return _indices(idx, name, self.n_samples, "sample")
 
     def samples_of(self, atoms) -> np.ndarray:
         """The samples the lines of ``atoms`` pass through (sorted, each once).
