@@ -162,6 +162,9 @@ _DENSE_NEWTON = 400
 #: Largest Newton system with a free bias (solved densely: the low-rank form needs every
 #: coordinate penalised).
 _FREE_NEWTON = 2000
+#: Working memory (bytes) above which the active-set Newton finish is not tried (see
+#: :func:`_newton_bytes`): its face columns are a dense ``n × K`` block.
+_NEWTON_BYTES = 2**30
 #: Gap checks after which the active-set Newton method is tried even on a changing support.
 _NEWTON_EVERY = 20
 #: Range of the Levenberg–Marquardt damping of the dense Newton systems (relative to the
@@ -477,7 +480,13 @@ def _group_lipschitz(Z, masks, K=1, blocks=None):
     ``K > 1`` the pooled ``blocks`` of :func:`_pooled_blocks`)."""
     n = Z.shape[0] // K
     if K == 1:
-        gram = np.einsum("gj,ja,jb->gab", masks.astype(np.float64), Z, Z) / n
+        # one product per group over its active rows (an einsum over all groups at once
+        # runs without BLAS: 7 s of a 37 s solve at n = 3,000, d = 50, 264 groups)
+        gram = np.empty((masks.shape[0], Z.shape[1], Z.shape[1]))
+        for g, m in enumerate(masks):
+            rows = Z[m]
+            np.matmul(rows.T, rows, out=gram[g])
+        gram /= n
     else:
         gram = np.einsum("gia,gib->gab", blocks, blocks) / n
     return np.linalg.eigvalsh(gram)[:, -1].copy()
@@ -561,6 +570,10 @@ def _support_newton(
     no face and its bias (absorbed by the intercept) is held fixed.
 
     ``pooling``: as in :func:`_solve_bcd` (the columns ``A_g N_g`` pooled).
+
+    The method stops (block coordinate descent goes on alone) when a system
+    would need more than ``_NEWTON_BYTES`` of working memory
+    (:func:`_newton_bytes`).
     """
     K, pool = pooling
     n, r = Z.shape[0] // K, Z.shape[1]
@@ -589,6 +602,7 @@ def _support_newton(
         scale = np.abs(Z).sum(axis=1)[None, :] * np.abs(V).max(axis=1, keepdims=True)
         face = (slack <= 1e-10 * scale) & ~open_[:, None]
     steps = damped = 0
+    ZZt = None  # Z Zᵀ, for the low-rank Newton solves (computed when first needed)
     gram = None  # the last BᵀB / n and its layout (blocks, bases, offsets)
     basis = {}  # group -> null space of its face (dropped when the face changes)
     design = {}  # group -> its columns A_g N_g, transposed
@@ -604,8 +618,11 @@ def _support_newton(
         return _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis, pooling)
 
     while steps < max_steps:
+        support = np.flatnonzero(np.any(V[:, :n_pen] != 0.0, axis=1))
+        if _newton_bytes(n, support.size * r) > _NEWTON_BYTES:
+            break  # the face columns would not fit: block coordinate descent goes on alone
         blocks, cols = [], []
-        for g in np.flatnonzero(np.any(V[:, :n_pen] != 0.0, axis=1)):
+        for g in support:
             N = basis.get(g)
             if N is None:
                 if inf_norm:
@@ -671,7 +688,12 @@ def _support_newton(
             steps += 1
             grad, w, nrm = gradient(theta)
             if H0 is None:
-                step = _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping)
+                if K == 1 and ZZt is None:
+                    ZZt = Z @ Z.T  # the plain groups' capacitance is a Hadamard product
+                plain = np.array([N is eye for N in cols]) if K == 1 else None
+                step = _lowrank_step(
+                    B, theta, grad, starts, sizes, nrm, alpha, damping, ZZt, M[blocks], plain
+                )
             else:
                 H = H0.copy()
                 if not inf_norm and C is None:
@@ -820,6 +842,15 @@ def _support_newton(
     return V if f1 < f0 or (polished and f1 <= f0 + _ROUND_RTOL * abs(f0)) else None
 
 
+def _newton_bytes(n, n_var):
+    """Working memory of one Newton system of :func:`_support_newton` (bytes, at most) with
+    ``n_var`` face variables: the face columns twice (per group and joined, ``n × n_var``),
+    and the dense Hessian (twice) or the low-rank solve's ``n × n`` matrices (``Z Zᵀ``, the
+    capacitance and its factor)."""
+    dense = n_var <= max(_DENSE_NEWTON, n)
+    return 8 * (2 * n * n_var + (2 * n_var * n_var if dense else 3 * n * n))
+
+
 def _gram(B, n, blocks, cols, starts, prev):
     """``BᵀB / n`` for the face columns ``B``, reusing the blocks of ``prev``.
 
@@ -911,7 +942,9 @@ def _truncated_step(theta, step, ratios, first, sizes, t_hit, value, along, f):
     return None
 
 
-def _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping):
+def _lowrank_step(
+    B, theta, grad, starts, sizes, nrm, alpha, damping, ZZt=None, masks=None, plain=None
+):
     """Newton step ``-H⁻¹ grad`` through two Woodbury identities (many variables).
 
     ``H = BᵀB / n + blockdiag(c_g (I − u_g u_gᵀ))`` with ``c_g = α / ‖θ_g‖`` and
@@ -923,6 +956,14 @@ def _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping):
     ``diag(c)⁻¹ − Uᵀ A⁻¹ U``: a direct solve costing ``O(n² K + n² G + n³ + G³)``
     for ``K`` variables in ``G`` groups (the capacitance by one symmetric
     rank-``K`` update; ``U`` is never formed).
+
+    ``plain`` (bool per group, with ``ZZt = Z Zᵀ`` and the groups' ``masks``):
+    the groups whose columns are ``±D_g Z`` itself (gated groups, ReLU groups
+    without an active cone constraint). Their Levenberg–Marquardt term is one
+    number per group (the mean of its diagonal), so ``a`` is constant on each
+    of them and their part of the capacitance is the Hadamard product
+    ``Z Zᵀ ∘ (Mᵀ diag(1/a) M)``: ``O(n² (r + G))`` instead of ``O(n² K)``
+    (measured: n = 3,000, d = 50, 173 gated groups, 2.3 s → 0.3 s a step).
     """
     import scipy.linalg as sla
 
@@ -931,9 +972,19 @@ def _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping):
     u = theta / nrm
     diag_h = np.einsum("ij,ij->j", B, B) / n + c * (1.0 - u * u)
     ridge = 1e-12 * max(float(diag_h.mean()), 1e-300)
+    if plain is not None and plain.any():
+        mean_h = np.add.reduceat(diag_h, starts) / sizes
+        diag_h = np.where(np.repeat(plain, sizes), np.repeat(mean_h, sizes), diag_h)
     ainv = 1.0 / (c + damping * diag_h + ridge)
     # n I + B diag(a)⁻¹ Bᵀ, upper triangle (the symmetric update reads the transpose)
-    cap = sla.blas.dsyrk(1.0, (B * np.sqrt(ainv)).T, trans=1)
+    if plain is not None and plain.any():
+        weighted = masks[plain] * ainv[starts[plain]][:, None]
+        cap = ZZt * (masks[plain].T @ weighted)
+        if not plain.all():
+            rest = np.repeat(~plain, sizes)
+            cap += sla.blas.dsyrk(1.0, (B[:, rest] * np.sqrt(ainv[rest])).T, trans=1)
+    else:
+        cap = sla.blas.dsyrk(1.0, (B * np.sqrt(ainv)).T, trans=1)
     cap[np.diag_indices(n)] += n
     cap = sla.cho_factor(cap, lower=False, overwrite_a=True, check_finite=False)
 
@@ -942,7 +993,11 @@ def _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping):
         return w - ainv * (B.T @ sla.cho_solve(cap, B @ w, check_finite=False))
 
     # Uᵀ A⁻¹ U = Uᵀ diag(a)⁻¹ U − Pᵀ cap⁻¹ P with P = B diag(a)⁻¹ U (column g: group g)
-    P = np.add.reduceat(B * (ainv * u), starts, axis=1)
+    # (one product per group: a reduction over an n × K temporary costs more)
+    wu = ainv * u
+    P = np.empty((n, starts.size))
+    for k, (s, m) in enumerate(zip(starts, sizes, strict=True)):
+        P[:, k] = B[:, s : s + m] @ wu[s : s + m]
     UtAiU = np.diag(np.add.reduceat(ainv * u * u, starts)) - P.T @ sla.cho_solve(
         cap, P, check_finite=False
     )
