@@ -22,43 +22,76 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._lasso_kernels import _chol_solve
 from ._numba import njit
 
 
 @njit(cache=True)
-def _small_lstsq(sub, h):
-    """``argmin_z ‖h + sub z‖`` for a tall or square ``sub`` with few columns.
+def _lstsq(A, b, rcond):
+    """A basic least-squares solution of ``A z ≈ b`` (Householder QR, column pivoting).
 
-    Cholesky on the normal equations (a few columns: the cheap path); when a
-    pivot is negligible (nearly dependent columns) LAPACK's least squares.
+    The columns are taken in order of largest remaining norm; once the next
+    pivot is at most ``rcond`` times the first (numerical rank reached) the
+    remaining coefficients are zero. For a full-rank ``A`` this is the least
+    squares solution; for a rank-deficient one, a least-squares solution with
+    the dependent columns at zero (LAPACK's ``gelsd`` would return the one of
+    minimum norm). Written out because numba's ``np.linalg.lstsq`` costs about
+    four seconds of compilation (its LAPACK glue and error messages) in every
+    fresh install, for systems of a few columns.
     """
-    k, p = sub.shape
-    L = np.zeros((p, p))
-    rhs = np.empty(p)
-    for a in range(p):
-        s = 0.0
-        for i in range(k):
-            s -= sub[i, a] * h[i]
-        rhs[a] = s
-    for a in range(p):
-        for b in range(a + 1):
+    m, p = A.shape
+    R = A.copy()
+    c = b.copy()
+    perm = np.arange(p)
+    v = np.empty(m)
+    rank = 0
+    top = 0.0
+    for k in range(min(m, p)):
+        best, bnorm = k, -1.0
+        for j in range(k, p):
             s = 0.0
-            for i in range(k):
-                s += sub[i, a] * sub[i, b]
-            for c in range(b):
-                s -= L[a, c] * L[b, c]
-            if a == b:
-                ref = 0.0
-                for i in range(k):
-                    ref += sub[i, a] * sub[i, a]
-                if s <= 1e-10 * ref:
-                    return np.linalg.lstsq(sub, -h)[0]
-                L[a, a] = np.sqrt(s)
-            else:
-                L[a, b] = s / L[b, b]
-    z = np.empty(p)
-    _chol_solve(L, p, rhs, z)
+            for i in range(k, m):
+                s += R[i, j] * R[i, j]
+            if s > bnorm:
+                best, bnorm = j, s
+        if best != k:
+            for i in range(m):
+                R[i, k], R[i, best] = R[i, best], R[i, k]
+            perm[k], perm[best] = perm[best], perm[k]
+        size = np.sqrt(bnorm)
+        if k == 0:
+            top = size
+        if size == 0.0 or size <= rcond * top:
+            break
+        # the reflection that maps R[k:, k] to -sign(R[k, k]) size e_k
+        for i in range(k, m):
+            v[i] = R[i, k]
+        v[k] += size if R[k, k] >= 0.0 else -size
+        vv = 0.0
+        for i in range(k, m):
+            vv += v[i] * v[i]
+        for j in range(k, p):
+            s = 0.0
+            for i in range(k, m):
+                s += v[i] * R[i, j]
+            f = 2.0 * s / vv
+            for i in range(k, m):
+                R[i, j] -= f * v[i]
+        s = 0.0
+        for i in range(k, m):
+            s += v[i] * c[i]
+        f = 2.0 * s / vv
+        for i in range(k, m):
+            c[i] -= f * v[i]
+        rank += 1
+    w = np.zeros(p)
+    for i in range(rank - 1, -1, -1):
+        s = c[i]
+        for j in range(i + 1, rank):
+            s -= R[i, j] * w[j]
+        w[i] = s / R[i, i]
+    z = np.zeros(p)
+    for i in range(rank):
+        z[perm[i]] = w[i]
     return z
 
 
@@ -73,7 +106,7 @@ def _passive_lstsq(Z, mask, scale, h, idx):
         sgn = 1.0 if mask[j] else -1.0
         for i in range(k):
             sub[i, t] = sgn * Z[j, i] * scale[i]
-    return _small_lstsq(sub, h)
+    return _lstsq(sub, -h, np.finfo(np.float64).eps * max(k, idx.size))
 
 
 @njit(cache=True)
@@ -208,25 +241,12 @@ def _cone_residual(Z, mask, scale, h, mu, res):
 
 
 @njit(cache=True)
-def _project_cone(Z, mask, x):
-    """Euclidean projection of ``x`` onto ``{u : (2 m - 1) ⊙ Z u >= 0}``."""
-    n = Z.shape[0]
-    return _project_cone_warm(Z, mask, x, np.empty(n), np.zeros(n, np.bool_))
-
-
-@njit(cache=True)
-def _project_cone_warm(Z, mask, x, mu, warm):
-    """:func:`_project_cone` with scratch ``μ`` (n,) and a warm passive set."""
-    return _nnls_cone(Z, mask, np.ones(Z.shape[1]), x, mu, warm)
-
-
-@njit(cache=True)
 def _face_multipliers(Z, masks, faces, groups, grads, row, low, top):
     """The most negative multiplier of each group's face constraints.
 
     For group ``g = groups[t]`` with face rows ``a_j = (2 m_j − 1) z_j`` (``j`` in
     ``faces[g]``), the least-squares multipliers ``μ`` of ``Σ_j μ_j a_j =
-    grads[t]`` (LAPACK's minimum-norm solution, relative ``rcond`` at machine
+    grads[t]`` (:func:`_lstsq`'s basic solution, relative ``rcond`` at machine
     precision times the larger dimension); writes the face row of the smallest
     ``μ_j`` to ``row[t]`` (``-1`` for an empty face), that ``μ_j`` to ``low[t]``
     and ``max |μ|`` to ``top[t]``.
@@ -247,7 +267,7 @@ def _face_multipliers(Z, masks, faces, groups, grads, row, low, top):
             sgn = 1.0 if masks[g, j] else -1.0
             for i in range(r):
                 A[i, k] = sgn * Z[j, i]
-        mu = np.linalg.lstsq(A, grads[t].copy(), rcond=eps * max(r, rows.size))[0]
+        mu = _lstsq(A, grads[t], eps * max(r, rows.size))
         best = 0
         for k in range(rows.size):
             if mu[k] < mu[best]:
@@ -360,7 +380,9 @@ def _prox_free(Z, mask, p, tau, mu, warm):
     for i in range(d):
         nw += p[i] * p[i]
     nw = np.sqrt(nw)
-    q = _price_one(Z, mask, p, d, True, False, tau, mu, np.empty(0, np.bool_))
+    # np.bool_: literal True / False arguments would compile a second specialization of
+    # _price_one and its callees (about 3 s in a fresh install)
+    q = _price_one(Z, mask, p, d, np.bool_(True), np.bool_(False), tau, mu, np.empty(0, np.bool_))
     if q <= tau:
         return np.zeros(r)
     pn = 0.0
@@ -529,7 +551,7 @@ def _equality_bound(Z, mask, h, mu, n_pen, inf_norm):
             t += Z[ja, i] * h[i]
         rhs[a] = -sa * t
     rhs[p] = -h[r - 1]
-    sol = np.linalg.lstsq(K, rhs)[0]
+    sol = _lstsq(K, rhs, np.finfo(np.float64).eps * (p + 1))
     v = h.copy()
     for a in range(p):
         if sol[a] < 0.0:
@@ -553,42 +575,34 @@ def _masked_correlation(Z, mask, lam, scale, h):
 
 
 @njit(cache=True)
-def _price(Z, masks, lam, n_pen, free_bias, inf_norm, threshold, out):
-    """Upper bounds ``out[p, 0]`` (``+h``) and ``out[p, 1]`` (``-h``) for every pattern.
+def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, threshold, out, warm):
+    """Upper bounds on the dual values of patterns: the pricing kernel.
 
-    ``h = Zᵀ(m_p ⊙ λ)``. Bounds at or below ``threshold`` may be the cheap
-    ones (not tight); above it they come from the NNLS optimum.
-    """
-    P = masks.shape[0]
-    n, r = Z.shape
-    mu = np.empty(n)
-    h = np.empty(r)
-    cold = np.empty(0, np.bool_)
-    for p in range(P):
-        _masked_correlation(Z, masks[p], lam, 1.0, h)
-        out[p, 0] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, mu, cold)
-        for i in range(r):
-            h[i] = -h[i]
-        out[p, 1] = _price_one(Z, masks[p], h, n_pen, free_bias, inf_norm, threshold, mu, cold)
-
-
-@njit(cache=True)
-def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, out, warm):
-    """The tight bound ``out[g]`` for group ``g``'s own sign only (``h = s_g Zᵀ(m_g ⊙ λ)``).
-
-    ``warm`` (G, n) holds each group's NNLS passive set from the last call (updated
-    in place: between the gap checks of a restricted solve it rarely changes), or
-    is empty (``(0, 0)``: cold starts).
+    With ``signs`` of length ``G`` (one sign per group), ``out[g, 0]`` bounds group
+    ``g``'s value for ``h = s_g Zᵀ(m_g ⊙ λ)``; with ``signs`` empty, ``out[p, 0]``
+    and ``out[p, 1]`` bound pattern ``p``'s values for ``+h`` and ``-h`` (``h``
+    computed once). Bounds at or below ``threshold`` may be the cheap ones (not
+    tight; ``threshold < 0``: always the NNLS optimum). ``warm`` (G, n) holds
+    each group's NNLS passive set from the last call (updated in place: between
+    the gap checks of a restricted solve it rarely changes), or is empty
+    (``(0, 0)``: cold starts). One kernel for both uses: every caller of
+    :func:`_price_one` compiles the NNLS chain again (about 1.5 s in a fresh
+    install).
     """
     G = masks.shape[0]
     n, r = Z.shape
+    both = signs.size == 0
     mu = np.empty(n)
     h = np.empty(r)
     cold = np.empty(0, np.bool_)
     for g in range(G):
-        _masked_correlation(Z, masks[g], lam, signs[g], h)
+        _masked_correlation(Z, masks[g], lam, 1.0 if both else signs[g], h)
         start = warm[g] if warm.shape[0] > 0 else cold
-        out[g] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, -1.0, mu, start)
+        out[g, 0] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, threshold, mu, start)
+        if both:
+            for i in range(r):
+                h[i] = -h[i]
+            out[g, 1] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, threshold, mu, start)
 
 
 @njit(cache=True)
@@ -631,6 +645,7 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
     n_pen = r - 1 if free else r
     u = np.empty(r)
     delta = np.empty(r)
+    ones = np.ones(r)  # the projection onto a cone is the NNLS residual, unscaled
     mu = np.empty(n_rows)
     change = 0.0
     for _ in range(n_epochs):
@@ -664,7 +679,7 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
                 u = _prox_free(Z, masks[g], u, thr, mu, faces[g])
             else:
                 if cone and not free and _worst_slack(Z, masks[g], u) < 0.0:
-                    u = _project_cone_warm(Z, masks[g], u, mu, faces[g])
+                    u = _nnls_cone(Z, masks[g], ones, u, mu, faces[g])
                 if inf_norm:
                     for i in range(n_pen):
                         excess = abs(u[i]) - thr

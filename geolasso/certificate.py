@@ -516,7 +516,7 @@ def _l2_pattern_max(X, lam, setting, patterns, floor):
     Values at or below ``floor`` may be reported loosely (the certificate only
     needs the maximum when it exceeds ``n α``).
     """
-    from ._arrangement_kernels import _price
+    from ._arrangement_kernels import _price_groups
 
     n, d = X.shape
     Z = X if setting == "none" else np.column_stack([X, np.ones(n)])
@@ -524,5 +524,8 @@ def _l2_pattern_max(X, lam, setting, patterns, floor):
     out = np.empty((patterns.n_patterns, 2))
     masks = np.ascontiguousarray(patterns.patterns, dtype=np.bool_)
     lam = np.ascontiguousarray(lam, dtype=np.float64)
-    _price(Z, masks, lam, n_pen, setting == "free", False, float(floor), out)
+    none = np.zeros((0, 0), dtype=np.bool_)  # cold starts; empty signs: both signs
+    _price_groups(
+        Z, masks, np.empty(0), lam, n_pen, setting == "free", False, float(floor), out, none
+    )
     return float(out.max(initial=0.0))

@@ -132,9 +132,8 @@ from ._arrangement_kernels import (
     _bcd_epochs,
     _face_multipliers,
     _fixed_bound,
-    _price,
+    _nnls_cone,
     _price_groups,
-    _project_cone,
     _step_ratios,
 )
 from .arrangements import ActivationPatterns
@@ -450,6 +449,21 @@ class _Restricted:
         return V, steps, t
 
 
+def _price(Z, masks, lam, n_pen, free, inf_norm, threshold, out):
+    """Upper bounds ``out[p, 0]`` (``+h``) and ``out[p, 1]`` (``-h``) on every pattern's
+    dual value, ``h = Zᵀ(m_p ⊙ λ)`` (bounds at or below ``threshold`` may be the cheap
+    ones, not tight; see :func:`~geolasso._arrangement_kernels._price_groups`)."""
+    none = np.zeros((0, 0), dtype=np.bool_)
+    _price_groups(Z, masks, np.empty(0), lam, n_pen, free, inf_norm, threshold, out, none)
+
+
+def _project_cone(Z, mask, x):
+    """Euclidean projection of ``x`` onto ``{u : (2 m - 1) ⊙ Z u >= 0}`` (cold start)."""
+    n = Z.shape[0]
+    r = Z.shape[1]
+    return _nnls_cone(Z, mask, np.ones(r), x, np.empty(n), np.zeros(n, dtype=np.bool_))
+
+
 def _pooled(rows, K, pool):
     """Per-sample sums of ``K`` consecutive rows, times ``pool`` (the identity for ``K = 1``)."""
     if K == 1 and pool == 1.0:
@@ -505,7 +519,9 @@ def _restricted_values(Z, masks, signs, lam, norm, gated, free=False, warm=None)
     values = np.empty(masks.shape[0])
     if warm is None:
         warm = np.zeros((0, 0), dtype=np.bool_)
-    _price_groups(Z, masks, signs, lam, n_pen, free, norm == "l1", values, warm)
+    _price_groups(
+        Z, masks, signs, lam, n_pen, free, norm == "l1", -1.0, values.reshape(-1, 1), warm
+    )
     return values
 
 

@@ -203,7 +203,7 @@ def test_degenerate_data_repeated_and_collinear_samples():
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_cone_proximal_map_is_the_shrunk_projection(seed):
     # the block step of the coordinate-descent solver: prox of μ‖·‖₂ + ι_K = shrink ∘ project
-    from geolasso._arrangement_kernels import _project_cone
+    from geolasso.crelu import _project_cone
 
     rng = np.random.default_rng(seed)
     n, r = 9, 3
@@ -437,6 +437,32 @@ def test_hadamard_capacitance_newton_step_matches_a_dense_solve():
         assert_allclose(step, -np.linalg.solve(H, grad), rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_pivoted_qr_least_squares_matches_lapack(seed):
+    # the kernels' least squares (full rank: LAPACK's unique solution; rank deficient: a
+    # solution with LAPACK's residual, zero on the dependent columns it leaves out)
+    from geolasso._arrangement_kernels import _lstsq
+
+    rng = np.random.default_rng(seed)
+    eps = np.finfo(float).eps
+    for m, p in [(7, 3), (4, 4), (3, 5), (12, 6)]:
+        A, b = rng.normal(size=(m, p)), rng.normal(size=m)
+        z = _lstsq(A, b, eps * max(m, p))
+        if m >= p:
+            assert_allclose(z, np.linalg.lstsq(A, b, rcond=None)[0], rtol=1e-10, atol=1e-12)
+        else:  # wide: an exact solution with m non-zero coefficients
+            assert_allclose(A @ z, b, atol=1e-10)
+            assert np.count_nonzero(z) <= m
+    A = rng.normal(size=(9, 4))
+    A = np.column_stack([A, A[:, 0] - 2.0 * A[:, 2]])  # rank 4 of 5 columns
+    b = rng.normal(size=9)
+    z = _lstsq(A, b, eps * 9)
+    best = np.linalg.lstsq(A, b, rcond=None)[0]
+    assert_allclose(np.linalg.norm(A @ z - b), np.linalg.norm(A @ best - b), rtol=1e-10)
+    assert np.count_nonzero(z) == 4
+    assert_allclose(_lstsq(np.zeros((3, 2)), b[:3], eps), 0.0)  # rank 0
+
+
 def test_warm_started_dual_values_match_the_cone_program():
     # the gap checks start each group's NNLS from its last passive set; with any start the
     # value is max hᵀu over the pattern's cone and the unit ball (cvxpy/Clarabel)
@@ -452,7 +478,7 @@ def test_warm_started_dual_values_match_the_cone_program():
     for _ in range(3):
         lam = rng.normal(size=n)
         values = np.empty(patterns.shape[0])
-        _price_groups(Z, patterns, signs, lam, d + 1, False, False, values, warm)
+        _price_groups(Z, patterns, signs, lam, d + 1, False, False, -1.0, values[:, None], warm)
         for p, (m, s) in enumerate(zip(patterns.astype(float), signs, strict=True)):
             u = cp.Variable(d + 1)
             h = s * Z.T @ (m * lam)
