@@ -23,9 +23,14 @@ def _combinations(n, out):
         Written in place, one subset per row; ``k >= 1``.
     """
     m, k = out.shape
-    current = np.arange(k)
+    # element loops, no slice assignment or np.arange: their broadcasting checks bring
+    # numba's error-message machinery, about 2 s of compilation in a fresh install
+    current = np.empty(k, dtype=np.int64)
+    for j in range(k):
+        current[j] = j
     for r in range(m):
-        out[r, :] = current
+        for j in range(k):
+            out[r, j] = current[j]
         # successor: rightmost position that can still grow
         i = k - 1
         while i >= 0 and current[i] == n - k + i:

@@ -204,6 +204,41 @@ def _pseudo_angle(dx, dy):
 
 
 @njit
+def _argsort_shell(keys, m):
+    """The indices sorting ``keys[:m]``, ties by index (a total order: deterministic).
+
+    Shell sort with Ciura's gaps (extended by factors of 2.25): written out
+    because numba's ``np.argsort`` (a recursive quicksort) costs about 1.5 s of
+    compilation in a fresh install, and the sweeps sort at most a few thousand
+    angles at a time.
+    """
+    idx = np.empty(m, dtype=np.int64)
+    ks = np.empty(m)  # the keys moved with their indices: contiguous comparisons
+    for i in range(m):
+        idx[i] = i
+        ks[i] = keys[i]
+    gaps = [1, 4, 10, 23, 57, 132, 301, 701]
+    while gaps[-1] * 2.25 < m:
+        gaps.append(int(gaps[-1] * 2.25))
+    for t in range(len(gaps) - 1, -1, -1):
+        gap = gaps[t]
+        for i in range(gap, m):
+            cur = idx[i]
+            key = ks[i]
+            j = i
+            while j >= gap:
+                prev = ks[j - gap]
+                if prev < key or (prev == key and idx[j - gap] < cur):
+                    break
+                ks[j] = prev
+                idx[j] = idx[j - gap]
+                j -= gap
+            ks[j] = key
+            idx[j] = cur
+    return idx
+
+
+@njit
 def _half_turns(ang, who, m, line_of, order, ends, lines):
     """Sort ``m`` points by pseudo-angle and find the open half-turn after each.
 
@@ -227,7 +262,7 @@ def _half_turns(ang, who, m, line_of, order, ends, lines):
     ndarray of float64, shape (2m + 1,)
         The angles over two turns, then ``inf``.
     """
-    idx = np.argsort(ang[:m])
+    idx = _argsort_shell(ang, m)
     a2 = np.empty(2 * m + 1)
     for s in range(2 * m):
         a2[s] = ang[idx[s % m]] + (4.0 if s >= m else 0.0)
