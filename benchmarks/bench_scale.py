@@ -112,7 +112,7 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parent / "results"
 REPEATS = 5
 SLOW = 30.0  # seconds: a first timed fit slower than this is the only timed fit
-FRACTIONS = (1e-2, 1e-3)  # α / α_max
+FRACTIONS = [1e-2, 1e-3]  # α / α_max; --fractions replaces them
 LRS = [1e-1, 1e-2, 1e-3]  # --lrs replaces them
 WITHIN = 0.01  # "time to 1 %": objective <= (1 + WITHIN) · geolasso's
 SIZES = (1000, 2000, 5000, 10000)
@@ -129,7 +129,7 @@ GRID = (
 )
 QUICK = {"sizes": (200, 400), "sizes_3d": (60,), "grid": ((500, 10, 50),), "seeds": 2}
 QUICK_BUDGET = 5.0
-MODELS = {"C-ReLU": False, "C-GReLU": True}  # model -> gated
+MODELS = {"C-ReLU": False, "C-GReLU": True}  # model -> gated; --models keeps some
 
 
 # ------------------------------------------------------------------- data
@@ -989,6 +989,10 @@ def main():
     parser.add_argument("--grid", nargs="+", type=parse_grid, help="arrangement rows n,d,P")
     parser.add_argument("--seeds", type=int, help="Adam seeds per lr (default 5)")
     parser.add_argument("--lrs", nargs="+", type=float, help="Adam learning rates")
+    parser.add_argument("--fractions", nargs="+", type=float, help="α / α_max (default 0.01 0.001)")
+    parser.add_argument(
+        "--models", nargs="+", choices=tuple(MODELS), help="arrangement models (default both)"
+    )
     parser.add_argument(
         "--budget", type=float, help="seconds per Adam run (default max(10, 3 × geolasso's time))"
     )
@@ -1005,6 +1009,11 @@ def main():
         return
     if args.lrs:
         LRS[:] = args.lrs
+    if args.fractions:
+        FRACTIONS[:] = args.fractions
+    if args.models:
+        for name in [m for m in MODELS if m not in args.models]:
+            del MODELS[name]
     if args.quick:
         args.sizes = args.sizes or list(QUICK["sizes"])
         args.sizes_3d = args.sizes_3d or list(QUICK["sizes_3d"])
