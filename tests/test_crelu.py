@@ -395,24 +395,28 @@ def test_woodbury_newton_step_matches_a_dense_solve():
 
 
 def test_hadamard_capacitance_newton_step_matches_a_dense_solve():
-    # groups whose columns are ±D_g Z (gated, or no active face) enter the capacitance as
-    # Z Zᵀ ∘ (Mᵀ diag(1/a) M), with one damping value per such group (its mean diagonal):
-    # against the explicitly assembled, identically damped Hessian solved by LAPACK
+    # a group with columns ±D_g Z N_g (N_g N_gᵀ = I − Q_g Q_gᵀ, Q_g its face normals; none
+    # for gated groups) enters the capacitance as a Hadamard term Z Zᵀ ∘ (Mᵀ diag(1/a) M)
+    # minus a rank-f correction, with one damping value per such group (its mean diagonal):
+    # against the explicitly assembled, identically damped Hessian solved by LAPACK, with
+    # the faced groups through the correction and through their own columns
     from geolasso.crelu import _lowrank_step
 
     rng = np.random.default_rng(14)
-    n, r, alpha = 14, 3, 0.05
+    n, r, alpha = 14, 4, 0.05
     Z = np.column_stack([rng.normal(size=(n, r - 1)), np.ones(n)])
     masks = (rng.random((7, n)) < 0.5).astype(np.float64)
     plain = np.array([True, True, False, True, False, True, True])
     signs = np.where(rng.random(7) < 0.5, 1.0, -1.0)
-    blocks = []
+    blocks, normals = [], []
     for g in range(7):
         if plain[g]:
             blocks.append(signs[g] * masks[g][:, None] * Z)
-        else:  # a face: the columns D_g Z N_g of a one-dimensional null space
-            N = np.linalg.svd(rng.normal(size=(1, r)))[2][1:].T
-            blocks.append(signs[g] * (masks[g][:, None] * Z) @ N)
+            normals.append(np.zeros((r, 0)))
+        else:  # a face of one constraint: a 3-dimensional null space
+            Vt = np.linalg.svd(rng.normal(size=(1, r)))[2]
+            blocks.append(signs[g] * (masks[g][:, None] * Z) @ Vt[1:].T)
+            normals.append(Vt[:1].T)
     sizes = np.array([b.shape[1] for b in blocks])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     B = np.asfortranarray(np.hstack(blocks))
@@ -421,20 +425,28 @@ def test_hadamard_capacitance_newton_step_matches_a_dense_solve():
     theta, grad = rng.normal(size=n_var), rng.normal(size=n_var)
     gid = np.repeat(np.arange(7), sizes)
     nrm = np.sqrt(np.add.reduceat(theta**2, starts))[gid]
-    for damping in (1e-12, 1e-3, 1e-1):
-        H = B.T @ B / n
-        for s0, k in zip(starts, sizes, strict=True):
-            u = theta[s0 : s0 + k] / nrm[s0]
-            H[s0 : s0 + k, s0 : s0 + k] += alpha / nrm[s0] * (np.eye(k) - np.outer(u, u))
-        diag = np.diagonal(H).copy()
-        lm = diag.copy()
-        for g in np.flatnonzero(plain):
-            lm[starts[g] : starts[g] + sizes[g]] = diag[starts[g] : starts[g] + sizes[g]].mean()
-        H[np.diag_indices(n_var)] += damping * lm + 1e-12 * diag.mean()
-        step = _lowrank_step(
-            B, theta, grad, starts, sizes, nrm, alpha, damping, Z @ Z.T, masks, plain
+    for corrected in (True, False):
+        given = (
+            normals
+            if corrected
+            else [q if p else None for q, p in zip(normals, plain, strict=True)]
         )
-        assert_allclose(step, -np.linalg.solve(H, grad), rtol=1e-7, atol=1e-9)
+        per_group = plain | corrected  # the groups with one damping value
+        for damping in (1e-12, 1e-3, 1e-1):
+            H = B.T @ B / n
+            for s0, k in zip(starts, sizes, strict=True):
+                u = theta[s0 : s0 + k] / nrm[s0]
+                H[s0 : s0 + k, s0 : s0 + k] += alpha / nrm[s0] * (np.eye(k) - np.outer(u, u))
+            diag = np.diagonal(H).copy()
+            lm = diag.copy()
+            for g in np.flatnonzero(per_group):
+                cut = slice(starts[g], starts[g] + sizes[g])
+                lm[cut] = diag[cut].mean()
+            H[np.diag_indices(n_var)] += damping * lm + 1e-12 * diag.mean()
+            step = _lowrank_step(
+                B, theta, grad, starts, sizes, nrm, alpha, damping, Z, Z @ Z.T, masks, given
+            )
+            assert_allclose(step, -np.linalg.solve(H, grad), rtol=1e-7, atol=1e-9)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
