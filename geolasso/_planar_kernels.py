@@ -119,15 +119,25 @@ def _planar_sweep_rows(X, lo, order, counts):
 
 
 @njit
+def _ranks_below(va, ia, vb, ib):
+    """Whether ``(va, atom ia)`` ranks below ``(vb, atom ib)``: a smaller value, or an
+    equal one at a larger atom (a total order: the ``k`` largest are one set however
+    the atoms are met, so blocks of a pass merge into the whole pass's result)."""
+    return va < vb or (va == vb and ia > ib)
+
+
+@njit
 def _heap_push(heap_val, heap_idx, size, value, index):
-    """Keep the ``len(heap_val)`` largest values in a min-heap; returns the new size."""
+    """Keep the ``len(heap_val)`` largest values in a min-heap; returns the new size.
+
+    Ranked by value, ties by smaller atom (:func:`_ranks_below`)."""
     cap = heap_val.size
     if size < cap:
         pos = size
         size += 1
         while pos > 0:
             parent = (pos - 1) // 2
-            if heap_val[parent] <= value:
+            if not _ranks_below(value, index, heap_val[parent], heap_idx[parent]):
                 break
             heap_val[pos] = heap_val[parent]
             heap_idx[pos] = heap_idx[parent]
@@ -135,16 +145,18 @@ def _heap_push(heap_val, heap_idx, size, value, index):
         heap_val[pos] = value
         heap_idx[pos] = index
         return size
-    if value <= heap_val[0]:
+    if not _ranks_below(heap_val[0], heap_idx[0], value, index):
         return size
     pos = 0  # replace the root and sift down
     while True:
         child = 2 * pos + 1
         if child >= size:
             break
-        if child + 1 < size and heap_val[child + 1] < heap_val[child]:
+        if child + 1 < size and _ranks_below(
+            heap_val[child + 1], heap_idx[child + 1], heap_val[child], heap_idx[child]
+        ):
             child += 1
-        if heap_val[child] >= value:
+        if not _ranks_below(heap_val[child], heap_idx[child], value, index):
             break
         heap_val[pos] = heap_val[child]
         heap_idx[pos] = heap_idx[child]
@@ -171,6 +183,9 @@ def _planar_pass(
     piv_idx,
     pivots,
     marked,
+    lo,
+    stop,
+    axes,
 ):
     """Every atom's correlation ``K_jᵀ r``, reduced as asked.
 
@@ -187,10 +202,11 @@ def _planar_pass(
         The samples.
     r : ndarray of float64, shape (n,)
         The vector correlated with.
-    order : ndarray of int32, shape (n, n)
-        From :meth:`geolasso.planar.PlanarDictionary._sweep`.
-    counts : ndarray of int64, shape (n,)
-        From :meth:`geolasso.planar.PlanarDictionary._sweep`.
+    order : ndarray of int32, shape (stop - lo, n)
+        From :meth:`geolasso.planar.PlanarDictionary._sweep` (its rows ``lo`` to
+        ``stop - 1``; :func:`_planar_sweep_rows`).
+    counts : ndarray of int64, shape (stop - lo,)
+        With it.
     by_x, by_y : ndarray of int64, shape (n,)
         The samples sorted by their first and second coordinate.
     l1 : bool
@@ -216,6 +232,14 @@ def _planar_pass(
         lines; ``top``, the count and the heap are over those atoms.
     marked : ndarray of bool, shape (n,) or (0,)
         With ``pivots``: True at the pivots.
+    lo, stop : int
+        A *block*: the pairs swept from samples ``lo`` to ``stop - 1`` only
+        (with ``pivots``, those must lie in it); row ``q`` of ``order`` and
+        ``counts`` is sample ``lo + q``. Every atom of a pair belongs to exactly
+        one block of a partition of the samples, so blocks of one pass reduce
+        to the whole pass (maximum, sum, merged heaps).
+    axes : bool
+        Include the axis lines (once per pass: in one block, or apart).
 
     Returns
     -------
@@ -244,15 +268,16 @@ def _planar_pass(
             piv_val[i] = -1.0
             piv_idx[i] = -1
     partial = pivots.size > 0
-    for t in range(pivots.size if partial else n):
-        i = pivots[t] if partial else t
-        m = counts[i]
+    for t in range(pivots.size if partial else stop - lo):
+        i = pivots[t] if partial else lo + t
+        row = i - lo
+        m = counts[row]
         xi = X[i, 0]
         yi = X[i, 1]
         px[0] = 0.0
         py[0] = 0.0
         for s in range(m):
-            k = order[i, s]
+            k = order[row, s]
             dx = X[k, 0] - xi
             dy = X[k, 1] - yi
             dxs[s] = dx
@@ -276,7 +301,7 @@ def _planar_pass(
             bound = ang[s] + 2.0
             while ang[hi] < bound:
                 hi += 1
-            j = order[i, s]
+            j = order[row, s]
             if hi <= m:
                 sx = px[hi] - px[s + 1]
                 sy = py[hi] - py[s + 1]
@@ -306,7 +331,7 @@ def _planar_pass(
                     top = mag
                 if mag > threshold:
                     n_above += 1
-                if cap and (size < cap or mag > heap_val[0]):
+                if cap and (size < cap or mag >= heap_val[0]):
                     size = _heap_push(heap_val, heap_idx, size, mag, other)
                 if best and mag > piv_val[i]:
                     piv_val[i] = mag
@@ -321,7 +346,7 @@ def _planar_pass(
                 top = mag
             if mag > threshold:
                 n_above += 1
-            if cap and (size < cap or mag > heap_val[0]):
+            if cap and (size < cap or mag >= heap_val[0]):
                 size = _heap_push(heap_val, heap_idx, size, mag, atom)
             if best and mag > piv_val[i]:
                 piv_val[i] = mag
@@ -329,6 +354,8 @@ def _planar_pass(
     # axis lines: x1-parallel through x_i is (0, 1, -y_i), feature (y - y_i)_+; x2-parallel
     # is (-1, 0, x_i), feature (x_i - x)_+. Walk each coordinate upwards over groups of
     # equal values, with sums over the strictly smaller ones.
+    if not axes:
+        return top, n_above, size
     total_r = 0.0
     total_rx = 0.0
     total_ry = 0.0

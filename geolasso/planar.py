@@ -32,6 +32,7 @@ a zero column (normalizer 0), which no solver selects.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -64,6 +65,124 @@ def planar_bytes(n_samples: int) -> int:
     """
     n = int(n_samples)
     return 4 * n * n + 64 * n
+
+
+def sweep_block(X, lo: int, stop: int):
+    """The angular order around samples ``lo`` to ``stop - 1``: one block of the plan.
+
+    What a pass over that block needs besides ``X`` and the residual (and all
+    that grows with the data): ``(order, counts)``, ``4 n (stop - lo)`` bytes.
+    The blocks of a partition of the samples make up
+    :meth:`PlanarDictionary._sweep`'s order (the distributed passes of
+    :mod:`geolasso.distributed` build each on the worker that keeps it).
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    order = np.zeros((stop - lo, X.shape[0]), dtype=np.int32)
+    counts = np.zeros(stop - lo, dtype=np.int64)
+    _kernels()._planar_sweep_rows(X, lo, order, counts)
+    return order, counts
+
+
+def pass_block(X, block, r, lo, stop, *, l1, threshold, k, best, pivots=None, axes=False):
+    """One block of a pass: the pairs swept from samples ``lo`` to ``stop - 1``.
+
+    ``block`` is :func:`sweep_block`'s ``(order, counts)``; ``pivots`` (the
+    whole pass's sorted sample indices, ``None`` for a full pass) makes it
+    partial: the lines through those of its samples (a line through two
+    pivots once, from the smaller, whichever blocks they are in); ``axes``
+    adds the axis lines (once per pass). Returns a dict of
+    the block's maximum ``top``, count ``n_above``, its ``k`` largest
+    magnitudes and atoms (``vals``, ``atoms``: a total order, see
+    :func:`merge_passes`) and, with ``best``, the best atom through each of
+    its samples (``piv_val``, ``piv_idx``, entries ``lo`` to ``stop - 1``; all
+    ``n`` with ``axes``).
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    n = X.shape[0]
+    order, counts = block
+    heap_val = np.empty(k)
+    heap_idx = np.empty(k, dtype=np.int64)
+    piv_val = np.empty(n if best else 0)
+    piv_idx = np.empty(n if best else 0, dtype=np.int64)
+    if pivots is None:
+        mine = np.empty(0, dtype=np.int64)
+        marked = np.empty(0, dtype=np.bool_)
+    else:
+        pivots = np.asarray(pivots, dtype=np.int64)
+        mine = pivots[(pivots >= lo) & (pivots < stop)]
+        marked = np.zeros(n, dtype=np.bool_)
+        marked[pivots] = True
+        if mine.size == 0 and not axes:  # (the kernel reads no pivots as a full pass)
+            empty = {"top": 0.0, "n_above": 0, "lo": int(lo), "stop": int(stop)}
+            empty["vals"], empty["atoms"] = np.empty(0), np.empty(0, dtype=np.int64)
+            if best:
+                empty["piv_val"] = np.full(stop - lo, -1.0)
+                empty["piv_idx"] = np.full(stop - lo, -1, dtype=np.int64)
+            return empty
+    top, n_above, size = _kernels()._planar_pass(
+        X,
+        np.ascontiguousarray(r, dtype=np.float64),
+        order,
+        counts,
+        *_axis_orders(X),
+        bool(l1),
+        float(threshold),
+        heap_val,
+        heap_idx,
+        np.empty(0),
+        piv_val,
+        piv_idx,
+        mine,
+        marked,
+        int(lo),
+        int(stop),
+        bool(axes),
+    )
+    part = {"top": float(top), "n_above": int(n_above), "lo": int(lo), "stop": int(stop)}
+    part["vals"], part["atoms"] = heap_val[:size], heap_idx[:size]
+    if best:
+        cut = slice(None) if axes else slice(lo, stop)
+        part["piv_val"], part["piv_idx"] = piv_val[cut], piv_idx[cut]
+    return part
+
+
+def merge_passes(parts, axis, k, n, best):
+    """The whole pass from its pair blocks (:func:`pass_block`) and its axis-line part.
+
+    ``parts`` are blocks of disjoint sample ranges; ``axis`` is the part with
+    the axis lines (a block of no samples). The maximum and the count add up;
+    the ``k`` largest are taken over all parts by magnitude, ties by smaller
+    atom (the order every heap keeps, so the set is the single pass's
+    whatever the blocks); the best atom through each sample is its block's
+    (``-1`` for a sample no block swept), replaced by an axis line only when
+    that is strictly larger (as within one pass, which sweeps the axis lines
+    last). Returns ``(top, n_above, vals, atoms, piv_val, piv_idx)``.
+    """
+    every = [*parts, axis]
+    top = max(p["top"] for p in every)
+    n_above = sum(p["n_above"] for p in every)
+    vals = np.concatenate([p["vals"] for p in every])
+    atoms = np.concatenate([p["atoms"] for p in every])
+    keep = np.lexsort((atoms, -vals))[:k]
+    vals, atoms = vals[keep], atoms[keep]
+    piv_val = np.empty(0)
+    piv_idx = np.empty(0, dtype=np.int64)
+    if best:
+        piv_val = np.full(n, -1.0)
+        piv_idx = np.full(n, -1, dtype=np.int64)
+        for p in parts:
+            piv_val[p["lo"] : p["stop"]] = p["piv_val"]
+            piv_idx[p["lo"] : p["stop"]] = p["piv_idx"]
+        up = axis["piv_val"] > piv_val
+        piv_val[up], piv_idx[up] = axis["piv_val"][up], axis["piv_idx"][up]
+    return top, n_above, vals, atoms, piv_val, piv_idx
+
+
+def _axis_orders(X):
+    """The samples sorted by each coordinate (the axis lines' sweeps)."""
+    by_x = np.argsort(X[:, 0], kind="stable").astype(np.int64)
+    by_y = np.argsort(X[:, 1], kind="stable").astype(np.int64)
+    return by_x, by_y
 
 
 def _indices(idx, name, upper, what):
@@ -437,8 +556,31 @@ class PlanarDictionary:
             piv_idx,
             pivots,
             marked,
+            0,
+            self.n_samples,
+            True,
         )
         return float(top), int(n_above), heap_val[:size], heap_idx[:size], piv_val, piv_idx
+
+    def _blocked_pass(self, r, threshold, k, best=False, pivots=None, bounds=(0,)):
+        """:meth:`_pass` (without ``out``) as blocks of samples ``bounds[b]`` to
+        ``bounds[b + 1] - 1`` (the last ends at ``n``) merged by :func:`merge_passes`:
+        what the distributed passes compute, here in-process on the stored plan."""
+        n = self.n_samples
+        r = as_float_array(r, "r", shape_doc=f"({n},)")
+        order, counts = self._sweep()[:2]
+        edges = [*bounds, n]
+        opts = {"l1": self.norm == "l1", "threshold": threshold, "k": k, "best": best}
+        parts = []
+        for lo, stop in itertools.pairwise(edges):
+            if pivots is not None and not np.any((pivots >= lo) & (pivots < stop)):
+                continue  # no pivot here: nothing to sweep (and no empty partial pass)
+            block = (order[lo:stop], counts[lo:stop])
+            parts.append(pass_block(self.X, block, r, lo, stop, pivots=pivots, **opts))
+        none = (np.zeros((0, n), dtype=np.int32), np.zeros(0, dtype=np.int64))
+        axis = pass_block(self.X, none, r, 0, 0, axes=True, **opts)
+        top, n_above, vals, atoms, piv_val, piv_idx = merge_passes(parts, axis, k, n, best)
+        return top, n_above, vals, atoms, piv_val, piv_idx
 
     def top_correlations(
         self, r, k: int = 0, *, threshold: float = np.inf, spread=False, through=None

@@ -85,6 +85,65 @@ def test_reduced_pass_matches_the_full_product(degenerate):
     )
 
 
+@pytest.mark.parametrize("degenerate", [False, True], ids=["general", "degenerate"])
+def test_blocks_of_a_pass_merge_into_the_whole_pass(degenerate):
+    # the distributed passes: any partition of the samples into blocks, each swept on its
+    # own (its plan built apart by sweep_block), then merged, gives the single pass's
+    # maximum, count, k largest (ties by smaller atom: a tied residual makes many) and best
+    # atom through each sample, bit for bit; full and partial passes
+    from geolasso.planar import merge_passes, pass_block, sweep_block
+
+    n = 37
+    X = _data(n, 3, degenerate)
+    D = PlanarDictionary(X)
+    K = D.columns(np.arange(D.n_atoms))
+    rng = np.random.default_rng(4)
+    r_tied = np.round(rng.normal(size=n))  # integer residual: exact ties among atoms
+    for r in (rng.normal(size=n), r_tied):
+        full = np.abs(K.T @ r)
+        for pivots in (None, np.array([0, 5, 6, 20, 36])):
+            whole = D._pass(r, 1.0, 40, np.empty(0), best=True, pivots=pivots)
+            for bounds in ((0,), (0, 9), (0, 1, 17, 30, 36)):
+                got = D._blocked_pass(r, 1.0, 40, best=True, pivots=pivots, bounds=bounds)
+                assert got[0] == whole[0]
+                assert got[1] == whole[1]
+                mine = np.lexsort((got[3], -got[2]))
+                theirs = np.lexsort((whole[3], -whole[2]))
+                assert np.array_equal(got[3][mine], whole[3][theirs])
+                assert np.array_equal(got[2][mine], whole[2][theirs])
+                assert np.array_equal(got[4], whole[4])
+                assert np.array_equal(got[5], whole[5])
+            if pivots is None:  # the k largest by magnitude, ties by smaller atom
+                rank = np.lexsort((np.arange(full.size), -np.round(full, 9)))[:40]
+                assert_allclose(np.sort(whole[2])[::-1], full[rank], rtol=1e-12)
+        # blocks planned apart equal the stored plan's rows
+        order, counts = D._sweep()[:2]
+        b_order, b_counts = sweep_block(X, 9, 20)
+        assert np.array_equal(b_order, order[9:20])
+        assert np.array_equal(b_counts, counts[9:20])
+        part = pass_block(X, (b_order, b_counts), r, 9, 20, l1=True, threshold=1.0, k=5, best=True)
+        none = (np.zeros((0, n), dtype=np.int32), np.zeros(0, dtype=np.int64))
+        axis = pass_block(X, none, r, 0, 0, l1=True, threshold=1.0, k=5, best=True, axes=True)
+        assert merge_passes([part], axis, 5, n, True)[0] <= whole[0]
+        # a block without any of a partial pass's pivots sweeps nothing
+        idle = pass_block(
+            X,
+            (b_order, b_counts),
+            r,
+            9,
+            20,
+            l1=True,
+            threshold=0.0,
+            k=5,
+            best=True,
+            pivots=np.array([0, 30]),
+        )
+        assert idle["top"] == 0.0
+        assert idle["n_above"] == 0
+        assert idle["atoms"].size == 0
+        assert np.all(idle["piv_idx"] == -1)
+
+
 def test_spread_candidates_are_the_best_atom_through_each_sample():
     X = _data(30, 6)
     D = PlanarDictionary(X)
