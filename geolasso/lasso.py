@@ -59,6 +59,7 @@ import numpy as np
 from ._feature_sign import feature_sign
 from ._validation import as_float_array, as_positive_int
 from .dictionary import alpha_max
+from .distributed import distributed_passes
 from .exceptions import ConvergenceWarning
 
 __all__ = ["LassoPath", "LassoResult", "lasso", "lasso_path"]  # and Lasso, lazily
@@ -185,6 +186,7 @@ def lasso(
     history: bool = False,
     verbose: bool = False,
     callback=None,
+    client=None,
 ) -> LassoResult:
     """Solve the Lasso with a certified duality gap.
 
@@ -222,6 +224,11 @@ def lasso(
     callback : callable, optional
         Called after each round's gap check as ``callback(round, objective,
         relative_gap, support_size)`` (e.g. to drive a progress bar).
+    client : distributed.Client, optional
+        Run the passes over a :class:`~geolasso.planar.PlanarDictionary` on
+        this Dask cluster (:mod:`geolasso.distributed`); also taken from
+        ``joblib.parallel_backend("dask")`` when that is active. The result
+        equals the in-process one.
 
     Returns
     -------
@@ -259,7 +266,10 @@ def lasso(
 
     # one BLAS thread: the products are small or memory-bound, and threaded BLAS on
     # small matrices can stall badly on a busy machine (measured: 100x slower)
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    with (
+        _blas_controller().limit(limits=1, user_api="blas"),
+        distributed_passes(op, client),  # the passes on a cluster, when one is active
+    ):
         return _solve(
             op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verbose, callback
         )

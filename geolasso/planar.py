@@ -278,6 +278,7 @@ class PlanarDictionary:
         counts = np.bincount(np.unique(X, axis=0, return_inverse=True)[1].ravel())
         self.n_duplicate = int(sum(math.comb(int(c), 2) for c in counts if c > 1))
         self._plan = None
+        self._runner = None  # the blocked passes on a cluster (geolasso.distributed)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -532,6 +533,8 @@ class PlanarDictionary:
         r = as_float_array(r, "r", shape_doc=f"({self.n_samples},)")
         if r.shape != (self.n_samples,):
             raise ValueError(f"r must have shape ({self.n_samples},); got {r.shape}")
+        if self._runner is not None and out.size == 0:
+            return self._runner(r, threshold, k, best, pivots)
         heap_val = np.empty(k)
         heap_idx = np.empty(k, dtype=np.int64)
         m = self.n_samples if best else 0

@@ -1,0 +1,157 @@
+"""Passes over the whole dictionary on a Dask cluster (optional extra ``distributed``).
+
+Overview
+--------
+What grows with the data in an exhaustive fit is the pass over every atom
+(:meth:`geolasso.planar.PlanarDictionary.top_correlations`): ``O(n²)`` work in
+the plane, while the working-set solve that follows it is small. A pass
+splits into blocks of samples (:func:`geolasso.planar.pass_block`) whose
+results merge into the whole pass's, bit for bit
+(:func:`geolasso.planar.merge_passes`). :class:`PlanarRunner` runs those
+blocks on a Dask cluster: the samples are scattered once to every worker,
+each block's angular order is built on a worker and stays there
+(``4 n`` bytes per sample of the block), and a pass sends the residual
+(``n`` floats) and brings back each block's maximum, count and ``k`` best
+atoms: ``O(n + blocks · k)`` bytes a round, never ``O(atoms)``. The merge runs
+on the client in block order, so a distributed fit equals the in-process fit.
+
+The cluster is reached as scikit-learn users reach one::
+
+    from dask.distributed import Client
+    import joblib
+    client = Client("scheduler-address:8786")   # or Client(LocalCluster(...))
+    with joblib.parallel_backend("dask"):
+        model = ConvexReLUClassifier(alpha=...).fit(X, y)
+
+or with an explicit ``client=``. Without either nothing changes: every pass
+runs in-process. If a worker dies mid-pass Dask recomputes its blocks on
+another (the samples are on every worker), and the result is the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from .planar import merge_passes, pass_block, sweep_block
+
+__all__ = ["PlanarRunner", "active_client", "distributed_passes"]
+
+
+def active_client(client=None):
+    """The Dask client to use: ``client``, else joblib's active dask backend's, else ``None``.
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+
+    Returns
+    -------
+    distributed.Client or None
+    """
+    if client is not None:
+        return client
+    try:
+        from joblib.parallel import get_active_backend
+    except ImportError:  # pragma: no cover - joblib comes with scikit-learn
+        return None
+    backend = get_active_backend()[0]
+    if type(backend).__name__ == "DaskDistributedBackend":
+        return getattr(backend, "client", None)
+    return None
+
+
+class PlanarRunner:
+    """The passes of a :class:`~geolasso.planar.PlanarDictionary` as blocks on a cluster.
+
+    Parameters
+    ----------
+    dictionary : PlanarDictionary
+    client : distributed.Client
+    n_blocks : int, optional
+        Blocks of samples per pass; by default four per worker (at least 2),
+        at most one per sample.
+
+    Notes
+    -----
+    The blocks are contiguous ranges of samples of about equal size; each
+    block's plan (:func:`~geolasso.planar.sweep_block`) is a future computed
+    from the scattered samples, so Dask can rebuild it on another worker.
+    """
+
+    def __init__(self, dictionary, client, n_blocks=None):
+        n = dictionary.n_samples
+        if n_blocks is None:
+            workers = max(len(client.scheduler_info().get("workers", {})), 1)
+            n_blocks = max(4 * workers, 2)
+        n_blocks = int(min(max(int(n_blocks), 1), n))
+        self.client = client
+        self.n = n
+        self.l1 = dictionary.norm == "l1"
+        self.edges = np.unique(np.linspace(0, n, n_blocks + 1).round().astype(np.int64))
+        self._X = client.scatter(dictionary.X, broadcast=True, hash=False)
+        self._plans = [
+            client.submit(sweep_block, self._X, int(lo), int(stop), pure=False)
+            for lo, stop in zip(self.edges[:-1], self.edges[1:], strict=True)
+        ]
+
+    def __call__(self, r, threshold, k, best, pivots):
+        """One pass: what :meth:`PlanarDictionary._pass` returns (without ``out``)."""
+        client = self.client
+        opts = {"l1": self.l1, "threshold": float(threshold), "k": int(k), "best": bool(best)}
+        r_f = client.scatter(np.ascontiguousarray(r, dtype=np.float64), broadcast=True, hash=False)
+        futures = []
+        for plan, lo, stop in zip(self._plans, self.edges[:-1], self.edges[1:], strict=True):
+            if pivots is not None and not np.any((pivots >= lo) & (pivots < stop)):
+                continue
+            futures.append(
+                client.submit(
+                    pass_block,
+                    self._X,
+                    plan,
+                    r_f,
+                    int(lo),
+                    int(stop),
+                    pivots=pivots,
+                    pure=False,
+                    **opts,
+                )
+            )
+        none = (np.zeros((0, self.n), dtype=np.int32), np.zeros(0, dtype=np.int64))
+        axis = client.submit(pass_block, self._X, none, r_f, 0, 0, axes=True, pure=False, **opts)
+        parts = client.gather(futures)  # in block order
+        return merge_passes(parts, axis.result(), int(k), self.n, bool(best))
+
+    def close(self):
+        """Release the cluster memory held for the passes."""
+        for f in (*self._plans, self._X):
+            f.release()
+        self._plans = []
+
+
+@contextlib.contextmanager
+def distributed_passes(dictionary, client=None, n_blocks=None):
+    """Run ``dictionary``'s passes on ``client`` (or joblib's dask backend) inside the block.
+
+    Does nothing when no client is active or the dictionary has no blocked
+    passes (only :class:`~geolasso.planar.PlanarDictionary` has them).
+
+    Parameters
+    ----------
+    dictionary : object
+    client : distributed.Client, optional
+    n_blocks : int, optional
+        See :class:`PlanarRunner`.
+    """
+    client = active_client(client)
+    if client is None or not hasattr(dictionary, "_runner") or dictionary._runner is not None:
+        yield dictionary
+        return
+    runner = PlanarRunner(dictionary, client, n_blocks)
+    dictionary._runner = runner
+    try:
+        yield dictionary
+    finally:
+        dictionary._runner = None
+        runner.close()

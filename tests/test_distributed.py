@@ -1,0 +1,69 @@
+"""The passes on a Dask LocalCluster (worker processes) equal the in-process passes."""
+
+import joblib
+import numpy as np
+import pytest
+from distributed import Client, LocalCluster
+from numpy.testing import assert_allclose
+from sklearn.datasets import make_moons
+
+from geolasso.dictionary import alpha_max
+from geolasso.distributed import active_client, distributed_passes
+from geolasso.lasso import lasso
+from geolasso.planar import PlanarDictionary
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def _moons(n):
+    X, labels = make_moons(n, noise=0.2, random_state=0)
+    return np.ascontiguousarray(X), np.where(labels == 1, 1.0, -1.0)
+
+
+def test_client_comes_from_joblib_dask_backend(client):
+    assert active_client() is None
+    assert active_client(client) is client
+    with joblib.parallel_backend("dask"):
+        assert active_client() is client
+
+
+@pytest.mark.parametrize("n_blocks", [None, 3, 7])
+def test_distributed_passes_equal_the_in_process_ones(client, n_blocks):
+    X = _moons(120)[0]
+    D = PlanarDictionary(X)
+    rng = np.random.default_rng(0)
+    r = rng.normal(size=120)
+    pivots = np.array([3, 40, 41, 119])
+    local = [D.top_correlations(r, 30, threshold=1.0, spread=True)]
+    local.append(D.top_correlations(r, 30, threshold=1.0, through=pivots))
+    with distributed_passes(D, client, n_blocks=n_blocks):
+        assert D._runner is not None
+        remote = [D.top_correlations(r, 30, threshold=1.0, spread=True)]
+        remote.append(D.top_correlations(r, 30, threshold=1.0, through=pivots))
+    assert D._runner is None
+    for a, b in zip(local, remote, strict=True):
+        assert a[0] == b[0]
+        assert a[1] == b[1]
+        assert np.array_equal(a[2], b[2])
+        assert np.array_equal(a[3], b[3])
+
+
+def test_distributed_lasso_equals_the_in_process_lasso(client):
+    X, y = _moons(300)
+    D = PlanarDictionary(X)
+    alpha = alpha_max(D, y) / 100
+    here = lasso(D, y, alpha, tol=1e-10)
+    with joblib.parallel_backend("dask"):
+        there = lasso(D, y, alpha, tol=1e-10)
+    assert np.array_equal(here.support, there.support)
+    assert_allclose(there.objective, here.objective, rtol=1e-12)
+    assert_allclose(there.coef[there.support], here.coef[here.support], rtol=1e-10, atol=1e-14)
+    assert there.dual_gap <= 1e-10 * there.objective
