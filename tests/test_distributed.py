@@ -67,3 +67,32 @@ def test_distributed_lasso_equals_the_in_process_lasso(client):
     assert_allclose(there.objective, here.objective, rtol=1e-12)
     assert_allclose(there.coef[there.support], here.coef[here.support], rtol=1e-10, atol=1e-14)
     assert there.dual_gap <= 1e-10 * there.objective
+
+
+def test_a_worker_killed_mid_fit_changes_nothing_but_the_time(client):
+    # after the first round one worker process dies with the block plans it held; Dask
+    # rebuilds them from the samples (scattered to every worker) on the other, and the fit
+    # is the in-process fit
+    import os
+    import signal
+
+    from geolasso.datasets import spiral
+
+    X, y = spiral(240)
+    D = PlanarDictionary(X)
+    alpha = alpha_max(D, y) / 3000  # three full passes in process
+    here = lasso(D, y, alpha, tol=1e-10)
+    killed = []
+
+    def kill_one(round_, objective, gap, size):
+        if round_ == 1 and not killed:
+            address, pid = sorted(client.run(os.getpid).items())[0]
+            os.kill(pid, signal.SIGKILL)  # the process, not a polite close
+            killed.append(address)
+
+    there = lasso(D, y, alpha, tol=1e-10, client=client, callback=kill_one)
+    assert killed
+    assert there.n_iter >= 2  # passes ran after the worker was gone
+    assert np.array_equal(here.support, there.support)
+    assert_allclose(there.objective, here.objective, rtol=1e-12)
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts it for the next tests
