@@ -305,8 +305,14 @@ def _fit_command(args) -> int:
         verbose=not args.quiet,
     )
     try:
-        model.fit(X, y)
-    except ValueError as exc:  # bad data or parameters, said by the estimator
+        if args.scheduler:
+            from .distributed import scheduler
+
+            with scheduler(args.scheduler):
+                model.fit(X, y)
+        else:
+            model.fit(X, y)
+    except (ValueError, ImportError) as exc:  # bad data, parameters or scheduler
         raise CLIError(str(exc)) from None
     net = model.network_
     net.metadata.update(
@@ -575,6 +581,11 @@ def main(argv=None) -> int:
     p_fit.add_argument("--max-atoms", default="auto", help="'auto' or a number of atoms")
     p_fit.add_argument("--seed", type=int, default=0, help="seed of any dictionary sample")
     p_fit.add_argument("--out", required=True, help="model file to write (.npz)")
+    p_fit.add_argument(
+        "--scheduler",
+        help="run the passes of a numbered 2-D dictionary on a Dask cluster: its scheduler "
+        "address, or local:N for N local worker processes (pip install 'geolasso[distributed]')",
+    )
     p_fit.add_argument("--quiet", action="store_true", help="no progress bar")
     p_fit.add_argument("--verbose", action="store_true", help="list every neuron")
     p_pred = sub.add_parser("predict", help="predict with a model written by 'geolasso fit'")

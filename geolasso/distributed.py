@@ -36,7 +36,7 @@ import numpy as np
 
 from .planar import merge_passes, pass_block, sweep_block
 
-__all__ = ["PlanarRunner", "active_client", "distributed_passes"]
+__all__ = ["PlanarRunner", "active_client", "distributed_passes", "scheduler"]
 
 
 def active_client(client=None):
@@ -155,3 +155,53 @@ def distributed_passes(dictionary, client=None, n_blocks=None):
     finally:
         dictionary._runner = None
         runner.close()
+
+
+@contextlib.contextmanager
+def scheduler(spec: str):
+    """A Dask cluster for the duration of the block, active as joblib's backend.
+
+    ``spec`` is a scheduler address (``"tcp://host:8786"``) or ``"local:N"``, a
+    LocalCluster of ``N`` single-threaded worker processes started here and
+    closed on exit (what ``geolasso fit --scheduler`` takes).
+
+    Parameters
+    ----------
+    spec : str
+
+    Yields
+    ------
+    distributed.Client
+    """
+    spec = str(spec)
+    local = spec.startswith("local:")
+    if local:
+        try:
+            workers = int(spec[6:])
+        except ValueError:
+            workers = 0
+        if workers < 1:
+            raise ValueError(f"scheduler must be an address or local:N with N >= 1; got {spec!r}")
+    try:
+        import joblib
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError("a scheduler needs Dask: pip install 'geolasso[distributed]'") from exc
+    cluster = None
+    if local:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(spec, timeout=30)
+        except OSError as exc:
+            raise ValueError(f"no Dask scheduler reached at {spec!r}: {exc}") from None
+    try:
+        with joblib.parallel_backend("dask"):
+            yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -96,3 +96,37 @@ def test_a_worker_killed_mid_fit_changes_nothing_but_the_time(client):
     assert np.array_equal(here.support, there.support)
     assert_allclose(there.objective, here.objective, rtol=1e-12)
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it for the next tests
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "geolasso", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+
+
+def test_cli_fit_on_a_local_cluster_writes_the_in_process_model(tmp_path):
+    # 400 samples in the plane: the fit uses the numbered dictionary, whose passes the
+    # --scheduler option sends to two local worker processes
+    from geolasso.network import ReLUNetwork
+
+    X, y = _moons(400)
+    rows = "\n".join(f"{float(a)!r},{float(b)!r},{int(t)}" for (a, b), t in zip(X, y, strict=True))
+    data = tmp_path / "moons.csv"
+    data.write_text("x1,x2,label\n" + rows)
+    common = [str(data), "--target", "label", "--alpha", "1e-4", "--quiet"]
+    here = _cli("fit", *common, "--out", str(tmp_path / "here"))
+    there = _cli("fit", *common, "--out", str(tmp_path / "there"), "--scheduler", "local:2")
+    assert here.returncode == 0, here.stderr
+    assert there.returncode == 0, there.stderr
+    a, b = ReLUNetwork.load(tmp_path / "here.npz"), ReLUNetwork.load(tmp_path / "there.npz")
+    assert a.W.shape == b.W.shape
+    assert_allclose(b.W, a.W, rtol=1e-10, atol=1e-12)
+    assert_allclose(b.v, a.v, rtol=1e-10, atol=1e-12)
+    assert_allclose(b.metadata["objective"], a.metadata["objective"], rtol=1e-12)
+    bad = _cli("fit", *common, "--out", str(tmp_path / "bad"), "--scheduler", "local:0")
+    assert bad.returncode != 0
+    assert "scheduler must be an address or local:N" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert not (tmp_path / "bad.npz").exists()
