@@ -640,7 +640,7 @@ def _support_newton(
 
     while steps < max_steps:
         support = np.flatnonzero(np.any(V[:, :n_pen] != 0.0, axis=1))
-        if _newton_bytes(n, support.size * r) > _NEWTON_BYTES:
+        if _newton_bytes(n, support.size * r, inf_norm or free) > _NEWTON_BYTES:
             break  # the face columns would not fit: block coordinate descent goes on alone
         blocks, cols = [], []
         for g in support:
@@ -872,12 +872,12 @@ def _support_newton(
     return V if f1 < f0 or (polished and f1 <= f0 + _ROUND_RTOL * abs(f0)) else None
 
 
-def _newton_bytes(n, n_var):
+def _newton_bytes(n, n_var, always_dense=False):
     """Working memory of one Newton system of :func:`_support_newton` (bytes, at most) with
     ``n_var`` face variables: the face columns twice (per group and joined, ``n × n_var``),
-    and the dense Hessian (twice) or the low-rank solve's ``n × n`` matrices (``Z Zᵀ``, the
-    capacitance and its factor)."""
-    dense = n_var <= max(_DENSE_NEWTON, n)
+    and the dense Hessian (twice; always for the ℓ1 norm and a free bias) or the low-rank
+    solve's ``n × n`` matrices (``Z Zᵀ``, the capacitance and its factor)."""
+    dense = always_dense or n_var <= max(_DENSE_NEWTON, n)
     return 8 * (2 * n * n_var + (2 * n_var * n_var if dense else 3 * n * n))
 
 
