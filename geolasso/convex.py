@@ -52,6 +52,7 @@ from .dictionary import (
     bias_name,
     dictionary_size,
 )
+from .distributed import distributed_passes
 from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import _check_positive, lasso, lasso_path
 from .network import ReLUNetwork
@@ -383,8 +384,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         # takes at most an eighth of the budget (geolasso.lasso)
         return planar_bytes(n) + 8 * n_atoms <= 0.875 * self.memory_limit
 
-    def _fit_wedge(self, X, y, alpha):
-        D = self._dictionary(X)
+    def _fit_wedge(self, X, y, alpha, D):
         progress = _Progress(self.verbose, "geolasso fit")
         try:
             if self.path is None:
@@ -599,7 +599,14 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         alpha = self._validate_params_here()
         if self.method == "arrangement":
             return self._fit_arrangement(X, y, alpha)
-        D, coef, intercept, gap, n_iter = self._fit_wedge(X, y, alpha)
+        D = self._dictionary(X)
+        # every pass over the dictionary (the Lasso's, the certificate's) on a Dask cluster
+        # when one is active (joblib.parallel_backend("dask")); in-process otherwise
+        with distributed_passes(D):
+            return self._fit_dictionary(X, y, alpha, D)
+
+    def _fit_dictionary(self, X, y, alpha, D):
+        D, coef, intercept, gap, n_iter = self._fit_wedge(X, y, alpha, D)
         bias = bias_name(self.bias)
         network = ReLUNetwork.from_lasso(D, coef, intercept)
         network.metadata = self._metadata(alpha)
