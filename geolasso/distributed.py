@@ -23,8 +23,10 @@ The cluster is reached as scikit-learn users reach one::
     with joblib.parallel_backend("dask"):
         model = ConvexReLUClassifier(alpha=...).fit(X, y)
 
-or with an explicit ``client=``. Without either nothing changes: every pass
-runs in-process. If a worker dies mid-pass Dask recomputes its blocks on
+or ``geolasso.lasso.lasso(..., client=client)``, or ``geolasso fit ...
+--scheduler ADDRESS`` (``local:N`` for ``N`` local worker processes, see
+:func:`scheduler`). Without any of these nothing changes: every pass
+runs in-process. If a worker dies during a fit Dask recomputes its blocks on
 another (the samples are on every worker), and the result is the same.
 """
 
