@@ -83,7 +83,9 @@ def sweep_block(X, lo: int, stop: int):
     return order, counts
 
 
-def pass_block(X, block, r, lo, stop, *, l1, threshold, k, best, pivots=None, axes=False):
+def pass_block(
+    X, block, r, lo, stop, *, l1, threshold, k, best, pivots=None, axes=False, by=None, out=None
+):
     """One block of a pass: the pairs swept from samples ``lo`` to ``stop - 1``.
 
     ``block`` is :func:`sweep_block`'s ``(order, counts)``; ``pivots`` (the
@@ -95,7 +97,10 @@ def pass_block(X, block, r, lo, stop, *, l1, threshold, k, best, pivots=None, ax
     magnitudes and atoms (``vals``, ``atoms``: a total order, see
     :func:`merge_passes`) and, with ``best``, the best atom through each of
     its samples (``piv_val``, ``piv_idx``, entries ``lo`` to ``stop - 1``; all
-    ``n`` with ``axes``).
+    ``n`` with ``axes``; empty without ``best``). ``by``: the samples sorted
+    by each coordinate, which only the axis lines read (computed when
+    ``axes`` and not given); ``out`` (all atoms' correlations, written) only
+    for a whole pass.
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     n = X.shape[0]
@@ -115,21 +120,21 @@ def pass_block(X, block, r, lo, stop, *, l1, threshold, k, best, pivots=None, ax
         if mine.size == 0 and not axes:  # (the kernel reads no pivots as a full pass)
             empty = {"top": 0.0, "n_above": 0, "lo": int(lo), "stop": int(stop)}
             empty["vals"], empty["atoms"] = np.empty(0), np.empty(0, dtype=np.int64)
-            if best:
-                empty["piv_val"] = np.full(stop - lo, -1.0)
-                empty["piv_idx"] = np.full(stop - lo, -1, dtype=np.int64)
+            m = stop - lo if best else 0
+            empty["piv_val"], empty["piv_idx"] = np.full(m, -1.0), np.full(m, -1, dtype=np.int64)
             return empty
+    unsorted = np.empty(0, dtype=np.int64)
     top, n_above, size = _kernels()._planar_pass(
         X,
         np.ascontiguousarray(r, dtype=np.float64),
         order,
         counts,
-        *_axis_orders(X),
+        *(by if by is not None else _axis_orders(X) if axes else (unsorted, unsorted)),
         bool(l1),
         float(threshold),
         heap_val,
         heap_idx,
-        np.empty(0),
+        np.empty(0) if out is None else out,
         piv_val,
         piv_idx,
         mine,
@@ -140,9 +145,8 @@ def pass_block(X, block, r, lo, stop, *, l1, threshold, k, best, pivots=None, ax
     )
     part = {"top": float(top), "n_above": int(n_above), "lo": int(lo), "stop": int(stop)}
     part["vals"], part["atoms"] = heap_val[:size], heap_idx[:size]
-    if best:
-        cut = slice(None) if axes else slice(lo, stop)
-        part["piv_val"], part["piv_idx"] = piv_val[cut], piv_idx[cut]
+    cut = slice(None) if axes or not best else slice(lo, stop)
+    part["piv_val"], part["piv_idx"] = piv_val[cut], piv_idx[cut]
     return part
 
 
@@ -524,9 +528,7 @@ class PlanarDictionary:
             order = np.zeros((n, n), dtype=np.int32)
             counts = np.zeros(n, dtype=np.int64)
             _kernels()._planar_sweep_rows(self.X, 0, order, counts)
-            by_x = np.argsort(self.X[:, 0], kind="stable").astype(np.int64)
-            by_y = np.argsort(self.X[:, 1], kind="stable").astype(np.int64)
-            self._plan = (order, counts, by_x, by_y)
+            self._plan = (order, counts, *_axis_orders(self.X))
         return self._plan
 
     def _pass(self, r, threshold, k, out, best=False, pivots=None):
@@ -535,35 +537,23 @@ class PlanarDictionary:
             raise ValueError(f"r must have shape ({self.n_samples},); got {r.shape}")
         if self._runner is not None and out.size == 0:
             return self._runner(r, threshold, k, best, pivots)
-        heap_val = np.empty(k)
-        heap_idx = np.empty(k, dtype=np.int64)
-        m = self.n_samples if best else 0
-        piv_val = np.empty(m)
-        piv_idx = np.empty(m, dtype=np.int64)
-        if pivots is None:
-            pivots = np.empty(0, dtype=np.int64)
-            marked = np.empty(0, dtype=np.bool_)
-        else:
-            marked = np.zeros(self.n_samples, dtype=np.bool_)
-            marked[pivots] = True
-        top, n_above, size = _kernels()._planar_pass(
+        order, counts, by_x, by_y = self._sweep()
+        part = pass_block(
             self.X,
-            np.ascontiguousarray(r),
-            *self._sweep(),
-            self.norm == "l1",
-            float(threshold),
-            heap_val,
-            heap_idx,
-            out,
-            piv_val,
-            piv_idx,
-            pivots,
-            marked,
+            (order, counts),
+            r,
             0,
             self.n_samples,
-            True,
+            l1=self.norm == "l1",
+            threshold=threshold,
+            k=k,
+            best=best,
+            pivots=pivots,
+            axes=True,
+            by=(by_x, by_y),
+            out=out,
         )
-        return float(top), int(n_above), heap_val[:size], heap_idx[:size], piv_val, piv_idx
+        return tuple(part[key] for key in ("top", "n_above", "vals", "atoms", "piv_val", "piv_idx"))
 
     def _blocked_pass(self, r, threshold, k, best=False, pivots=None, bounds=(0,)):
         """:meth:`_pass` (without ``out``) as blocks of samples ``bounds[b]`` to
@@ -575,9 +565,7 @@ class PlanarDictionary:
         edges = [*bounds, n]
         opts = {"l1": self.norm == "l1", "threshold": threshold, "k": k, "best": best}
         parts = []
-        for lo, stop in itertools.pairwise(edges):
-            if pivots is not None and not np.any((pivots >= lo) & (pivots < stop)):
-                continue  # no pivot here: nothing to sweep (and no empty partial pass)
+        for lo, stop in itertools.pairwise(edges):  # (a block without pivots sweeps nothing)
             block = (order[lo:stop], counts[lo:stop])
             parts.append(pass_block(self.X, block, r, lo, stop, pivots=pivots, **opts))
         none = (np.zeros((0, n), dtype=np.int32), np.zeros(0, dtype=np.int64))
