@@ -370,6 +370,25 @@ def test_sampled_program_at_small_penalty_matches_clarabel(bias, gated, newton, 
     assert res.relative_gap <= 1e-6  # the solver's own certified gap
 
 
+def _damped_newton_hessian(B, theta, starts, sizes, nrm, alpha, damping, per_group=None):
+    """The Newton Hessian BᵀB / n + blockdiag(α (I − u uᵀ) / ‖θ_g‖), assembled explicitly, with
+    its Levenberg–Marquardt term: damping times the diagonal (its mean over each group of
+    ``per_group``) plus a 1e-12 ridge."""
+    n = B.shape[0]
+    H = B.T @ B / n
+    for s0, k in zip(starts, sizes, strict=True):
+        u = theta[s0 : s0 + k] / nrm[s0]
+        H[s0 : s0 + k, s0 : s0 + k] += alpha / nrm[s0] * (np.eye(k) - np.outer(u, u))
+    diag = np.diagonal(H).copy()
+    lm = diag.copy()
+    if per_group is not None:
+        for g in np.flatnonzero(per_group):
+            cut = slice(starts[g], starts[g] + sizes[g])
+            lm[cut] = diag[cut].mean()
+    H[np.diag_indices_from(H)] += damping * lm + 1e-12 * diag.mean()
+    return H
+
+
 def test_woodbury_newton_step_matches_a_dense_solve():
     # the low-rank Newton step (two Woodbury identities, U never formed) against the
     # explicitly assembled Hessian solved by LAPACK
@@ -384,12 +403,7 @@ def test_woodbury_newton_step_matches_a_dense_solve():
     gid = np.repeat(np.arange(sizes.size), sizes)
     nrm = np.sqrt(np.add.reduceat(theta**2, starts))[gid]
     for damping in (1e-12, 1e-4, 1e-1):
-        H = B.T @ B / n
-        for s0, k in zip(starts, sizes, strict=True):
-            u = theta[s0 : s0 + k] / nrm[s0]
-            H[s0 : s0 + k, s0 : s0 + k] += alpha / nrm[s0] * (np.eye(k) - np.outer(u, u))
-        diag = np.diagonal(H).copy()
-        H[np.diag_indices(K)] += damping * diag + 1e-12 * diag.mean()
+        H = _damped_newton_hessian(B, theta, starts, sizes, nrm, alpha, damping)
         step = _lowrank_step(B, theta, grad, starts, sizes, nrm, alpha, damping)
         assert_allclose(step, -np.linalg.solve(H, grad), rtol=1e-7, atol=1e-9)
 
@@ -433,16 +447,7 @@ def test_hadamard_capacitance_newton_step_matches_a_dense_solve():
         )
         per_group = plain | corrected  # the groups with one damping value
         for damping in (1e-12, 1e-3, 1e-1):
-            H = B.T @ B / n
-            for s0, k in zip(starts, sizes, strict=True):
-                u = theta[s0 : s0 + k] / nrm[s0]
-                H[s0 : s0 + k, s0 : s0 + k] += alpha / nrm[s0] * (np.eye(k) - np.outer(u, u))
-            diag = np.diagonal(H).copy()
-            lm = diag.copy()
-            for g in np.flatnonzero(per_group):
-                cut = slice(starts[g], starts[g] + sizes[g])
-                lm[cut] = diag[cut].mean()
-            H[np.diag_indices(n_var)] += damping * lm + 1e-12 * diag.mean()
+            H = _damped_newton_hessian(B, theta, starts, sizes, nrm, alpha, damping, per_group)
             step = _lowrank_step(
                 B, theta, grad, starts, sizes, nrm, alpha, damping, Z, Z @ Z.T, masks, given
             )
