@@ -185,6 +185,10 @@ _POLISH_TARGET = 1e-8
 _ROUND_RTOL = 1e-14
 #: Most block-coordinate passes per restricted solve.
 _MAX_PASSES = 100_000
+#: Patterns and rows of one product of the gated pricing (dense float64 masks of 16 MiB;
+#: both fixed, so that the pricing's sums do not depend on how the patterns are split).
+_PRICE_PATTERNS = 256
+_PRICE_ROWS = 8192
 
 
 def _dual_ratio(values, threshold):
@@ -1379,13 +1383,40 @@ def _lp_bound(Z, mask, h, n_pen, free):
     return float(np.max(np.abs(v[:n_pen])))
 
 
+def price_chunk():
+    """Patterns priced together by the gated pricing's products: any split of the patterns
+    into multiples of it prices every pattern by the same arithmetic
+    (:class:`geolasso.distributed.PatternRunner`'s blocks)."""
+    return _PRICE_PATTERNS
+
+
 def _price_all(Z, patterns, lam, n_pen, free, norm, gated, threshold):
-    """Upper bounds (P, 2) on each pattern's dual value for ``±λ``."""
+    """Upper bounds (P, 2) on each pattern's dual value for ``±λ``.
+
+    The gated values are ``Zᵀ(m_p ⊙ λ)``, by matrix products over blocks of
+    ``_PRICE_PATTERNS`` patterns (the last one padded) and ``_PRICE_ROWS`` rows
+    (summed over the row blocks in order): the masks are dense (float64) one
+    such block at a time, and a pattern's value does not depend on which
+    others are priced with it.
+    """
     P = patterns.shape[0]
     if gated:
-        G = (Z * lam[:, None]).T @ patterns.T.astype(np.float64)  # (r, P)
-        part = G[:n_pen]
-        val = np.abs(part).max(axis=0) if norm == "l1" else np.linalg.norm(part, axis=0)
+        rows = Z.shape[0]
+        ZL = Z[:, :n_pen] * lam[:, None]
+        val = np.empty(P)
+        block = np.zeros((_PRICE_PATTERNS, min(_PRICE_ROWS, rows)))
+        for lo in range(0, P, _PRICE_PATTERNS):
+            hi = min(lo + _PRICE_PATTERNS, P)
+            part = np.zeros((block.shape[0], n_pen))
+            for a in range(0, rows, _PRICE_ROWS):
+                b = min(a + _PRICE_ROWS, rows)
+                # every product has the full block's shape (the last one padded with zero
+                # masks): BLAS may sum a smaller product in another order
+                block[: hi - lo, : b - a] = patterns[lo:hi, a:b]
+                block[hi - lo :] = 0.0
+                part += block[:, : b - a] @ ZL[a:b]
+            part = part[: hi - lo]
+            val[lo:hi] = np.abs(part).max(axis=1) if norm == "l1" else np.linalg.norm(part, axis=1)
         return np.column_stack([val, np.zeros(P)])
     out = np.empty((P, 2))
     _price(Z, patterns, lam, n_pen, free, norm == "l1", threshold, out)
@@ -1412,6 +1443,7 @@ def solve_crelu(
     start=None,
     callback=None,
     pooling=None,
+    client=None,
 ) -> CReLUResult:
     """Solve C-ReLU (or C-GReLU) over the given activation patterns.
 
@@ -1460,6 +1492,11 @@ def solve_crelu(
         values (1 for sum pooling, ``1 / K`` for the mean). Solved by the
         block-coordinate method with the Newton finish; the ℓ1 norm only
         with ``gated``.
+    client : distributed.Client, optional
+        Price the patterns in blocks on this Dask cluster (by default
+        joblib's active dask backend's, if any;
+        :class:`geolasso.distributed.PatternRunner`). The restricted solves
+        stay here; the result equals the in-process one.
 
     Returns
     -------
@@ -1481,6 +1518,8 @@ def solve_crelu(
     # one BLAS thread: the dense products and factorisations are small, and threaded BLAS
     # on them stalls on a busy machine (measured: n = 500, d = 10, 100 patterns at
     # alpha = 1e-4, 103 s with the default threads against 46 s with one, 2 cores)
+    from .distributed import active_client
+
     with _blas_controller().limit(limits=1, user_api="blas"):
         return _solve_crelu(
             X,
@@ -1496,6 +1535,7 @@ def solve_crelu(
             start,
             callback,
             pooling,
+            active_client(client),
         )
 
 
@@ -1507,7 +1547,20 @@ def _blas_controller():
 
 
 def _solve_crelu(
-    X, y, alpha, patterns, norm, gated, tol, max_rounds, max_iter, grow, start, callback, pooling
+    X,
+    y,
+    alpha,
+    patterns,
+    norm,
+    gated,
+    tol,
+    max_rounds,
+    max_iter,
+    grow,
+    start,
+    callback,
+    pooling,
+    client=None,
 ):
     """The body of :func:`solve_crelu` (same arguments, under one BLAS thread)."""
     started = time.perf_counter()
@@ -1515,7 +1568,7 @@ def _solve_crelu(
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     K, pool = (1, 1.0) if pooling is None else (int(pooling[0]), float(pooling[1]))
-    n_rows, d = X.shape
+    n_rows = X.shape[0]
     n = n_rows // K
     if n * K != n_rows or y.shape != (n,):
         raise ValueError(
@@ -1527,11 +1580,64 @@ def _solve_crelu(
             "of a convolutional network is the wedge-patch Lasso (ConvexCNN, method='dictionary')"
         )
     Z = X if bias == "none" else np.column_stack([X, np.ones(n_rows)])
-    r = Z.shape[1]
-    free = bias == "free"
-    n_pen = d if free else r
-    intercept = free
     masks_all = np.ascontiguousarray(patterns.patterns, dtype=np.bool_)
+    if client is None:
+        price = functools.partial(_price_all, Z, masks_all)
+    else:
+        from .distributed import PatternRunner
+
+        price = PatternRunner(client, Z, masks_all)
+    try:
+        return _rounds(
+            Z,
+            y,
+            alpha,
+            patterns,
+            masks_all,
+            price,
+            norm,
+            gated,
+            tol,
+            max_rounds,
+            max_iter,
+            grow,
+            start,
+            callback,
+            (K, pool),
+            started,
+        )
+    finally:
+        if client is not None:
+            price.close()
+
+
+def _rounds(
+    Z,
+    y,
+    alpha,
+    patterns,
+    masks_all,
+    price,
+    norm,
+    gated,
+    tol,
+    max_rounds,
+    max_iter,
+    grow,
+    start,
+    callback,
+    pooling,
+    started,
+):
+    """The pricing rounds of :func:`solve_crelu`; ``price(λ, n_pen, free, norm, gated,
+    threshold)`` prices every pattern (in-process or on a cluster)."""
+    K, pool = pooling
+    n = Z.shape[0] // K
+    r = Z.shape[1]
+    bias = patterns.bias
+    free = bias == "free"
+    n_pen = r - 1 if free else r
+    intercept = free
     y_t = y - y.mean() if intercept else y.copy()
     threshold = n * alpha
     # block coordinate descent where every block step is an exact proximal map (the ℓ2
@@ -1563,9 +1669,7 @@ def _solve_crelu(
     # hundred times less in every further such round
     quiet_rtol = 1e-1 * tol
     for rounds in range(1, max_rounds + 1):
-        bounds = _price_all(
-            Z, masks_all, _spread(lam, K, pool), n_pen, free, norm, gated, threshold
-        )
+        bounds = price(_spread(lam, K, pool), n_pen, free, norm, gated, threshold)
         ratio = _dual_ratio(bounds, threshold)
         primal = _objective(y, lam, V, n_pen, norm, alpha)
         lower = _ray_bound(y_t, lam, ratio)

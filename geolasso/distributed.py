@@ -33,12 +33,24 @@ another (the samples are on every worker), and the result is the same.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import time
 
 import numpy as np
 
 from .planar import merge_passes, pass_block, sweep_block
 
-__all__ = ["PlanarRunner", "active_client", "distributed_passes", "scheduler"]
+#: Attempts of a broadcast scatter (a worker may leave during one).
+_SCATTER_TRIES = 5
+
+__all__ = [
+    "PatternRunner",
+    "PlanarRunner",
+    "active_client",
+    "distributed_passes",
+    "price_block",
+    "scheduler",
+]
 
 
 def active_client(client=None):
@@ -92,7 +104,7 @@ class PlanarRunner:
         self.n = n
         self.l1 = dictionary.norm == "l1"
         self.edges = np.unique(np.linspace(0, n, n_blocks + 1).round().astype(np.int64))
-        self._X = client.scatter(dictionary.X, broadcast=True, hash=False)
+        self._X = _scatter(client, dictionary.X)
         self._plans = [
             client.submit(sweep_block, self._X, int(lo), int(stop), pure=False)
             for lo, stop in zip(self.edges[:-1], self.edges[1:], strict=True)
@@ -102,7 +114,7 @@ class PlanarRunner:
         """One pass: what :meth:`PlanarDictionary._pass` returns (without ``out``)."""
         client = self.client
         opts = {"l1": self.l1, "threshold": float(threshold), "k": int(k), "best": bool(best)}
-        r_f = client.scatter(np.ascontiguousarray(r, dtype=np.float64), broadcast=True, hash=False)
+        r_f = _put(client, np.ascontiguousarray(r, dtype=np.float64))
         futures = []
         for plan, lo, stop in zip(self._plans, self.edges[:-1], self.edges[1:], strict=True):
             if pivots is not None and not np.any((pivots >= lo) & (pivots < stop)):
@@ -130,6 +142,144 @@ class PlanarRunner:
         for f in (*self._plans, self._X):
             f.release()
         self._plans = []
+
+
+def price_block(Z, packed, n_rows, lam, n_pen, free, norm, gated, threshold):
+    """Bounds (rows of ``packed``, 2) on the dual values of one block of patterns.
+
+    ``packed`` is the block's masks as bits (``np.packbits(masks, axis=1)``);
+    the arithmetic is the in-process pricing's
+    (:func:`geolasso.crelu._price_all`).
+    """
+    from .crelu import _price_all
+
+    masks = np.unpackbits(packed, axis=1, count=int(n_rows)).view(np.bool_)
+    return _price_all(Z, masks, lam, n_pen, free, norm, gated, threshold)
+
+
+class PatternRunner:
+    """The pricing of the arrangement program (:func:`geolasso.crelu.solve_crelu`) as
+    blocks of patterns on a cluster.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    Z : ndarray, shape (rows, r), or a Future of one
+        The samples (with the ones column when there is a bias).
+    masks : ndarray of bool, shape (n_patterns, rows), optional
+        The patterns; scattered once, as bits, to every worker.
+    n_blocks : int, optional
+        Blocks of patterns; by default four per worker (at least 2), at most
+        one per :func:`~geolasso.crelu.price_chunk` patterns.
+    blocks : list of (start, stop, Future), optional
+        Instead of ``masks``: blocks already on the cluster, each the bits of
+        patterns ``start`` to ``stop - 1`` (e.g. computed there from gates,
+        so that the masks never travel from the client).
+    n_rows : int, optional
+        The number of rows, when ``Z`` is a Future.
+
+    Notes
+    -----
+    A round sends ``λ`` (``rows`` floats) to every worker and brings back
+    two floats per pattern; each pattern's bound is computed by the same
+    arithmetic as in-process (the blocks are multiples of
+    :func:`~geolasso.crelu.price_chunk`), so the solve equals the in-process
+    one. The masks are broadcast (every worker holds every block: ``rows / 8``
+    bytes per pattern), so a block whose worker dies is priced by another.
+    """
+
+    def __init__(self, client, Z, masks=None, n_blocks=None, *, blocks=None, n_rows=None):
+        from .crelu import price_chunk
+
+        self.client = client
+        if n_rows is None:
+            n_rows = Z.shape[0]
+        self.n_rows = int(n_rows)
+        self._Z = Z if _is_future(Z) else _scatter(client, Z)
+        self._own = []  # futures scattered here (released on close)
+        if not _is_future(Z):
+            self._own.append(self._Z)
+        if blocks is None:
+            if masks is None:
+                raise ValueError("PatternRunner needs masks or blocks")
+            P = masks.shape[0]
+            chunk = price_chunk()
+            n_chunks = max(-(-P // chunk), 1)
+            if n_blocks is None:
+                workers = max(len(client.scheduler_info().get("workers", {})), 1)
+                n_blocks = max(4 * workers, 2)
+            n_blocks = int(min(max(int(n_blocks), 1), n_chunks))
+            edges = np.unique(np.linspace(0, n_chunks, n_blocks + 1).round().astype(np.int64))
+            edges = np.minimum(edges * chunk, P)
+            blocks = []
+            for lo, stop in itertools.pairwise(edges):
+                bits = np.packbits(masks[lo:stop], axis=1)
+                fut = _scatter(client, bits)
+                self._own.append(fut)
+                blocks.append((int(lo), int(stop), fut))
+        self.blocks = list(blocks)
+        self.n_patterns = self.blocks[-1][1] if self.blocks else 0
+
+    def __call__(self, lam, n_pen, free, norm, gated, threshold):
+        """Every pattern's bounds, as :func:`geolasso.crelu._price_all` returns them."""
+        client = self.client
+        lam_f = _put(client, np.ascontiguousarray(lam, dtype=np.float64))
+        futures = [
+            client.submit(
+                price_block,
+                self._Z,
+                bits,
+                self.n_rows,
+                lam_f,
+                int(n_pen),
+                bool(free),
+                str(norm),
+                bool(gated),
+                float(threshold),
+                pure=False,
+            )
+            for _lo, _stop, bits in self.blocks
+        ]
+        parts = client.gather(futures)  # in block order
+        lam_f.release()
+        if not parts:
+            return np.empty((0, 2))
+        return np.concatenate(parts, axis=0)
+
+    def close(self):
+        """Release the cluster memory held for the pricing."""
+        for f in self._own:
+            f.release()
+        self._own = []
+
+
+def _scatter(client, data):
+    """``data`` scattered to every worker; retried when a worker leaves during the
+    scatter (the scheduler's replication then names a worker it no longer has)."""
+    for attempt in range(_SCATTER_TRIES):
+        try:
+            return client.scatter(data, broadcast=True, hash=False)
+        except (KeyError, OSError):
+            if attempt == _SCATTER_TRIES - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _same(x):
+    return x
+
+
+def _put(client, data):
+    """``data`` on the cluster as the result of a task that carries it: a round's small
+    input. Unlike scattered data it is recomputed (from the scheduler's copy of the task)
+    when the worker holding it dies, and unlike a broadcast scatter it does not wait on a
+    worker that is leaving."""
+    return client.submit(_same, data, pure=False)
+
+
+def _is_future(x):
+    return type(x).__name__ == "Future" and hasattr(x, "key")
 
 
 @contextlib.contextmanager

@@ -98,6 +98,75 @@ def test_a_worker_killed_mid_fit_changes_nothing_but_the_time(client):
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it for the next tests
 
 
+@pytest.mark.parametrize(
+    ("gated", "norm", "n_blocks"),
+    [(True, "l2", None), (True, "l1", 5), (False, "l2", None), (False, "l2", 3)],
+)
+def test_distributed_pricing_equals_the_in_process_solve(
+    client, monkeypatch, gated, norm, n_blocks
+):
+    # the patterns priced in blocks on two worker processes (small chunks on the client,
+    # the default on the workers: a block's products must not depend on how they are cut)
+    import geolasso.crelu as crelu
+    from geolasso.arrangements import sample_patterns
+    from geolasso.datasets import teacher
+    from geolasso.distributed import PatternRunner
+
+    X, y = teacher(300, 4)
+    patterns = sample_patterns(X, 120, bias="regularized", random_state=0)
+    monkeypatch.setattr(crelu, "_PRICE_PATTERNS", 7)
+    here = crelu.solve_crelu(X, y, 0.01, patterns, norm=norm, gated=gated, tol=1e-10)
+    with joblib.parallel_backend("dask"):
+        there = crelu.solve_crelu(X, y, 0.01, patterns, norm=norm, gated=gated, tol=1e-10)
+    assert np.array_equal(here.pattern, there.pattern)
+    assert np.array_equal(here.sign, there.sign)
+    assert_allclose(there.objective, here.objective, rtol=1e-12)
+    assert there.gap <= 1e-10 * there.objective
+    # the runner's blocks are multiples of the chunk and price every pattern once
+    Z = np.column_stack([X, np.ones(300)])
+    runner = PatternRunner(client, Z, patterns.patterns, n_blocks=n_blocks)
+    try:
+        starts = [lo for lo, _stop, _f in runner.blocks]
+        assert all(lo % 7 == 0 for lo in starts)
+        assert runner.n_patterns == patterns.n_patterns
+        lam = np.random.default_rng(1).normal(size=300)
+        remote = runner(lam, 5, False, norm, gated, 300 * 0.01)
+        local = crelu._price_all(Z, patterns.patterns, lam, 5, False, norm, gated, 300 * 0.01)
+        assert np.array_equal(remote, local)
+    finally:
+        runner.close()
+
+
+def test_a_worker_killed_mid_solve_changes_nothing_in_the_pricing(client):
+    # the masks are broadcast: the blocks of a dead worker are priced by the other
+    import os
+    import signal
+
+    from geolasso.arrangements import sample_patterns
+    from geolasso.crelu import solve_crelu
+    from geolasso.datasets import teacher
+
+    X, y = teacher(300, 4)
+    patterns = sample_patterns(X, 120, bias="regularized", random_state=0)
+    here = solve_crelu(X, y, 0.002, patterns, gated=True, tol=1e-10)
+    killed = []
+
+    def kill_one(round_, objective, gap, size):
+        if round_ == 1 and not killed:
+            address, pid = sorted(client.run(os.getpid).items())[0]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(address)
+
+    there = solve_crelu(
+        X, y, 0.002, patterns, gated=True, tol=1e-10, client=client, callback=kill_one
+    )
+    assert killed
+    assert there.n_rounds >= 2
+    assert np.array_equal(here.pattern, there.pattern)
+    assert_allclose(there.objective, here.objective, rtol=1e-12)
+    client.wait_for_workers(2, timeout=60)
+
+
 def _cli(*args):
     import subprocess
     import sys
