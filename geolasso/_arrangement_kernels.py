@@ -575,7 +575,7 @@ def _masked_correlation(Z, mask, lam, scale, h):
 
 
 @njit(cache=True)
-def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, threshold, out, warm):
+def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, threshold, out, warm, H):
     """Upper bounds on the dual values of patterns: the pricing kernel.
 
     With ``signs`` of length ``G`` (one sign per group), ``out[g, 0]`` bounds group
@@ -585,7 +585,9 @@ def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, threshold, o
     tight; ``threshold < 0``: always the NNLS optimum). ``warm`` (G, n) holds
     each group's NNLS passive set from the last call (updated in place: between
     the gap checks of a restricted solve it rarely changes), or is empty
-    (``(0, 0)``: cold starts). One kernel for both uses: every caller of
+    (``(0, 0)``: cold starts). ``H`` (G, r): each group's ``Zᵀ(m_g ⊙ λ)``
+    computed by the caller (matrix products), or empty (``(0, 0)``: computed
+    here). One kernel for both uses: every caller of
     :func:`_price_one` compiles the NNLS chain again (about 1.5 s in a fresh
     install).
     """
@@ -595,8 +597,14 @@ def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, threshold, o
     mu = np.empty(n)
     h = np.empty(r)
     cold = np.empty(0, np.bool_)
+    given = H.shape[0] > 0
     for g in range(G):
-        _masked_correlation(Z, masks[g], lam, 1.0 if both else signs[g], h)
+        if given:
+            scale = 1.0 if both else signs[g]
+            for i in range(r):
+                h[i] = scale * H[g, i]
+        else:
+            _masked_correlation(Z, masks[g], lam, 1.0 if both else signs[g], h)
         start = warm[g] if warm.shape[0] > 0 else cold
         out[g, 0] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, threshold, mu, start)
         if both:

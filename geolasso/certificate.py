@@ -346,7 +346,7 @@ def certify(
         from .lasso import lasso
 
         res = lasso(dictionary, y, alpha, fit_intercept=intercept, tol=tol)
-        r_opt = y - dictionary.matvec(res.coef) - res.intercept
+        r_opt = y - _fitted(dictionary, res) - res.intercept
         if intercept:
             r_opt = r_opt - r_opt.mean()
         lower = max(lower, _ray_bound(y_t, r_opt, top_ratio(r_opt, dictionary.rmatvec(r_opt))))
@@ -400,7 +400,7 @@ def _certify_reduced(network, X, y, alpha, dictionary, objective, y_t, r, top, s
         from .lasso import lasso
 
         res = lasso(dictionary, y, alpha, fit_intercept=setting == "free", tol=tol)
-        r_opt = y - dictionary.matvec(res.coef) - res.intercept
+        r_opt = y - _fitted(dictionary, res) - res.intercept
         if setting == "free":
             r_opt = r_opt - r_opt.mean()
         lower = max(lower, _ray_bound(y_t, r_opt, dictionary.top_correlations(r_opt)[0] / lam))
@@ -526,6 +526,23 @@ def _l2_pattern_max(X, lam, setting, patterns, floor):
     lam = np.ascontiguousarray(lam, dtype=np.float64)
     none = np.zeros((0, 0), dtype=np.bool_)  # cold starts; empty signs: both signs
     _price_groups(
-        Z, masks, np.empty(0), lam, n_pen, setting == "free", False, float(floor), out, none
+        Z,
+        masks,
+        np.empty(0),
+        lam,
+        n_pen,
+        setting == "free",
+        False,
+        float(floor),
+        out,
+        none,
+        np.empty((0, 0)),
     )
     return float(out.max(initial=0.0))
+
+
+def _fitted(dictionary, res):
+    """``K z`` of a Lasso solution, from its support (never the dense ``z``)."""
+    if res.support.size == 0:
+        return np.zeros(dictionary.n_samples)
+    return dictionary.columns(res.support) @ res.values

@@ -925,12 +925,11 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        z = np.asarray(res.coef, dtype=np.float64)
-        support = np.flatnonzero(z)
-        scale = np.sqrt(np.abs(z[support]))
+        support, values = res.support, res.values
+        scale = np.sqrt(np.abs(values))
         signed = D.hyperplanes_of(support // 2) * (D.orientations[support] * scale)[:, None]
         W, b = signed[:, :-1], signed[:, -1]
-        v = np.sign(z[support]) * scale
+        v = np.sign(values) * scale
         c = float(res.intercept) if setting == "free" else 0.0
         self.network_ = self._network(W, b, v, c, shape)
         self.dictionary_ = D

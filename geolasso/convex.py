@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -52,7 +53,7 @@ from .dictionary import (
     bias_name,
     dictionary_size,
 )
-from .distributed import distributed_passes
+from .distributed import active_client, cluster_memory, distributed_passes
 from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import _check_positive, lasso, lasso_path
 from .network import ReLUNetwork
@@ -348,7 +349,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 raise ValueError(f"max_atoms must be 'auto', an int or None; got {max_atoms!r}")
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             if total >= PLANAR_MIN_ATOMS and self._planar_fits(n, d, bias):
-                return PlanarDictionary(X, norm=self.norm, memory_limit=self.memory_limit)
+                return self._planar(X)
             k = d - 1 if bias == "none" else d
             build = _build_bytes(total // 2, k, d + 1)
             sweep = _sweep_bytes(n, d, bias)
@@ -356,7 +357,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             if build <= self.memory_limit and (swept or total <= AUTO_MAX_ATOMS):
                 return WedgeDictionary(X, **kwargs)
             if self._planar_fits(n, d, bias):
-                return PlanarDictionary(X, norm=self.norm, memory_limit=self.memory_limit)
+                return self._planar(X)
             per_atom = _build_bytes(1, k, d + 1) / 2
             size = max(2, int(min(AUTO_SAMPLE_ATOMS, self.memory_limit / per_atom)) // 2 * 2)
             warnings.warn(
@@ -372,17 +373,24 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         if max_atoms is None and self._planar_fits(n, d, bias):
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             if total >= PLANAR_MIN_ATOMS or _build_bytes(total // 2, d, d + 1) > self.memory_limit:
-                return PlanarDictionary(X, norm=self.norm, memory_limit=self.memory_limit)
+                return self._planar(X)
         return WedgeDictionary(X, max_atoms=max_atoms, **kwargs)
 
     def _planar_fits(self, n, d, bias):
-        """Whether the numbered 2-D dictionary and a dense solution fit memory_limit."""
+        """Whether the numbered 2-D dictionary's sweep order fits: here (``memory_limit``),
+        or on the active Dask cluster (half its workers' memory; the solution is kept
+        sparse, and the solver's pool of candidate columns takes at most an eighth of
+        ``memory_limit``, :mod:`geolasso.lasso`)."""
         if d != 2 or bias != "free" or self.generators != "data+basis" or self.path is not None:
             return False
-        n_atoms = n * (n - 1) + 4 * n
-        # the sweep order and a dense solution; the solver's pool of candidate columns
-        # takes at most an eighth of the budget (geolasso.lasso)
-        return planar_bytes(n) + 8 * n_atoms <= 0.875 * self.memory_limit
+        if active_client() is not None:
+            return planar_bytes(n) <= 0.5 * cluster_memory(active_client())
+        return planar_bytes(n) <= 0.875 * self.memory_limit
+
+    def _planar(self, X):
+        """The numbered 2-D dictionary, its sweep order on the active cluster if any."""
+        plan = "here" if active_client() is None else "cluster"
+        return PlanarDictionary(X, norm=self.norm, memory_limit=self.memory_limit, plan=plan)
 
     def _fit_wedge(self, X, y, alpha, D):
         progress = _Progress(self.verbose, "geolasso fit")
@@ -398,7 +406,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                     callback=progress,
                 )
                 self.path_ = None
-                coef, intercept, gap, n_iter = res.coef, res.intercept, res.dual_gap, res.n_iter
+                coef = (res.support, res.values)
+                intercept, gap, n_iter = res.intercept, res.dual_gap, res.n_iter
             else:
                 alphas = self._path_alphas(D, y, alpha)
                 self.path_ = lasso_path(
@@ -411,7 +420,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                     callback=progress,
                 )
                 last = self.path_.alphas.size - 1
-                coef = self.path_.coefs[:, last].toarray().ravel()
+                column = self.path_.coefs[:, [last]].tocsc()
+                column.sort_indices()
+                coef = (column.indices.astype(np.int64), column.data.astype(np.float64))
                 intercept = float(self.path_.intercepts[last])
                 gap = float(self.path_.dual_gaps[last])
                 n_iter = int(self.path_.n_iters[last])
@@ -606,9 +617,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             return self._fit_dictionary(X, y, alpha, D)
 
     def _fit_dictionary(self, X, y, alpha, D):
-        D, coef, intercept, gap, n_iter = self._fit_wedge(X, y, alpha, D)
+        D, (support, values), intercept, gap, n_iter = self._fit_wedge(X, y, alpha, D)
         bias = bias_name(self.bias)
-        network = ReLUNetwork.from_lasso(D, coef, intercept)
+        network = ReLUNetwork.from_lasso(D, _Sparse(support, values, D.n_atoms), intercept)
         network.metadata = self._metadata(alpha)
         self.dictionary_ = D
         self.network_ = network
@@ -618,7 +629,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.n_iter_ = n_iter
         self.objective_ = network.objective(X, y, alpha, norm=self.norm, bias=bias)
         self.exact_ = bool(D.exact) and gap <= self.tol
-        self.features_ = _features(D, coef, network)
+        self.features_ = _features(D, support, values, network)
         self.certificate_ = None
         self.optimality_gap_ = math.nan
         exact_l1 = D.norm == "l1" and D.generators == "data+basis" and not D.sampled
@@ -761,9 +772,16 @@ def _arrangement_features(res, patterns, network, X):
     return records
 
 
-def _features(D, coef, network):
-    """One record per neuron of ``ReLUNetwork.from_lasso(D, coef, c)``, in its order."""
-    support = np.flatnonzero(coef)
+class _Sparse(NamedTuple):
+    """A Lasso solution as :meth:`ReLUNetwork.from_lasso` reads it (support, values)."""
+
+    support: np.ndarray
+    values: np.ndarray
+    n_atoms: int
+
+
+def _features(D, support, values, network):
+    """One record per neuron of ``ReLUNetwork.from_lasso(D, (support, values), c)``."""
     Xa = D._Xa if D.setting != "A" else np.column_stack([D.X, np.zeros(D.n_samples)])
     records = []
     for k, j in enumerate(support):
@@ -776,7 +794,7 @@ def _features(D, coef, network):
             {
                 "neuron": k,
                 "atom": int(j),
-                "coefficient": float(coef[j]),
+                "coefficient": float(values[k]),
                 "weight": network.W[k].copy(),
                 "bias": float(network.b[k]),
                 "output_weight": float(network.v[k]),

@@ -460,9 +460,43 @@ class _Restricted:
 def _price(Z, masks, lam, n_pen, free, inf_norm, threshold, out):
     """Upper bounds ``out[p, 0]`` (``+h``) and ``out[p, 1]`` (``-h``) on every pattern's
     dual value, ``h = Zᵀ(m_p ⊙ λ)`` (bounds at or below ``threshold`` may be the cheap
-    ones, not tight; see :func:`~geolasso._arrangement_kernels._price_groups`)."""
+    ones, not tight; see :func:`~geolasso._arrangement_kernels._price_groups`); the
+    ``h`` by :func:`_masked_products`."""
     none = np.zeros((0, 0), dtype=np.bool_)
-    _price_groups(Z, masks, np.empty(0), lam, n_pen, free, inf_norm, threshold, out, none)
+    H = _masked_products(Z, masks, lam)
+    _price_groups(Z, masks, np.empty(0), lam, n_pen, free, inf_norm, threshold, out, none, H)
+
+
+def _masked_products(Z, patterns, lam, packed=False):
+    """``H[p] = Zᵀ(m_p ⊙ λ)`` for every pattern (P, r), by matrix products over blocks of
+    ``_PRICE_PATTERNS`` patterns (the last one padded) and ``_PRICE_ROWS`` rows (summed
+    over the row blocks in order): the masks are dense (float64) one such block at a
+    time, and a pattern's row does not depend on which others are computed with it.
+    ``packed``: the masks are bits (``np.packbits(masks, axis=1)``), unpacked a block
+    at a time."""
+    rows, r = Z.shape
+    if packed and _PRICE_ROWS % 8:
+        raise ValueError(f"_PRICE_ROWS must be a multiple of 8 for packed masks; got {_PRICE_ROWS}")
+    P = patterns.shape[0]
+    ZL = Z * lam[:, None]
+    H = np.empty((P, r))
+    block = np.zeros((_PRICE_PATTERNS, min(_PRICE_ROWS, rows)))
+    for lo in range(0, P, _PRICE_PATTERNS):
+        hi = min(lo + _PRICE_PATTERNS, P)
+        part = np.zeros((_PRICE_PATTERNS, r))
+        for a in range(0, rows, _PRICE_ROWS):
+            b = min(a + _PRICE_ROWS, rows)
+            # every product has the full block's shape (the last one padded with zero
+            # masks): BLAS may sum a smaller product in another order
+            if packed:
+                bits = patterns[lo:hi, a // 8 : (b + 7) // 8]
+                block[: hi - lo, : b - a] = np.unpackbits(bits, axis=1, count=b - a)
+            else:
+                block[: hi - lo, : b - a] = patterns[lo:hi, a:b]
+            block[hi - lo :] = 0.0
+            part += block[:, : b - a] @ ZL[a:b]
+        H[lo:hi] = part[: hi - lo]
+    return H
 
 
 def _project_cone(Z, mask, x):
@@ -528,7 +562,17 @@ def _restricted_values(Z, masks, signs, lam, norm, gated, free=False, warm=None)
     if warm is None:
         warm = np.zeros((0, 0), dtype=np.bool_)
     _price_groups(
-        Z, masks, signs, lam, n_pen, free, norm == "l1", -1.0, values.reshape(-1, 1), warm
+        Z,
+        masks,
+        signs,
+        lam,
+        n_pen,
+        free,
+        norm == "l1",
+        -1.0,
+        values.reshape(-1, 1),
+        warm,
+        np.empty((0, 0)),
     )
     return values
 
@@ -1390,34 +1434,21 @@ def price_chunk():
     return _PRICE_PATTERNS
 
 
-def _price_all(Z, patterns, lam, n_pen, free, norm, gated, threshold):
+def _price_all(Z, patterns, lam, n_pen, free, norm, gated, threshold, packed=False):
     """Upper bounds (P, 2) on each pattern's dual value for ``±λ``.
 
-    The gated values are ``Zᵀ(m_p ⊙ λ)``, by matrix products over blocks of
-    ``_PRICE_PATTERNS`` patterns (the last one padded) and ``_PRICE_ROWS`` rows
-    (summed over the row blocks in order): the masks are dense (float64) one
-    such block at a time, and a pattern's value does not depend on which
-    others are priced with it.
+    The products ``Zᵀ(m_p ⊙ λ)`` by :func:`_masked_products` (BLAS; a
+    pattern's value does not depend on which others are priced with it); the
+    ReLU bounds from them by the pricing kernel. ``packed``: the patterns are
+    bits (``np.packbits(masks, axis=1)``; the ReLU bounds unpack them).
     """
     P = patterns.shape[0]
     if gated:
-        rows = Z.shape[0]
-        ZL = Z[:, :n_pen] * lam[:, None]
-        val = np.empty(P)
-        block = np.zeros((_PRICE_PATTERNS, min(_PRICE_ROWS, rows)))
-        for lo in range(0, P, _PRICE_PATTERNS):
-            hi = min(lo + _PRICE_PATTERNS, P)
-            part = np.zeros((block.shape[0], n_pen))
-            for a in range(0, rows, _PRICE_ROWS):
-                b = min(a + _PRICE_ROWS, rows)
-                # every product has the full block's shape (the last one padded with zero
-                # masks): BLAS may sum a smaller product in another order
-                block[: hi - lo, : b - a] = patterns[lo:hi, a:b]
-                block[hi - lo :] = 0.0
-                part += block[:, : b - a] @ ZL[a:b]
-            part = part[: hi - lo]
-            val[lo:hi] = np.abs(part).max(axis=1) if norm == "l1" else np.linalg.norm(part, axis=1)
+        part = _masked_products(Z, patterns, lam, packed)[:, :n_pen]
+        val = np.abs(part).max(axis=1) if norm == "l1" else np.linalg.norm(part, axis=1)
         return np.column_stack([val, np.zeros(P)])
+    if packed:
+        patterns = np.unpackbits(patterns, axis=1, count=Z.shape[0]).astype(np.bool_)
     out = np.empty((P, 2))
     _price(Z, patterns, lam, n_pen, free, norm == "l1", threshold, out)
     if norm == "l1":

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import time
 
 import numpy as np
@@ -47,6 +48,7 @@ __all__ = [
     "PatternRunner",
     "PlanarRunner",
     "active_client",
+    "cluster_memory",
     "distributed_passes",
     "price_block",
     "scheduler",
@@ -153,8 +155,9 @@ def price_block(Z, packed, n_rows, lam, n_pen, free, norm, gated, threshold):
     """
     from .crelu import _price_all
 
-    masks = np.unpackbits(packed, axis=1, count=int(n_rows)).view(np.bool_)
-    return _price_all(Z, masks, lam, n_pen, free, norm, gated, threshold)
+    if packed.shape[1] != -(-int(n_rows) // 8):
+        raise ValueError(f"packed masks of {packed.shape[1]} bytes a row for {n_rows} rows")
+    return _price_all(Z, packed, lam, n_pen, free, norm, gated, threshold, packed=True)
 
 
 class PatternRunner:
@@ -280,6 +283,24 @@ def _put(client, data):
 
 def _is_future(x):
     return type(x).__name__ == "Future" and hasattr(x, "key")
+
+
+def cluster_memory(client):
+    """The memory of ``client``'s workers in bytes (summed; ``inf`` when one has no limit).
+
+    Parameters
+    ----------
+    client : distributed.Client
+
+    Returns
+    -------
+    float
+    """
+    workers = client.scheduler_info().get("workers", {})
+    limits = [float(w.get("memory_limit") or 0) for w in workers.values()]
+    if not limits:
+        return 0.0
+    return math.inf if any(m <= 0 for m in limits) else float(sum(limits))
 
 
 @contextlib.contextmanager

@@ -58,9 +58,9 @@ import numpy as np
 
 from ._feature_sign import feature_sign
 from ._validation import as_float_array, as_positive_int
-from .dictionary import alpha_max
+from .dictionary import DEFAULT_MEMORY_LIMIT, _gib, alpha_max
 from .distributed import distributed_passes
-from .exceptions import ConvergenceWarning
+from .exceptions import ConvergenceWarning, DictionaryTooLargeError
 
 __all__ = ["LassoPath", "LassoResult", "lasso", "lasso_path"]  # and Lasso, lazily
 
@@ -122,10 +122,18 @@ def _as_operator(K):
 class LassoResult:
     """Solution of :func:`lasso`.
 
+    The solution is kept sparse: ``support`` and ``values``. ``coef`` is the
+    dense vector, built when asked for (``8 n_atoms`` bytes: refused above
+    ``memory_limit``, e.g. for the ``10⁸``-atom planar dictionaries).
+
     Attributes
     ----------
-    coef : ndarray of float64, shape (n_atoms,)
-        The coefficients ``z``.
+    support : ndarray of int64, shape (k,)
+        Indices of the non-zero coefficients, increasing.
+    values : ndarray of float64, shape (k,)
+        Their values.
+    n_atoms : int
+        Length of the coefficient vector.
     intercept : float
         The intercept ``c`` (0 when ``fit_intercept=False``).
     objective : float
@@ -144,9 +152,13 @@ class LassoResult:
     history : list of tuple
         ``(seconds, objective, relative gap, working-set size)`` per round,
         when requested.
+    memory_limit : int
+        Budget of :attr:`coef` (the dictionary's ``memory_limit``).
     """
 
-    coef: np.ndarray
+    support: np.ndarray
+    values: np.ndarray
+    n_atoms: int
     intercept: float
     objective: float
     dual_gap: float
@@ -155,11 +167,24 @@ class LassoResult:
     converged: bool
     alpha: float
     history: list = field(default_factory=list)
+    memory_limit: int = DEFAULT_MEMORY_LIMIT
 
     @property
-    def support(self) -> np.ndarray:
-        """ndarray of int64: indices of the non-zero coefficients."""
-        return np.flatnonzero(self.coef)
+    def coef(self) -> np.ndarray:
+        """ndarray of float64, shape (n_atoms,): the coefficients ``z``, dense."""
+        need = 8 * int(self.n_atoms)
+        if need > self.memory_limit:
+            raise DictionaryTooLargeError(
+                f"the dense coefficient vector of {self.n_atoms:,} atoms needs {_gib(need)}, "
+                f"above memory_limit = {_gib(self.memory_limit)}; the solution is "
+                f"result.support ({self.support.size} atoms) and result.values",
+                n_atoms=int(self.n_atoms),
+                required_bytes=need,
+                limit_bytes=int(self.memory_limit),
+            )
+        z = np.zeros(int(self.n_atoms))
+        z[self.support] = self.values
+        return z
 
 
 def _check_positive(value, name):
@@ -214,8 +239,9 @@ def lasso(
     max_iter : int, default=500
         Maximum number of working-set rounds (small penalties on wedge
         dictionaries take tens of rounds).
-    warm_start : array_like, shape (n_atoms,), optional
-        Initial coefficients (e.g. the solution at a nearby ``alpha``).
+    warm_start : array_like, shape (n_atoms,), or LassoResult, optional
+        Initial coefficients (e.g. the solution at a nearby ``alpha``, dense
+        or that :class:`LassoResult` itself).
     history : bool, default=False
         Record ``(seconds, objective, relative gap, working-set size)`` per
         round in ``result.history``.
@@ -295,19 +321,22 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
     yc = y - y_mean
     p0 = float(yc @ yc) / (2 * n)
     passes = _Passes(op, n, fit_intercept)
+    limit = getattr(op, "memory_limit", DEFAULT_MEMORY_LIMIT)
     support = np.empty(0, dtype=np.int64)
     values = np.empty(0)
-    if warm_start is not None:
+    if isinstance(warm_start, LassoResult):  # sparse: no dense vector of every atom
+        if warm_start.n_atoms != p:
+            raise ValueError(
+                f"warm_start is a solution over {warm_start.n_atoms} atoms; the dictionary has {p}"
+            )
+        support = np.asarray(warm_start.support, dtype=np.int64).copy()
+        values = np.asarray(warm_start.values, dtype=np.float64).copy()
+    elif warm_start is not None:
         z0 = as_float_array(warm_start, "warm_start", shape_doc=f"({p},)")
         if z0.shape != (p,):
             raise ValueError(f"warm_start must have shape ({p},); got {z0.shape}")
         support = np.flatnonzero(z0)
         values = z0[support].copy()
-
-    def dense(support, values):
-        z = np.zeros(p)
-        z[support] = values
-        return z
 
     if support.size:
         Ks = passes.centred_columns(support)
@@ -323,7 +352,10 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
     ws_size = 0
     result_gap = np.inf
     if p0 == 0.0:  # constant (centred) targets: z = 0 is exact
-        return LassoResult(np.zeros(p), y_mean, 0.0, 0.0, 0, 0, True, alpha, records)
+        none = np.empty(0, dtype=np.int64)
+        return LassoResult(
+            none, np.empty(0), p, y_mean, 0.0, 0.0, 0, 0, True, alpha, records, limit
+        )
     it = 0
     if passes.local and support.size == 0:
         # a first working set from the lines through a few samples, before any full pass
@@ -419,8 +451,13 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
             stacklevel=3,
         )
     intercept = y_mean - float(passes.means(support) @ values) if fit_intercept else 0.0
+    values = np.asarray(values, dtype=np.float64)
+    keep = values != 0.0
+    order = np.argsort(support[keep], kind="stable")
     return LassoResult(
-        dense(support, values),
+        support[keep][order].astype(np.int64),
+        values[keep][order],
+        p,
         intercept,
         objective,
         float(result_gap),
@@ -429,6 +466,7 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         converged,
         alpha,
         records,
+        limit,
     )
 
 
@@ -731,8 +769,9 @@ def lasso_path(
             warm_start=warm,
             callback=callback,
         )
-        warm = res.coef
-        coefs.append(sparse.csc_matrix(res.coef[:, None]))
+        warm = res
+        rows = (res.support, np.zeros(res.support.size, dtype=np.int64))
+        coefs.append(sparse.csc_matrix((res.values, rows), shape=(res.n_atoms, 1)))
         intercepts.append(res.intercept)
         objectives.append(res.objective)
         gaps.append(res.dual_gap)

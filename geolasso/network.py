@@ -250,9 +250,10 @@ class ReLUNetwork:
         ----------
         dictionary : WedgeDictionary
             The dictionary the Lasso was solved over.
-        coef : array_like, shape (n_atoms,)
-            Lasso coefficients (e.g. ``result.coef`` of
-            :func:`geolasso.lasso.lasso`).
+        coef : array_like, shape (n_atoms,), or LassoResult
+            Lasso coefficients, dense, or the result of
+            :func:`geolasso.lasso.lasso` itself (its sparse ``support`` and
+            ``values``; the ``intercept`` argument still applies).
         intercept : float, default=0.0
             Lasso intercept.
 
@@ -263,16 +264,25 @@ class ReLUNetwork:
             ``v = sign(z) √|z|``. Its :meth:`objective` with the dictionary's
             norm and bias setting equals the Lasso objective.
         """
-        coef = as_float_array(coef, "coef", shape_doc=f"({dictionary.n_atoms},)")
-        if coef.shape != (dictionary.n_atoms,):
-            raise ValueError(f"coef must have shape ({dictionary.n_atoms},); got {coef.shape}")
-        support = np.flatnonzero(coef)
-        scale = np.sqrt(np.abs(coef[support]))
+        if hasattr(coef, "support") and hasattr(coef, "values"):  # a LassoResult: sparse
+            if coef.n_atoms != dictionary.n_atoms:
+                raise ValueError(
+                    f"coef is a solution over {coef.n_atoms} atoms; the dictionary has "
+                    f"{dictionary.n_atoms}"
+                )
+            support, values = np.asarray(coef.support), np.asarray(coef.values, dtype=float)
+        else:
+            coef = as_float_array(coef, "coef", shape_doc=f"({dictionary.n_atoms},)")
+            if coef.shape != (dictionary.n_atoms,):
+                raise ValueError(f"coef must have shape ({dictionary.n_atoms},); got {coef.shape}")
+            support = np.flatnonzero(coef)
+            values = coef[support]
+        scale = np.sqrt(np.abs(values))
         # only the selected atoms: row h of `hyperplanes` is atom 2h, atom 2h + 1 its negative
         sign = np.where(support % 2 == 0, 1.0, -1.0)
         atoms = dictionary.hyperplanes_of(support // 2) * sign[:, None]
         neurons = atoms * scale[:, None]
-        return cls(neurons[:, :-1], neurons[:, -1], np.sign(coef[support]) * scale, intercept)
+        return cls(neurons[:, :-1], neurons[:, -1], np.sign(values) * scale, intercept)
 
     # ------------------------------------------------------------------ torch
     def to_torch(self, dtype=None):

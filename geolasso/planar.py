@@ -219,6 +219,12 @@ class PlanarDictionary:
     memory_limit : int, default=2 GiB
         Budget for the sweep order (:func:`planar_bytes`); above it
         :class:`~geolasso.exceptions.DictionaryTooLargeError`.
+    plan : {"here", "cluster"}, default="here"
+        Where the sweep order (the plan, ``4 n²`` bytes) is built:
+        ``"cluster"``: in blocks on the workers of a Dask cluster, by the
+        passes run inside :func:`geolasso.distributed.distributed_passes`;
+        ``memory_limit`` then counts only what stays here, and a pass outside
+        that context is refused when the plan does not fit it.
 
     Attributes
     ----------
@@ -244,7 +250,9 @@ class PlanarDictionary:
     sampled = False
     sketch_dim = None
 
-    def __init__(self, X, *, norm: str = "l1", memory_limit: int = DEFAULT_MEMORY_LIMIT):
+    def __init__(
+        self, X, *, norm: str = "l1", memory_limit: int = DEFAULT_MEMORY_LIMIT, plan: str = "here"
+    ):
         X = as_float_array(X, "X", shape_doc="(n_samples, 2)")
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError(f"X must have shape (n_samples, 2); got {X.shape}")
@@ -257,9 +265,10 @@ class PlanarDictionary:
             raise ValueError(
                 f"memory_limit must be a positive number of bytes; got {memory_limit!r}"
             )
+        check_option(plan, "plan", ("here", "cluster"))
         n = X.shape[0]
         need = planar_bytes(n)
-        if need > memory_limit:
+        if need > memory_limit and plan == "here":
             raise DictionaryTooLargeError(
                 f"the exhaustive planar dictionary of {n} samples needs about {_gib(need)} "
                 f"for its sweep order (4 n² bytes), above memory_limit = {_gib(memory_limit)}. "
@@ -275,6 +284,7 @@ class PlanarDictionary:
         self.n_samples, self.n_features = X.shape
         self.norm = norm
         self.memory_limit = memory_limit
+        self.plan = plan
         self._Xa = np.column_stack([X, np.ones(n)])
         self.n_pairs = n * (n - 1) // 2
         self.n_hyperplanes = self.n_pairs + 2 * n
@@ -525,6 +535,17 @@ class PlanarDictionary:
     def _sweep(self):
         if self._plan is None:
             n = self.n_samples
+            need = planar_bytes(n)
+            if need > self.memory_limit:  # plan="cluster", outside distributed_passes
+                raise DictionaryTooLargeError(
+                    f"the sweep order of {n} samples needs about {_gib(need)} here, above "
+                    f"memory_limit = {_gib(self.memory_limit)}; with plan='cluster' the "
+                    "passes run inside geolasso.distributed.distributed_passes(dictionary, "
+                    "client), which builds it in blocks on the workers",
+                    n_atoms=self.n_atoms,
+                    required_bytes=int(need),
+                    limit_bytes=int(self.memory_limit),
+                )
             order = np.zeros((n, n), dtype=np.int32)
             counts = np.zeros(n, dtype=np.int64)
             _kernels()._planar_sweep_rows(self.X, 0, order, counts)

@@ -495,7 +495,19 @@ def test_warm_started_dual_values_match_the_cone_program():
     for _ in range(3):
         lam = rng.normal(size=n)
         values = np.empty(patterns.shape[0])
-        _price_groups(Z, patterns, signs, lam, d + 1, False, False, -1.0, values[:, None], warm)
+        _price_groups(
+            Z,
+            patterns,
+            signs,
+            lam,
+            d + 1,
+            False,
+            False,
+            -1.0,
+            values[:, None],
+            warm,
+            np.empty((0, 0)),
+        )
         for p, (m, s) in enumerate(zip(patterns.astype(float), signs, strict=True)):
             u = cp.Variable(d + 1)
             h = s * Z.T @ (m * lam)
@@ -698,3 +710,39 @@ def test_gated_pricing_in_blocks_of_patterns_and_rows_equals_each_patterns_produ
     for lo, hi in [(7, 60), (14, 21), (56, 60)]:
         part = crelu._price_all(Z, patterns[lo:hi], lam, 3, True, norm, True, 1.0)
         assert np.array_equal(part, got[lo:hi])
+    # the masks as bits (the distributed blocks' form; 230 rows: the last byte partial), in
+    # row blocks of 48: the same values, bit for bit, as from the same blocks unpacked
+    monkeypatch.setattr(crelu, "_PRICE_ROWS", 48)
+    bits = np.packbits(patterns, axis=1)
+    for gated in (True, False):
+        plain = crelu._price_all(Z, patterns, lam, 3, True, norm, gated, 1.0)
+        packed = crelu._price_all(Z, bits, lam, 3, True, norm, gated, 1.0, packed=True)
+        assert np.array_equal(packed, plain)
+    monkeypatch.setattr(crelu, "_PRICE_ROWS", 50)
+    with pytest.raises(ValueError, match="multiple of 8"):
+        crelu._price_all(Z, bits, lam, 3, True, norm, True, 1.0, packed=True)
+
+
+def test_relu_pricing_from_the_blocked_products_equals_the_kernels_own_sums(monkeypatch):
+    # the h of every pattern from the padded BLAS blocks, against the pricing kernel's own
+    # masked sums (threshold -1: every bound is the NNLS optimum, both signs)
+    from geolasso._arrangement_kernels import _price_groups
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(90, 3))
+    Z = np.column_stack([X, np.ones(90)])
+    masks = np.ascontiguousarray(
+        sample_patterns(X, 40, bias="regularized", random_state=2).patterns
+    )
+    lam = rng.normal(size=90)
+    monkeypatch.setattr(crelu, "_PRICE_PATTERNS", 6)
+    monkeypatch.setattr(crelu, "_PRICE_ROWS", 25)
+    for free, n_pen in [(False, 4), (True, 3)]:
+        got = np.empty((len(masks), 2))
+        crelu._price(Z, masks, lam, n_pen, free, False, -1.0, got)
+        want = np.empty((len(masks), 2))
+        none = np.zeros((0, 0), dtype=np.bool_)
+        _price_groups(
+            Z, masks, np.empty(0), lam, n_pen, free, False, -1.0, want, none, np.empty((0, 0))
+        )
+        assert_allclose(got, want, rtol=1e-10, atol=1e-12)

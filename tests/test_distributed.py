@@ -167,6 +167,31 @@ def test_a_worker_killed_mid_solve_changes_nothing_in_the_pricing(client):
     client.wait_for_workers(2, timeout=60)
 
 
+def test_a_fit_on_the_cluster_needs_here_only_what_stays_here(client):
+    # memory_limit below the sweep order: in-process the fit samples (a warning, not exact);
+    # on the cluster the order is built there, the solution is sparse, and the fit is the
+    # exact in-process fit of a larger budget
+    from geolasso.convex import ConvexReLUClassifier
+    from geolasso.exceptions import GeolassoWarning
+    from geolasso.planar import planar_bytes
+
+    X, y = _moons(400)
+    limit = planar_bytes(400) * 3 // 4
+    ref = ConvexReLUClassifier(alpha=1e-3).fit(X, y)
+    with pytest.warns(GeolassoWarning, match="seeded random sample"):
+        sampled = ConvexReLUClassifier(alpha=1e-3, memory_limit=limit).fit(X, y)
+    assert not sampled.exact_
+    with joblib.parallel_backend("dask"):
+        there = ConvexReLUClassifier(alpha=1e-3, memory_limit=limit).fit(X, y)
+    assert there.dictionary_.plan == "cluster"
+    assert there.exact_
+    assert ref.exact_
+    assert there.dictionary_.n_atoms == ref.dictionary_.n_atoms
+    assert_allclose(there.objective_, ref.objective_, rtol=1e-12)
+    assert there.optimality_gap_ <= 1e-8 * there.objective_
+    assert_allclose(there.decision_function(X), ref.decision_function(X), rtol=1e-8, atol=1e-10)
+
+
 def _cli(*args):
     import subprocess
     import sys

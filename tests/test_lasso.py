@@ -391,3 +391,43 @@ def test_partial_passes_reach_the_optimum_of_a_planar_dictionary():
     assert np.all(np.abs(g[~on]) <= alpha * (1 + 1e-6))
     assert_allclose(g[on], alpha * np.sign(res.coef[on]), atol=1e-6 * alpha)
     assert res.objective == pytest.approx(lasso_value(K, y, alpha, fit_intercept=True), rel=1e-6)
+
+
+def test_the_solution_is_sparse_and_its_dense_vector_is_counted():
+    """support/values are the result; the dense coef is built on request, within the budget."""
+    from geolasso.exceptions import DictionaryTooLargeError
+    from geolasso.network import ReLUNetwork
+    from geolasso.planar import PlanarDictionary, planar_bytes
+
+    X, y = spiral(2000)
+    big = PlanarDictionary(X)
+    alpha = alpha_max(big, y) / 100
+    ref = lasso(big, y, alpha, tol=1e-10)
+    z = ref.coef
+    assert z.shape == (big.n_atoms,)
+    assert np.array_equal(np.flatnonzero(z), ref.support)
+    assert np.array_equal(z[ref.support], ref.values)
+    assert np.all(np.diff(ref.support) > 0)
+    # a budget that holds the sweep order but not 8 bytes per atom: the solve runs, the dense
+    # vector is refused by name, the network comes from the sparse solution
+    small = PlanarDictionary(X, memory_limit=planar_bytes(2000) + 10 * 2**20)
+    assert 8 * small.n_atoms > small.memory_limit
+    res = lasso(small, y, alpha, tol=1e-10)
+    # (another pool of columns: the spiral's Lasso has tied optima, one fit)
+    assert_allclose(res.objective, ref.objective, rtol=1e-9)
+    fit = small.columns(res.support) @ res.values + res.intercept
+    assert_allclose(fit, big.matvec(z) + ref.intercept, rtol=1e-6, atol=1e-8)
+    with pytest.raises(DictionaryTooLargeError, match=r"result\.support"):
+        res.coef  # noqa: B018
+    a = ReLUNetwork.from_lasso(small, res, res.intercept)
+    same = np.zeros(big.n_atoms)  # the same solution, dense (the atoms are the same)
+    same[res.support] = res.values
+    b = ReLUNetwork.from_lasso(big, same, res.intercept)
+    assert_allclose(a.predict(X), b.predict(X), rtol=1e-10, atol=1e-12)
+    # a sparse warm start is the dense one
+    near = lasso(small, y, alpha * 0.9, tol=1e-10, warm_start=res)
+    dense = lasso(big, y, alpha * 0.9, tol=1e-10, warm_start=z)
+    assert near.converged
+    assert_allclose(near.objective, dense.objective, rtol=1e-9)
+    with pytest.raises(ValueError, match="warm_start is a solution over"):
+        lasso(WedgeDictionary(X[:5]), y[:5], alpha, warm_start=res)

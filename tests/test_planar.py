@@ -287,6 +287,12 @@ def test_bad_input_and_budgets_are_named():
         PlanarDictionary([[0.0, np.nan], [1.0, 2.0]])
     with pytest.raises(DictionaryTooLargeError, match=r"4 n² bytes.*max_atoms="):
         PlanarDictionary(np.zeros((100, 2)), memory_limit=1000)
+    with pytest.raises(ValueError, match="plan must be one of"):
+        PlanarDictionary(np.zeros((4, 2)), plan="there")
+    # the sweep order on a cluster: counted when a pass would build it here instead
+    far = PlanarDictionary(_data(100, 5), memory_limit=1000, plan="cluster")
+    with pytest.raises(DictionaryTooLargeError, match="distributed_passes"):
+        far.top_correlations(np.ones(100))
     D = PlanarDictionary(_data(10, 5), memory_limit=planar_bytes(10) + 100)
     with pytest.raises(DictionaryTooLargeError, match="top_correlations"):
         D.rmatvec(np.ones(10))
