@@ -80,6 +80,13 @@ def main():
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2])
     parser.add_argument("--pricing", nargs=3, type=int, default=[1_000_000, 50, 1000])
     parser.add_argument("--no-pricing", action="store_true")
+    parser.add_argument(
+        "--fresh-sizes",
+        nargs="*",
+        type=int,
+        default=[],
+        help="sizes whose plans do not fit: one pass each, the orders rebuilt in the pass",
+    )
     parser.add_argument("--fit", type=int, default=30_000, help="0: no certified fit")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -160,6 +167,8 @@ def main():
             row[f"same{w}"] = same
         rows.append(row)
 
+    fresh = fresh_section(args, say) if args.fresh_sizes else []
+
     say()
     say("## Projection")
     base = rows[-1]
@@ -195,6 +204,11 @@ def main():
             f"{w} worker(s) x{row[w]['pass'] / row['local']:.2f}" for w in args.workers
         )
         say(f"   n = {row['n']:,}: {cells}")
+    for row in fresh:
+        cells = ", ".join(
+            f"{w} worker(s) x{row[w] / row['local']:.2f}" for w in args.workers if w in row
+        )
+        say(f"   n = {row['n']:,} (orders rebuilt every pass): {cells}")
     if pricing is not None:
         cells = ", ".join(
             f"{w} worker(s) x{pricing[w]['pass'] / pricing['local']:.2f}" for w in args.workers
@@ -213,6 +227,61 @@ def main():
     (args.out / "distributed.md").write_text(
         "# Distributed planar passes (LocalCluster)\n\n" + "\n".join(lines) + "\n"
     )
+
+
+def fresh_section(args, say):
+    """Passes whose plans (4 n² bytes) fit neither here nor on the workers: every block
+    builds its angular order in the pass and drops it; one pass each (no median)."""
+    from distributed import Client, LocalCluster
+
+    from geolasso.distributed import distributed_passes, fresh_pass_block
+    from geolasso.planar import PlanarDictionary, merge_passes, pass_block, planar_bytes
+
+    rows = []
+    for n in args.fresh_sizes:
+        X = moons(n)
+        r = np.random.default_rng(0).standard_normal(n)
+        say()
+        say(
+            f"n = {n:,} ({n * (n - 1) + 4 * n:,} atoms; the whole plan would take "
+            f"{planar_bytes(n) / 2**30:.1f} GiB): orders rebuilt in every pass, one pass each"
+        )
+        opts = {"l1": True, "threshold": np.inf, "k": K, "best": False}
+        edges = np.unique(np.linspace(0, n, max(n // 2000, 2) + 1).round().astype(np.int64))
+        t = time.perf_counter()
+        parts = [
+            fresh_pass_block(X, None, r, int(lo), int(stop), **opts)
+            for lo, stop in itertools.pairwise(edges)
+        ]
+        none = (np.zeros((0, n), dtype=np.int32), np.zeros(0, dtype=np.int64))
+        axis = pass_block(X, none, r, 0, 0, axes=True, **opts)
+        ref = merge_passes(parts, axis, K, n, False)
+        local = time.perf_counter() - t
+        say(f"   in-process, {len(edges) - 1} blocks in turn: pass {local:.1f} s")
+        row = {"n": n, "local": local}
+        for w in args.workers:
+            if w < 2:
+                continue  # (one worker: the in-process pass plus scheduling)
+            cluster = LocalCluster(
+                n_workers=w, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            with Client(cluster) as client:
+                D = PlanarDictionary(X, memory_limit=2**31, plan="cluster")
+                with distributed_passes(D, client, keep_plans=False) as Dd:
+                    blocks = len(Dd._runner.edges) - 1
+                    t = time.perf_counter()
+                    got = Dd.top_correlations(r, K)
+                    dist = time.perf_counter() - t
+            cluster.close()
+            same = got[0] == ref[0] and got[1] == ref[1] and np.array_equal(got[2], ref[2])
+            say(
+                f"   {w} worker(s), {blocks} blocks: pass {dist:.1f} s (x{dist / local:.2f} "
+                f"the in-process pass), about {8 * n * w / 1024:.0f} KiB out a round, "
+                f"result equal: {same}"
+            )
+            row[w] = dist
+        rows.append(row)
+    return rows
 
 
 def make_Z(n, d, seed):
@@ -298,7 +367,7 @@ def pricing_section(args, say):
 
 
 FIT_SCRIPT = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 from threadpoolctl import threadpool_limits
 threadpool_limits(1)
@@ -309,7 +378,6 @@ n, where = int(sys.argv[1]), sys.argv[2]
 X, labels = make_moons(n, noise=0.2, random_state=0)
 y = np.where(labels == 1, 1.0, -1.0)
 alpha = 0.005  # about alpha_max / 100 on these data
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if where == "here":
     limit = int(1.25 * planar_bytes(n)) + 2**30
     t = time.perf_counter()
@@ -325,11 +393,14 @@ else:
         with joblib.parallel_backend("dask"):
             m = ConvexReLUClassifier(alpha=alpha).fit(X, y)
         seconds = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM: this process's own high-water mark (ru_maxrss would carry the parent's over
+# the exec)
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
 print("@@" + json.dumps({"time": seconds, "exact": bool(m.exact_), "alpha": alpha,
       "gap": m.optimality_gap_ / m.objective_, "objective": m.objective_,
       "neurons": int(m.n_neurons_), "atoms": int(m.dictionary_.n_atoms),
-      "limit": limit or m.memory_limit, "peak": peak * 1024, "before": before * 1024}))
+      "limit": limit or m.memory_limit, "peak": peak * 1024}))
 """
 
 

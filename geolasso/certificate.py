@@ -311,9 +311,12 @@ def certify(
                 "a PlanarDictionary certifies the l1 objective only; certify the l2 objective "
                 "with norm='l2' and no dictionary (the exact 2-D sweep)"
             )
-        return _certify_reduced(
-            network, X, y, alpha, dictionary, objective, y_t, r, top, solve, tol, setting
-        )
+        from .distributed import distributed_passes
+
+        with distributed_passes(dictionary):  # on joblib's dask backend when one is active
+            return _certify_reduced(
+                network, X, y, alpha, dictionary, objective, y_t, r, top, solve, tol, setting
+            )
     corr = dictionary.rmatvec(r)
     l2_sweep = norm == "l2" and d == 2 and setting != "regularized"
     if norm == "l2" and k > 1 and not l2_sweep:

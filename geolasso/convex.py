@@ -53,7 +53,7 @@ from .dictionary import (
     bias_name,
     dictionary_size,
 )
-from .distributed import active_client, cluster_memory, distributed_passes
+from .distributed import active_client, distributed_passes
 from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import _check_positive, lasso, lasso_path
 from .network import ReLUNetwork
@@ -377,14 +377,16 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         return WedgeDictionary(X, max_atoms=max_atoms, **kwargs)
 
     def _planar_fits(self, n, d, bias):
-        """Whether the numbered 2-D dictionary's sweep order fits: here (``memory_limit``),
-        or on the active Dask cluster (half its workers' memory; the solution is kept
-        sparse, and the solver's pool of candidate columns takes at most an eighth of
-        ``memory_limit``, :mod:`geolasso.lasso`)."""
+        """Whether the numbered 2-D dictionary fits: its sweep order here
+        (``memory_limit``), or always on an active Dask cluster (the order kept on the
+        workers, or rebuilt every pass when it takes more than half their memory:
+        :class:`geolasso.distributed.PlanarRunner`). The solution is kept sparse, and
+        the solver's pool of candidate columns takes at most an eighth of
+        ``memory_limit`` (:mod:`geolasso.lasso`)."""
         if d != 2 or bias != "free" or self.generators != "data+basis" or self.path is not None:
             return False
         if active_client() is not None:
-            return planar_bytes(n) <= 0.5 * cluster_memory(active_client())
+            return True
         return planar_bytes(n) <= 0.875 * self.memory_limit
 
     def _planar(self, X):

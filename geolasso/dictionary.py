@@ -1288,5 +1288,8 @@ def alpha_max(dictionary, y, *, fit_intercept: bool | None = None) -> float:
     intercept = default if fit_intercept is None else bool(fit_intercept)
     r = y - y.mean() if intercept else y
     if hasattr(dictionary, "top_correlations"):  # one reduced pass, Kᵀ r never stored
-        return float(dictionary.top_correlations(r, 0)[0]) / n
+        from .distributed import distributed_passes
+
+        with distributed_passes(dictionary):  # on joblib's dask backend when one is active
+            return float(dictionary.top_correlations(r, 0)[0]) / n
     return float(np.max(np.abs(apply_t(r)), initial=0.0) / n)

@@ -43,6 +43,8 @@ from .planar import merge_passes, pass_block, sweep_block
 
 #: Attempts of a broadcast scatter (a worker may leave during one).
 _SCATTER_TRIES = 5
+#: Largest angular order of one block (bytes) when the plans are rebuilt every pass.
+_FRESH_BYTES = 2**28
 
 __all__ = [
     "PatternRunner",
@@ -50,6 +52,7 @@ __all__ = [
     "active_client",
     "cluster_memory",
     "distributed_passes",
+    "fresh_pass_block",
     "price_block",
     "scheduler",
 ]
@@ -87,7 +90,14 @@ class PlanarRunner:
     client : distributed.Client
     n_blocks : int, optional
         Blocks of samples per pass; by default four per worker (at least 2),
-        at most one per sample.
+        and, when the plans are rebuilt, enough that each block's order takes
+        at most ``_FRESH_BYTES``; at most one per sample.
+    keep_plans : bool, optional
+        Keep each block's angular order on the workers between passes (``4 n²``
+        bytes in all), or rebuild it in every pass (about three times the
+        pass's work; memory ``4 n`` bytes per sample of the blocks running).
+        By default kept when it takes at most half the workers' memory
+        (:func:`cluster_memory`).
 
     Notes
     -----
@@ -96,19 +106,28 @@ class PlanarRunner:
     from the scattered samples, so Dask can rebuild it on another worker.
     """
 
-    def __init__(self, dictionary, client, n_blocks=None):
+    def __init__(self, dictionary, client, n_blocks=None, keep_plans=None):
+        from .planar import planar_bytes
+
         n = dictionary.n_samples
+        workers = max(len(client.scheduler_info().get("workers", {})), 1)
+        if keep_plans is None:
+            keep_plans = planar_bytes(n) <= 0.5 * cluster_memory(client)
         if n_blocks is None:
-            workers = max(len(client.scheduler_info().get("workers", {})), 1)
             n_blocks = max(4 * workers, 2)
+            if not keep_plans:
+                n_blocks = max(n_blocks, -(-4 * n * n // _FRESH_BYTES))
         n_blocks = int(min(max(int(n_blocks), 1), n))
         self.client = client
         self.n = n
         self.l1 = dictionary.norm == "l1"
+        self.keep_plans = bool(keep_plans)
         self.edges = np.unique(np.linspace(0, n, n_blocks + 1).round().astype(np.int64))
         self._X = _scatter(client, dictionary.X)
         self._plans = [
             client.submit(sweep_block, self._X, int(lo), int(stop), pure=False)
+            if keep_plans
+            else None
             for lo, stop in zip(self.edges[:-1], self.edges[1:], strict=True)
         ]
 
@@ -123,7 +142,7 @@ class PlanarRunner:
                 continue
             futures.append(
                 client.submit(
-                    pass_block,
+                    pass_block if plan is not None else fresh_pass_block,
                     self._X,
                     plan,
                     r_f,
@@ -142,8 +161,18 @@ class PlanarRunner:
     def close(self):
         """Release the cluster memory held for the passes."""
         for f in (*self._plans, self._X):
-            f.release()
+            if f is not None:
+                f.release()
         self._plans = []
+
+
+def fresh_pass_block(X, block, r, lo, stop, **options):
+    """:func:`~geolasso.planar.pass_block` with the block's angular order built here and
+    dropped after (``block`` must be ``None``): a pass whose plans do not fit the
+    cluster."""
+    if block is not None:
+        raise ValueError("fresh_pass_block builds its own block; pass None")
+    return pass_block(X, sweep_block(X, lo, stop), r, lo, stop, **options)
 
 
 def price_block(Z, packed, n_rows, lam, n_pen, free, norm, gated, threshold):
@@ -304,7 +333,7 @@ def cluster_memory(client):
 
 
 @contextlib.contextmanager
-def distributed_passes(dictionary, client=None, n_blocks=None):
+def distributed_passes(dictionary, client=None, n_blocks=None, keep_plans=None):
     """Run ``dictionary``'s passes on ``client`` (or joblib's dask backend) inside the block.
 
     Does nothing when no client is active or the dictionary has no blocked
@@ -314,14 +343,14 @@ def distributed_passes(dictionary, client=None, n_blocks=None):
     ----------
     dictionary : object
     client : distributed.Client, optional
-    n_blocks : int, optional
+    n_blocks, keep_plans : optional
         See :class:`PlanarRunner`.
     """
     client = active_client(client)
     if client is None or not hasattr(dictionary, "_runner") or dictionary._runner is not None:
         yield dictionary
         return
-    runner = PlanarRunner(dictionary, client, n_blocks)
+    runner = PlanarRunner(dictionary, client, n_blocks, keep_plans)
     dictionary._runner = runner
     try:
         yield dictionary

@@ -35,8 +35,10 @@ def test_client_comes_from_joblib_dask_backend(client):
         assert active_client() is client
 
 
-@pytest.mark.parametrize("n_blocks", [None, 3, 7])
-def test_distributed_passes_equal_the_in_process_ones(client, n_blocks):
+@pytest.mark.parametrize(
+    ("n_blocks", "keep_plans"), [(None, None), (3, True), (7, True), (None, False), (5, False)]
+)
+def test_distributed_passes_equal_the_in_process_ones(client, n_blocks, keep_plans):
     X = _moons(120)[0]
     D = PlanarDictionary(X)
     rng = np.random.default_rng(0)
@@ -44,8 +46,9 @@ def test_distributed_passes_equal_the_in_process_ones(client, n_blocks):
     pivots = np.array([3, 40, 41, 119])
     local = [D.top_correlations(r, 30, threshold=1.0, spread=True)]
     local.append(D.top_correlations(r, 30, threshold=1.0, through=pivots))
-    with distributed_passes(D, client, n_blocks=n_blocks):
+    with distributed_passes(D, client, n_blocks=n_blocks, keep_plans=keep_plans):
         assert D._runner is not None
+        assert D._runner.keep_plans == (keep_plans is not False)
         remote = [D.top_correlations(r, 30, threshold=1.0, spread=True)]
         remote.append(D.top_correlations(r, 30, threshold=1.0, through=pivots))
     assert D._runner is None
@@ -67,6 +70,39 @@ def test_distributed_lasso_equals_the_in_process_lasso(client):
     assert_allclose(there.objective, here.objective, rtol=1e-12)
     assert_allclose(there.coef[there.support], here.coef[here.support], rtol=1e-10, atol=1e-14)
     assert there.dual_gap <= 1e-10 * there.objective
+
+
+def test_alpha_max_and_the_certificate_use_the_active_backend(client, monkeypatch):
+    # the passes of alpha_max and of certify(dictionary=...) go to the cluster under
+    # joblib's dask backend (counted), with the in-process values
+    from geolasso import certify
+    from geolasso.distributed import PlanarRunner
+    from geolasso.network import ReLUNetwork
+
+    X, y = _moons(200)
+    D = PlanarDictionary(X)
+    top = alpha_max(D, y)
+    res = lasso(D, y, top / 50, tol=1e-10)
+    net = ReLUNetwork.from_lasso(D, res, res.intercept)
+    here = certify(net, X, y, top / 50, dictionary=D)
+    calls = []
+    original = PlanarRunner.__call__
+
+    def counted(self, *args):
+        calls.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(PlanarRunner, "__call__", counted)
+    with joblib.parallel_backend("dask"):
+        assert alpha_max(D, y) == top
+        assert calls
+        before = len(calls)
+        there = certify(net, X, y, top / 50, dictionary=D)
+    assert len(calls) > before
+    assert D._runner is None
+    assert there.max_violation == here.max_violation
+    assert there.gap == here.gap
+    assert there.lower_bound == here.lower_bound
 
 
 def test_a_worker_killed_mid_fit_changes_nothing_but_the_time(client):
