@@ -273,7 +273,10 @@ def fresh_section(args, say):
                     got = Dd.top_correlations(r, K)
                     dist = time.perf_counter() - t
             cluster.close()
-            same = got[0] == ref[0] and got[1] == ref[1] and np.array_equal(got[2], ref[2])
+            # top_correlations gives (top, count, atoms, values); merge_passes (top, count,
+            # magnitudes, atoms, ...): the atoms in the same total order
+            atoms = ref[3][np.lexsort((ref[3], -ref[2]))]
+            same = got[0] == ref[0] and got[1] == ref[1] and np.array_equal(got[2], atoms)
             say(
                 f"   {w} worker(s), {blocks} blocks: pass {dist:.1f} s (x{dist / local:.2f} "
                 f"the in-process pass), about {8 * n * w / 1024:.0f} KiB out a round, "

@@ -14,6 +14,19 @@ each block's angular order is built on a worker and stays there
 (``n`` floats) and brings back each block's maximum, count and ``k`` best
 atoms: ``O(n + blocks · k)`` bytes a round, never ``O(atoms)``. The merge runs
 on the client in block order, so a distributed fit equals the in-process fit.
+When the angular orders (``4 n²`` bytes in all) take more than half the
+workers' memory, each block rebuilds its order in every pass and drops it
+(:func:`fresh_pass_block`; about three times the work of a pass), so an
+exhaustive fit runs on any cluster; the client never holds the orders
+(:class:`~geolasso.planar.PlanarDictionary` with ``plan="cluster"``) nor a
+dense solution (:class:`~geolasso.lasso.LassoResult` is sparse).
+
+The arrangement program (:func:`geolasso.crelu.solve_crelu`) prices every
+activation pattern each round: one product ``Zᵀ(m_p ⊙ λ)`` per pattern, ``O(n
+d P)`` work. :class:`PatternRunner` prices blocks of patterns on the
+workers: the patterns go once, as bits, to every worker; a round sends ``λ``
+and brings back two numbers per pattern; the restricted solves stay on the
+client.
 
 The cluster is reached as scikit-learn users reach one::
 
@@ -23,11 +36,14 @@ The cluster is reached as scikit-learn users reach one::
     with joblib.parallel_backend("dask"):
         model = ConvexReLUClassifier(alpha=...).fit(X, y)
 
-or ``geolasso.lasso.lasso(..., client=client)``, or ``geolasso fit ...
---scheduler ADDRESS`` (``local:N`` for ``N`` local worker processes, see
-:func:`scheduler`). Without any of these nothing changes: every pass
-runs in-process. If a worker dies during a fit Dask recomputes its blocks on
-another (the samples are on every worker), and the result is the same.
+or ``client=`` of :func:`geolasso.lasso.lasso` and
+:func:`geolasso.crelu.solve_crelu`, or ``geolasso fit ... --scheduler ADDRESS``
+(``local:N`` for ``N`` local worker processes, see :func:`scheduler`);
+:func:`geolasso.dictionary.alpha_max` and :func:`geolasso.certify` use the
+active backend too. Without any of these nothing changes: every pass runs
+in-process. If a worker dies during a fit Dask recomputes its blocks on
+another (the samples and patterns are on every worker, a round's residual is
+a task's argument), and the result is the same.
 """
 
 from __future__ import annotations
