@@ -42,6 +42,8 @@ residual breaks, a proof that the network is not optimal.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +58,8 @@ __all__ = ["Certificate", "certify"]
 #: A dual constraint counts as violated above 1 + _VIOLATION_RTOL (rounding of
 #: the residual at an optimum is far below this).
 _VIOLATION_RTOL = 1e-6
+#: Relative gap within which a certificate calls a network optimal (by default).
+DEFAULT_RTOL = 1e-6
 
 
 @dataclass
@@ -99,6 +103,13 @@ class Certificate:
         Atoms checked (the exact ℓ1 wedge dictionary).
     dictionary : WedgeDictionary
         The dictionary checked (not shown in the repr).
+    rtol : float
+        The relative gap within which :attr:`optimal` is claimed.
+    rebalanced_objective : float
+        The objective of the same function with every neuron rescaled to
+        ``|v_j| = ‖w_j‖`` (:meth:`ReLUNetwork.rebalanced`), the least any
+        rescaling of these neurons reaches; the lower bound holds for it too
+        (the function, hence the residual, is the same).
     """
 
     objective: float
@@ -114,14 +125,40 @@ class Certificate:
     alpha: float
     n_atoms: int
     dictionary: WedgeDictionary = field(repr=False)
+    rtol: float = DEFAULT_RTOL
+    rebalanced_objective: float = math.nan
+
+    @property
+    def dual_feasible(self) -> bool:
+        """bool: True when the exact check finds no violated dual constraint (the
+        network's residual, as it is, is a dual-feasible point). A relaxed (ℓ2,
+        ``d >= 3``) check never is."""
+        return bool(self.exact and self.max_violation <= 1.0 + _VIOLATION_RTOL)
 
     @property
     def optimal(self) -> bool:
-        """bool: True when the exact check finds no violated dual constraint.
+        """bool: True when this network is a global optimum up to :attr:`rtol`: the
+        exact check holds (:attr:`dual_feasible`) *and* the certified relative gap is
+        at most ``rtol``. A NaN never certifies."""
+        return self.dual_feasible and _within(self.relative_gap, self.rtol)
 
-        A relaxed (ℓ2, ``d >= 3``) certificate never proves optimality.
-        """
-        return self.exact and self.max_violation <= 1.0 + _VIOLATION_RTOL
+    @property
+    def rebalanced_gap(self) -> float:
+        """float: ``rebalanced_objective - lower_bound`` (≥ 0)."""
+        return max(self.rebalanced_objective - self.lower_bound, 0.0)
+
+    @property
+    def rebalanced_relative_gap(self) -> float:
+        """float: ``rebalanced_gap / rebalanced_objective``."""
+        top = self.rebalanced_objective
+        return self.rebalanced_gap / top if top > 0 else (0.0 if top == 0 else math.nan)
+
+    @property
+    def optimal_after_rebalancing(self) -> bool:
+        """bool: True when the rebalanced network (the same function) is a global
+        optimum up to :attr:`rtol` (the exact check holds and its gap is within
+        ``rtol``): the function is optimal even when these weights are not."""
+        return self.dual_feasible and _within(self.rebalanced_relative_gap, self.rtol)
 
     def __str__(self) -> str:
         kind = "exact dual bound" if self.exact else "relaxed dual bound (ℓ2 ball in √k·ℓ1 ball)"
@@ -131,7 +168,25 @@ class Certificate:
             f"largest dual ratio {self.max_violation:.6f} over {self.n_atoms} atoms",
         ]
         if self.optimal:
-            lines.append("no dual constraint is violated: the network is a global optimum")
+            lines.append(
+                "no dual constraint is violated and the relative gap is within "
+                f"{self.rtol:g}: the network is a global optimum"
+            )
+        elif self.optimal_after_rebalancing:
+            lines.append(
+                "no dual constraint is violated, but the weights are not balanced: rescaling "
+                f"each neuron to |v| = ‖w‖ lowers the objective to {self.rebalanced_objective:.10g}"
+                f" (relative gap {self.rebalanced_relative_gap:.3e}), a global optimum; "
+                "the network as given is not (ReLUNetwork.rebalanced)"
+            )
+        elif self.dual_feasible:
+            lines.append(
+                f"no dual constraint is violated, but the relative gap {self.relative_gap:.3e} "
+                f"(rebalanced: {self.rebalanced_relative_gap:.3e}) is above {self.rtol:g}: "
+                "optimality is not proven (a neuron dead on every sample, or a bound from the "
+                "network's own residual far from an optimum; certify(..., solve=True) "
+                "tightens it)"
+            )
         elif self.n_violations == 0:
             lines.append(
                 "no wedge atom violates its dual constraint"
@@ -146,6 +201,10 @@ class Certificate:
             for v in self.violations:
                 lines.append(f"  atom {v['atom']}: ratio {v['ratio']:.4f}, {_where(v)}")
         return "\n".join(lines)
+
+
+def _within(value, tol) -> bool:
+    return bool(math.isfinite(value) and value <= tol)
 
 
 def _where(record) -> str:
@@ -189,6 +248,7 @@ def certify(
     tol: float = 1e-9,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
     patterns=None,
+    rtol: float = DEFAULT_RTOL,
 ) -> Certificate:
     """Bound how far a two-layer ReLU network is from the global optimum.
 
@@ -237,6 +297,9 @@ def certify(
         result is labelled ``exact = False`` and is not a proof. By default
         they are enumerated when at most 200,000 can exist and fit
         ``memory_limit``, and the relaxed ``√k`` bound is used otherwise.
+    rtol : float, default=1e-6
+        :attr:`Certificate.optimal` needs the certified relative gap within
+        it (besides the exact dual check).
 
     Returns
     -------
@@ -260,7 +323,31 @@ def certify(
     >>> round(cert.objective, 12), cert.gap < 1e-12, cert.optimal
     (0.045, True, True)
     """
+    rtol = _check_rtol(rtol)
     network = _as_network(model)
+    cert = _certify(
+        network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memory_limit, patterns
+    )
+    setting = bias_name(bias)
+    X = np.asarray(X, dtype=np.float64)
+    balanced = network.rebalanced(norm=norm, bias=setting).objective(
+        X, y, cert.alpha, norm=norm, bias=setting
+    )
+    return dataclasses.replace(cert, rtol=rtol, rebalanced_objective=balanced)
+
+
+def _check_rtol(rtol):
+    if isinstance(rtol, (bool, np.bool_)) or not isinstance(
+        rtol, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"rtol must be a real number; got {type(rtol).__name__}")
+    if not (math.isfinite(rtol) and rtol >= 0):
+        raise ValueError(f"rtol must be a finite number >= 0; got {rtol!r}")
+    return float(rtol)
+
+
+def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memory_limit, patterns):
+    """The body of :func:`certify` (without ``rtol`` and the rebalanced objective)."""
     X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
     if X.ndim != 2 or X.shape[1] != network.n_features:
         raise ValueError(

@@ -35,7 +35,47 @@ import numpy as np
 
 from ._validation import as_float_array
 
-__all__ = ["ReLUNetwork"]
+__all__ = ["ReLUNetwork", "output_file"]
+
+
+def output_file(path, suffix: str) -> Path:
+    """The file a writer of ``suffix`` files writes for ``path``, checked before any work.
+
+    A directory (existing, or a path ending in a separator) means ``model<suffix>``
+    inside it; otherwise ``suffix`` is appended unless the name already ends with it
+    (in any case). The directory must exist and be writable.
+
+    Parameters
+    ----------
+    path : str or path-like
+    suffix : str
+        E.g. ``".npz"``.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    FileNotFoundError, PermissionError
+        Naming the path and its directory.
+    """
+    text = os.fspath(path)
+    out = Path(text)
+    seps = tuple({os.sep, os.altsep or os.sep, "/"})
+    if text.endswith(seps) or out.is_dir():
+        if not out.is_dir():
+            raise FileNotFoundError(f"cannot write into {text}: no such directory")
+        out = out / f"model{suffix}"
+    elif out.suffix.lower() != suffix.lower():
+        out = out.with_name(out.name + suffix)
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileNotFoundError(f"cannot write {out}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write {out}: directory {parent} is not writable")
+    return out
+
 
 #: Identifies a geolasso network file, and the version of its layout.
 _FORMAT = "geolasso.ReLUNetwork"
@@ -215,6 +255,47 @@ class ReLUNetwork:
         norms = np.linalg.norm(first, ord=_NORMS[norm], axis=1)
         return 0.5 * float(norms @ norms + self.v @ self.v)
 
+    def rebalanced(self, *, norm: str = "l1", bias: str = "free") -> ReLUNetwork:
+        """The same function with each neuron rescaled to ``|v_j| = ‖w_j‖_p``.
+
+        ReLU is positively homogeneous: ``(s w, s b, v / s)`` computes what
+        ``(w, b, v)`` does for any ``s > 0``, and ``s² = |v_j| / ‖w_j‖_p``
+        minimises the neuron's penalty, to ``|v_j| ‖w_j‖_p``. A neuron with
+        ``v_j = 0`` is dropped; one whose penalised weights are zero is a
+        constant, moved into ``c`` (free biases; otherwise it is zero and
+        dropped). The penalty of the result is the least over all rescalings,
+        so its objective is the least a network computing this function with
+        these neurons can have.
+
+        Parameters
+        ----------
+        norm : {"l1", "l2"}, default="l1"
+            First-layer norm ``p``.
+        bias : {"free", "none", "regularized"}, default="free"
+            ``"regularized"`` puts ``b_j`` inside the norm.
+
+        Returns
+        -------
+        ReLUNetwork
+        """
+        if norm not in _NORMS:
+            raise ValueError(f"norm must be one of 'l1', 'l2'; got {norm!r}")
+        if bias not in _BIASES:
+            raise ValueError(f"bias must be one of {', '.join(map(repr, _BIASES))}; got {bias!r}")
+        first = np.column_stack([self.W, self.b]) if bias == "regularized" else self.W
+        size = np.linalg.norm(first, ord=_NORMS[norm], axis=1)
+        live = (size > 0.0) & (self.v != 0.0)
+        constant = (size == 0.0) & (self.v != 0.0)
+        c = self.c + float(self.v[constant] @ np.maximum(self.b[constant], 0.0))
+        s = np.sqrt(np.abs(self.v[live]) / size[live])
+        return ReLUNetwork(
+            self.W[live] * s[:, None],
+            self.b[live] * s,
+            self.v[live] / s,
+            c,
+            metadata=dict(self.metadata),
+        )
+
     def objective(self, X, y, alpha, *, norm: str = "l1", bias: str = "free") -> float:
         """The training objective ``J`` of the module overview (SPEC §0.1).
 
@@ -381,16 +462,16 @@ class ReLUNetwork:
         Parameters
         ----------
         path : str or path-like
-            Destination; ``.npz`` is appended when missing.
+            Destination; ``.npz`` is appended when missing (any case). A
+            directory (an existing one, or a path ending in a separator) gets
+            ``model.npz`` inside it, never a sibling file.
 
         Returns
         -------
         pathlib.Path
             The path written.
         """
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_name(path.name + ".npz")
+        path = output_file(path, ".npz")
         try:
             meta = json.dumps(self.metadata, allow_nan=False)
         except (TypeError, ValueError) as exc:

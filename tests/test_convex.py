@@ -1,5 +1,6 @@
 """Global training (ConvexReLU), certificates, and their oracles."""
 
+import dataclasses
 import math
 import warnings
 
@@ -393,3 +394,88 @@ def test_sampled_arrangement_fit_reports_its_finite_gap_over_the_patterns():
     assert np.isfinite(model.optimality_gap_)
     assert 0.0 <= model.optimality_gap_ <= 1e-6 * model.objective_
     assert model.optimality_gap_ == model.solution_.gap
+
+
+@pytest.mark.parametrize("setting", ["free", "regularized"])
+def test_optimal_needs_the_gap_not_only_dual_feasibility(setting):
+    # the same function with unbalanced weights, a far larger penalty, or a dead neuron:
+    # the residual is the optimum's (dual feasible), the gap is not small, and only the
+    # rebalanced unbalanced network is optimal. Oracle: the exact convex program (cvxpy)
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(8, 2))
+    y = rng.normal(size=8)
+    alpha = 0.1 / 8
+    exact, _ = crelu_value(X, y, alpha, bias=setting, norm="l1")
+    bias = True if setting == "free" else "regularized"
+    net = ConvexReLU(alpha=alpha, bias=bias, tol=1e-12).fit(X, y).network_
+    good = certify(net, X, y, alpha, bias=bias)
+    assert good.optimal
+    assert good.optimal_after_rebalancing
+    assert_allclose(good.objective, exact, rtol=1e-7)
+    assert "the network is a global optimum" in str(good)
+
+    tilted = ReLUNetwork(net.W * 10, net.b * 10, net.v / 10, net.c)
+    assert_allclose(tilted.predict(X), net.predict(X), rtol=1e-12, atol=1e-12)
+    cert = certify(tilted, X, y, alpha, bias=bias)
+    assert cert.dual_feasible
+    assert cert.relative_gap > 0.5
+    assert not cert.optimal
+    assert cert.optimal_after_rebalancing
+    assert_allclose(cert.rebalanced_objective, exact, rtol=1e-7)
+    assert "not balanced" in str(cert)
+    assert "the network is a global optimum" not in str(cert)
+
+    huge = certify(net, X, y, 1e6, bias=bias)
+    assert huge.relative_gap > 0.5
+    assert not huge.optimal
+    assert not huge.optimal_after_rebalancing
+    assert "optimality is not proven" in str(huge)
+
+    # a neuron active on no sample (a hyperplane beyond every point, pointing away)
+    far = 10.0 * float(np.abs(X).max())
+    dead_w = np.array([[1.0, 0.0]])
+    dead_b = np.array([-far])
+    dead = ReLUNetwork(
+        np.vstack([net.W, dead_w]), np.append(net.b, dead_b), np.append(net.v, 1.0), net.c
+    )
+    assert_allclose(dead.predict(X), net.predict(X), rtol=1e-12, atol=1e-12)
+    cert = certify(dead, X, y, alpha, bias=bias)
+    assert not cert.optimal
+    assert not cert.optimal_after_rebalancing
+    assert cert.objective - exact > 1e-3
+
+    # a NaN never certifies
+    broken = dataclasses.replace(good, relative_gap=math.nan, rebalanced_objective=math.nan)
+    assert not broken.optimal
+    assert not broken.optimal_after_rebalancing
+    with pytest.raises(ValueError, match="rtol must be a finite number >= 0"):
+        certify(net, X, y, alpha, bias=bias, rtol=-1.0)
+    with pytest.raises(TypeError, match="rtol must be a real number"):
+        certify(net, X, y, alpha, bias=bias, rtol="tight")
+    # rtol decides: the tilted network is optimal for a loose enough one
+    assert certify(tilted, X, y, alpha, bias=bias, rtol=2 * cert.relative_gap + 1.0).optimal
+
+
+def test_rebalanced_network_is_the_same_function_at_the_least_penalty():
+    rng = np.random.default_rng(6)
+    W, b, v = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=5)
+    W[3] = 0.0  # a constant neuron (free biases: moved into c)
+    v[4] = 0.0  # a neuron that contributes nothing
+    net = ReLUNetwork(W, b, v, 0.3)
+    X = rng.normal(size=(40, 3))
+    for norm, p in (("l1", 1), ("l2", 2)):
+        for bias in ("free", "regularized"):
+            if bias == "regularized":
+                net_b = ReLUNetwork(W[[0, 1, 2, 4]], b[[0, 1, 2, 4]], v[[0, 1, 2, 4]], 0.0)
+            else:
+                net_b = net
+            out = net_b.rebalanced(norm=norm, bias=bias)
+            assert_allclose(out.predict(X), net_b.predict(X), rtol=1e-12, atol=1e-12)
+            first = np.column_stack([out.W, out.b]) if bias == "regularized" else out.W
+            size = np.linalg.norm(first, ord=p, axis=1)
+            assert_allclose(np.abs(out.v), size, rtol=1e-12)
+            own = np.column_stack([net_b.W, net_b.b]) if bias == "regularized" else net_b.W
+            least = float(np.abs(net_b.v) @ np.linalg.norm(own, ord=p, axis=1))
+            assert_allclose(out.penalty(norm=norm, bias=bias), least, rtol=1e-12)
+            assert out.penalty(norm=norm, bias=bias) <= net_b.penalty(norm=norm, bias=bias)
+            assert out.n_neurons == 3

@@ -154,3 +154,23 @@ def test_torch_module_certified_like_its_numpy_twin():
     a = certify(net, X, y, 0.01)
     b = certify(net.to_torch(), X, y, 0.01)
     assert_allclose([a.objective, a.lower_bound], [b.objective, b.lower_bound], rtol=1e-12)
+
+
+def test_save_never_writes_a_sibling_of_a_directory(tmp_path):
+    net = ReLUNetwork([[1.0, 0.0]], [0.5], [2.0], 0.1)
+    out = tmp_path / "out"
+    out.mkdir()
+    sibling = tmp_path / "out.npz"
+    sibling.write_bytes(b"keep me")
+    assert net.save(str(out) + "/") == out / "model.npz"
+    assert net.save(out) == out / "model.npz"
+    assert sibling.read_bytes() == b"keep me"
+    assert ReLUNetwork.load(out / "model.npz").v.tolist() == [2.0]
+    # a suffix in another case is the suffix
+    assert net.save(tmp_path / "UP.NPZ") == tmp_path / "UP.NPZ"
+    # a missing directory is named, not a temporary file
+    with pytest.raises(FileNotFoundError, match=r"directory .*missing does not exist"):
+        net.save(tmp_path / "missing" / "m.npz")
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        net.save(str(tmp_path / "nodir") + "/")
+    assert not list(tmp_path.glob("**/*.part"))
