@@ -166,7 +166,13 @@ def _training_demo(say, X, y, alpha, quiet, plot=None) -> None:
         say(f"  {line}")
     if plot is not None:
         ax = _plugin("regions")(model, X, y)
-        ax.set_title(f"spiral: certified global optimum, {model.n_neurons_} neurons")
+        cert = model.certificate_
+        claim = (
+            "certified global optimum"
+            if cert is not None and cert.optimal
+            else f"relative gap {model.optimality_gap_ / model.objective_:.1e}"
+        )
+        ax.set_title(f"spiral: {claim}, {model.n_neurons_} neurons")
         _save_figure(ax.figure, plot)
         say(f"Figure written to {plot}")
 
@@ -279,6 +285,7 @@ def read_csv(path, *, target=None, numeric_target=True, usecols=None):
 def _fit_command(args) -> int:
     from ._version import __version__
     from .convex import ConvexReLU, ConvexReLUClassifier
+    from .network import output_file
 
     task = args.task
     if task == "auto":
@@ -294,6 +301,10 @@ def _fit_command(args) -> int:
         raise CLIError(f"{args.data}: no feature columns besides the target {args.target!r}")
     bias = {"free": True, "none": False, "regularized": "regularized"}[args.bias]
     max_atoms = args.max_atoms if args.max_atoms in ("auto", None) else int(args.max_atoms)
+    try:  # the output is checked before the work that feeds it
+        out = output_file(args.out, ".npz")
+    except OSError as exc:
+        raise CLIError(f"--out: {exc}") from None
     Estimator = ConvexReLUClassifier if task == "classification" else ConvexReLU
     model = Estimator(
         alpha=args.alpha,
@@ -329,7 +340,7 @@ def _fit_command(args) -> int:
             "exact": model.exact_,
         }
     )
-    written = net.save(args.out)
+    written = net.save(out)
     print(f"{task} on {X.shape[0]} rows x {X.shape[1]} features ({', '.join(columns)})")
     print(model.describe(top=None if args.verbose else 10))
     if model.certificate_ is not None:
@@ -373,8 +384,9 @@ def _predict_command(args) -> int:
     return 0
 
 
-def _torch_module(path, widths):
-    """A torch module from a TorchScript file or a state dict (and optional widths)."""
+def _torch_module(path, widths, trust_torchscript=False):
+    """A torch module from a state dict (and optional widths) or, only when trusted, a
+    TorchScript file (loading one runs code from the file)."""
     try:
         import torch
     except ImportError:
@@ -384,19 +396,26 @@ def _torch_module(path, widths):
         ) from None
     import warnings
 
-    try:
-        with warnings.catch_warnings():  # torch deprecates TorchScript; its files still load
-            warnings.simplefilter("ignore", FutureWarning)  # the category depends on the version
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return torch.jit.load(str(path), map_location="cpu")
-    except (RuntimeError, ValueError):
-        pass  # not TorchScript: a state dict
+    if _is_torchscript(path):
+        if not trust_torchscript:
+            raise CLIError(
+                f"{path} is a TorchScript module: loading one runs code from the file, so it "
+                "is not loaded by default. Pass --trust-torchscript if you trust its source, "
+                "or save the network's weights instead: torch.save(model.state_dict(), path)"
+            )
+        try:
+            with warnings.catch_warnings():  # torch deprecates TorchScript; files still load
+                warnings.simplefilter("ignore", FutureWarning)  # the category varies
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return torch.jit.load(str(path), map_location="cpu")
+        except (RuntimeError, ValueError) as exc:
+            raise CLIError(f"{path}: not a loadable TorchScript module ({exc})") from None
     try:
         state = torch.load(str(path), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for foreign files
         raise CLIError(
-            f"{path}: neither a TorchScript module nor a torch state dict ({exc}); save the "
-            "network with torch.save(model.state_dict(), path) or torch.jit.save"
+            f"{path}: not a torch state dict ({exc}); save the network with "
+            "torch.save(model.state_dict(), path)"
         ) from None
     if not isinstance(state, dict):
         raise CLIError(f"{path} holds a {type(state).__name__}, not a state dict")
@@ -434,6 +453,21 @@ def _torch_module(path, widths):
     return torch.nn.Sequential(*layers[:-1])
 
 
+def _is_torchscript(path) -> bool:
+    """Whether ``path`` is a TorchScript archive (a zip file with a ``code/`` directory and
+    ``constants.pkl``), read without unpickling anything."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return any("/code/" in n or n.startswith("code/") for n in names) and any(
+        n.endswith("constants.pkl") for n in names
+    )
+
+
 def _inspect_command(args) -> int:
     from pathlib import Path
 
@@ -451,7 +485,7 @@ def _inspect_command(args) -> int:
             raise CLIError(str(exc)) from None
         meta = model.metadata
     else:
-        model = _torch_module(path, args.widths)
+        model = _torch_module(path, args.widths, args.trust_torchscript)
     target = args.target if args.target is not None else meta.get("target")
     columns = meta.get("columns")
     X, y, names = read_csv(args.data, target=target, usecols=columns)
@@ -522,8 +556,17 @@ def _write_atomically(path, text) -> None:
     import tempfile
     from pathlib import Path
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    name = os.fspath(path)
+    path = Path(name)
+    if name.endswith(("/", os.sep)) or path.is_dir():
+        raise CLIError(f"--out {name} is a directory; give a file name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise CLIError(f"cannot write {path}: directory {parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=path.name, suffix=".part")
+    except OSError as exc:
+        raise CLIError(f"cannot write {path}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -599,7 +642,14 @@ def main(argv=None) -> int:
     p_ins.add_argument(
         "model",
         help="a model file from 'geolasso fit' (.npz), or a torch file: a state dict of a "
-        "Sequential of Linear and ReLU layers, or a TorchScript module",
+        "Sequential of Linear and ReLU layers (or, with --trust-torchscript, a TorchScript "
+        "module)",
+    )
+    p_ins.add_argument(
+        "--trust-torchscript",
+        action="store_true",
+        help="load a TorchScript module: this RUNS CODE FROM THE FILE; only for files from a "
+        "source you trust (state dicts and .npz models never run code)",
     )
     p_ins.add_argument("data", help="CSV file of the training data, with a header row")
     p_ins.add_argument(
@@ -647,6 +697,13 @@ def main(argv=None) -> int:
     except CLIError as exc:
         print(f"geolasso {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # files: one line naming the file, no traceback
+        name = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"geolasso {args.command}: error: {name}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"geolasso {args.command}: interrupted", file=sys.stderr)
+        return 130
     parser.print_help()
     return 2
 

@@ -260,6 +260,7 @@ def test_inspect_torch_files(tmp_path, rng, capsys):
         "y",
         "--json",
         str(tmp_path / "b.json"),
+        "--trust-torchscript",
     )
     assert b.returncode == 0, b.stderr
     ra = json.loads((tmp_path / "a.json").read_text())["neurons"]
@@ -277,10 +278,30 @@ def test_inspect_torch_files(tmp_path, rng, capsys):
     _torchscript(
         torch, nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)), tmp_path / "tanh.pt"
     )
-    assert main(["inspect", str(tmp_path / "tanh.pt"), str(data)]) == 1
+    assert main(["inspect", str(tmp_path / "tanh.pt"), str(data), "--trust-torchscript"]) == 1
     err = capsys.readouterr().err
     assert "layer 1" in err
     assert "Tanh" in err
+
+
+def test_a_torchscript_file_is_not_loaded_without_trust(tmp_path, rng, monkeypatch, capsys):
+    # loading TorchScript runs code from the file: refused by default, before torch.jit.load
+    torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+    data, _X, _y = _regression_csv(tmp_path / "d.csv", rng)
+    nn = torch.nn
+    _torchscript(
+        torch, nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)), tmp_path / "t.pt"
+    )
+
+    def never(*args, **kwargs):
+        raise AssertionError("torch.jit.load called without --trust-torchscript")
+
+    monkeypatch.setattr(torch.jit, "load", never)
+    assert geolasso.cli.main(["inspect", str(tmp_path / "t.pt"), str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "runs code from the file" in err
+    assert "--trust-torchscript" in err
+    assert "Traceback" not in err
 
 
 def test_inspect_a_torch_file_without_torch_names_the_extra(tmp_path, rng, monkeypatch, capsys):
@@ -298,3 +319,32 @@ def test_demo_writes_its_figure_through_viz(tmp_path, capsys):
     assert "Figure written to" in capsys.readouterr().out
     img = mpimg.imread(tmp_path / "demo.png")
     assert img[..., :3].std() > 0.02
+
+
+def test_output_paths_are_checked_before_the_fit_and_errors_are_one_line(tmp_path, rng, capsys):
+    data, _X, _y = _regression_csv(tmp_path / "d.csv", rng)
+    main = geolasso.cli.main
+    base = ["fit", str(data), "--target", "y", "--alpha", "1e-2", "--quiet"]
+    # a missing directory: refused before any work, one line naming it
+    assert main([*base, "--out", str(tmp_path / "missing" / "m.npz")]) == 1
+    err = capsys.readouterr().err
+    assert "--out" in err
+    assert "missing does not exist" in err
+    assert ".part" not in err
+    assert len(err.strip().splitlines()) == 1
+    # a directory: model.npz inside it, the sibling file untouched
+    (tmp_path / "outdir").mkdir()
+    sibling = tmp_path / "outdir.npz"
+    sibling.write_bytes(b"keep me")
+    assert main([*base, "--out", str(tmp_path / "outdir") + "/"]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "outdir" / "model.npz").exists()
+    assert sibling.read_bytes() == b"keep me"
+    # predict --out a directory, or into a missing one: one line each
+    model = str(tmp_path / "outdir" / "model.npz")
+    assert main(["predict", model, str(data), "--out", str(tmp_path / "outdir")]) == 1
+    assert "is a directory" in capsys.readouterr().err
+    assert main(["predict", model, str(data), "--out", str(tmp_path / "no" / "p.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err
+    assert "Traceback" not in err
