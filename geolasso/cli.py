@@ -177,6 +177,30 @@ def _training_demo(say, X, y, alpha, quiet, plot=None) -> None:
         say(f"Figure written to {plot}")
 
 
+def _count(text):
+    """An argparse type: an integer >= 0 (a usage error otherwise, exit status 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    """An argparse type: a finite number > 0 (a usage error otherwise, exit status 2)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0; got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0; got {text!r}")
+    return value
+
+
 class CLIError(Exception):
     """A user-facing error of the command line: printed without a traceback."""
 
@@ -611,7 +635,7 @@ def main(argv=None) -> int:
     )
     p_fit.add_argument("data", help="CSV file with a header row")
     p_fit.add_argument("--target", required=True, help="name of the target column")
-    p_fit.add_argument("--alpha", type=float, default=1e-3, help="penalty (default 1e-3)")
+    p_fit.add_argument("--alpha", type=_positive_float, default=1e-3, help="penalty (default 1e-3)")
     p_fit.add_argument("--norm", choices=("l1", "l2"), default="l1", help="first-layer norm")
     p_fit.add_argument("--method", choices=("wedge", "arrangement"), default="wedge")
     p_fit.add_argument("--bias", choices=("free", "none", "regularized"), default="free")
@@ -622,7 +646,7 @@ def main(argv=None) -> int:
         help="auto: classification when the target is not numeric or has two values",
     )
     p_fit.add_argument("--max-atoms", default="auto", help="'auto' or a number of atoms")
-    p_fit.add_argument("--seed", type=int, default=0, help="seed of any dictionary sample")
+    p_fit.add_argument("--seed", type=_count, default=0, help="seed of any dictionary sample")
     p_fit.add_argument("--out", required=True, help="model file to write (.npz)")
     p_fit.add_argument(
         "--scheduler",
@@ -658,7 +682,9 @@ def main(argv=None) -> int:
         "missing atoms (default: the target of a 'geolasso fit' model)",
     )
     p_ins.add_argument(
-        "--alpha", type=float, help="training penalty (default: a 'geolasso fit' model's own)"
+        "--alpha",
+        type=_positive_float,
+        help="training penalty (default: a 'geolasso fit' model's own)",
     )
     p_ins.add_argument(
         "--norm", choices=("l1", "l2"), help="first-layer norm (default: the model's, else l2)"
@@ -673,8 +699,8 @@ def main(argv=None) -> int:
         help="layer widths of a torch state dict, e.g. 2,64,64,1 (default: read from its "
         "weight shapes)",
     )
-    p_ins.add_argument("--top", type=int, default=3, help="alternative atoms per neuron")
-    p_ins.add_argument("--rows", type=int, default=40, help="neurons listed in the table")
+    p_ins.add_argument("--top", type=_count, default=3, help="alternative atoms per neuron")
+    p_ins.add_argument("--rows", type=_count, default=40, help="neurons listed in the table")
     p_ins.add_argument("--plot", help="image file: the neurons drawn over the data")
     p_ins.add_argument("--json", help="JSON file with every neuron's record")
     args = parser.parse_args(argv)

@@ -58,7 +58,7 @@ import numpy as np
 
 from ._feature_sign import feature_sign
 from ._validation import as_float_array, as_positive_int
-from .dictionary import DEFAULT_MEMORY_LIMIT, _gib, alpha_max
+from .dictionary import DEFAULT_MEMORY_LIMIT, alpha_max
 from .distributed import distributed_passes
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError
 
@@ -175,8 +175,9 @@ class LassoResult:
         need = 8 * int(self.n_atoms)
         if need > self.memory_limit:
             raise DictionaryTooLargeError(
-                f"the dense coefficient vector of {self.n_atoms:,} atoms needs {_gib(need)}, "
-                f"above memory_limit = {_gib(self.memory_limit)}; the solution is "
+                f"the dense coefficient vector of {self.n_atoms:,} atoms needs "
+                f"{need / 2**30:.3g} GiB, above memory_limit = {self.memory_limit / 2**30:.3g} "
+                "GiB; the solution is "
                 f"result.support ({self.support.size} atoms) and result.values",
                 n_atoms=int(self.n_atoms),
                 required_bytes=need,

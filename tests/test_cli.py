@@ -182,7 +182,8 @@ def test_fit_and_predict_errors_name_the_problem(tmp_path):
     assert "Traceback" not in out.stderr
     good = _write_csv(tmp_path / "good.csv", ["a", "y"], [(1, 1), (2, 0), (3, 1)])
     out = run("fit", str(good), "--target", "y", "--alpha", "-1", "--out", str(tmp_path / "m"))
-    assert "alpha must be" in out.stderr
+    assert out.returncode == 2  # a usage error, named
+    assert "--alpha: expected a finite number > 0" in out.stderr
     assert not list(tmp_path.glob("m*"))
 
 
@@ -348,3 +349,25 @@ def test_output_paths_are_checked_before_the_fit_and_errors_are_one_line(tmp_pat
     err = capsys.readouterr().err
     assert "does not exist" in err
     assert "Traceback" not in err
+
+
+def test_bad_numbers_are_usage_errors(tmp_path, rng, capsys):
+    data, _X, _y = _regression_csv(tmp_path / "d.csv", rng)
+    main = geolasso.cli.main
+    for args, message in [
+        (["inspect", "m.npz", str(data), "--rows", "-1"], "expected an integer >= 0"),
+        (["inspect", "m.npz", str(data), "--top", "x"], "expected an integer >= 0"),
+        (["fit", str(data), "--target", "y", "--out", "m", "--alpha", "0"], "number > 0"),
+        (["fit", str(data), "--target", "y", "--out", "m", "--alpha", "nan"], "number > 0"),
+    ]:
+        with pytest.raises(SystemExit) as stop:
+            main(args)
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert message in err
+        assert "Traceback" not in err
+    # a directory given as the model: one line naming it
+    assert main(["inspect", str(tmp_path), str(data)]) == 1
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err
+    assert len(err.strip().splitlines()) == 1
