@@ -250,7 +250,7 @@ def fresh_section(args, say):
         edges = np.unique(np.linspace(0, n, max(n // 2000, 2) + 1).round().astype(np.int64))
         t = time.perf_counter()
         parts = [
-            fresh_pass_block(X, None, r, int(lo), int(stop), **opts)
+            fresh_pass_block(X, r, int(lo), int(stop), **opts)
             for lo, stop in itertools.pairwise(edges)
         ]
         none = (np.zeros((0, n), dtype=np.int32), np.zeros(0, dtype=np.int64))

@@ -158,9 +158,20 @@ class PlanarRunner:
                 continue
             futures.append(
                 client.submit(
-                    pass_block if plan is not None else fresh_pass_block,
+                    pass_block,
                     self._X,
                     plan,
+                    r_f,
+                    int(lo),
+                    int(stop),
+                    pivots=pivots,
+                    pure=False,
+                    **opts,
+                )
+                if plan is not None
+                else client.submit(
+                    fresh_pass_block,
+                    self._X,
                     r_f,
                     int(lo),
                     int(stop),
@@ -182,12 +193,9 @@ class PlanarRunner:
         self._plans = []
 
 
-def fresh_pass_block(X, block, r, lo, stop, **options):
+def fresh_pass_block(X, r, lo, stop, **options):
     """:func:`~geolasso.planar.pass_block` with the block's angular order built here and
-    dropped after (``block`` must be ``None``): a pass whose plans do not fit the
-    cluster."""
-    if block is not None:
-        raise ValueError("fresh_pass_block builds its own block; pass None")
+    dropped after: a pass whose plans do not fit the cluster."""
     return pass_block(X, sweep_block(X, lo, stop), r, lo, stop, **options)
 
 

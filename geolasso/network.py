@@ -247,13 +247,18 @@ class ReLUNetwork:
         -------
         float
         """
+        norms = self._first_norms(norm, bias)
+        return 0.5 * float(norms @ norms + self.v @ self.v)
+
+    def _first_norms(self, norm, bias):
+        """Each neuron's penalised first-layer norm (``b_j`` inside with
+        ``"regularized"``)."""
         if norm not in _NORMS:
             raise ValueError(f"norm must be one of 'l1', 'l2'; got {norm!r}")
         if bias not in _BIASES:
             raise ValueError(f"bias must be one of {', '.join(map(repr, _BIASES))}; got {bias!r}")
         first = np.column_stack([self.W, self.b]) if bias == "regularized" else self.W
-        norms = np.linalg.norm(first, ord=_NORMS[norm], axis=1)
-        return 0.5 * float(norms @ norms + self.v @ self.v)
+        return np.linalg.norm(first, ord=_NORMS[norm], axis=1)
 
     def rebalanced(self, *, norm: str = "l1", bias: str = "free") -> ReLUNetwork:
         """The same function with each neuron rescaled to ``|v_j| = ‖w_j‖_p``.
@@ -278,12 +283,7 @@ class ReLUNetwork:
         -------
         ReLUNetwork
         """
-        if norm not in _NORMS:
-            raise ValueError(f"norm must be one of 'l1', 'l2'; got {norm!r}")
-        if bias not in _BIASES:
-            raise ValueError(f"bias must be one of {', '.join(map(repr, _BIASES))}; got {bias!r}")
-        first = np.column_stack([self.W, self.b]) if bias == "regularized" else self.W
-        size = np.linalg.norm(first, ord=_NORMS[norm], axis=1)
+        size = self._first_norms(norm, bias)
         live = (size > 0.0) & (self.v != 0.0)
         constant = (size == 0.0) & (self.v != 0.0)
         c = self.c + float(self.v[constant] @ np.maximum(self.b[constant], 0.0))
