@@ -60,8 +60,12 @@ Convolutional networks (:mod:`geolasso.cnn`, imported on demand)
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
-    :class:`DictionaryTooLargeError`, :class:`ConvergenceWarning`,
-    :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
+    :class:`MemoryLimitError` (and its :class:`DictionaryTooLargeError`),
+    :class:`ConvergenceWarning`, :class:`GeolassoWarning`,
+    :class:`NumbaCacheWarning`.
+Memory budgets (:mod:`geolasso.memory`)
+    Everything that grows with the data is counted against ``memory_limit``
+    before it is allocated.
 
 Compiled kernels are cached on disk (see :mod:`geolasso._numba` and the
 ``NUMBA_CACHE_DIR`` environment variable); ``import geolasso`` imports
@@ -91,6 +95,7 @@ from .exceptions import (
     ConvergenceWarning,
     DictionaryTooLargeError,
     GeolassoWarning,
+    MemoryLimitError,
     NumbaCacheWarning,
 )
 from .interpret import Explanation, SnapResult, explain, snap
@@ -109,6 +114,7 @@ __all__ = [
     "Lasso",
     "LassoPath",
     "LassoResult",
+    "MemoryLimitError",
     "NumbaCacheWarning",
     "ReLUNetwork",
     "SnapResult",

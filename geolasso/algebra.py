@@ -76,6 +76,7 @@ import math
 import numpy as np
 
 from ._validation import as_float_array, as_index_array
+from .memory import DEFAULT_MEMORY_LIMIT, as_memory_limit, check_memory
 
 __all__ = [
     "MINORS_MAX_DIM",
@@ -112,7 +113,9 @@ def _wedge_kernel(d, k):
 
 
 # --------------------------------------------------------------------------- tables
-def blade_basis(d: int, k: int) -> list[tuple[int, ...]]:
+def blade_basis(
+    d: int, k: int, *, memory_limit: int = DEFAULT_MEMORY_LIMIT
+) -> list[tuple[int, ...]]:
     """The basis k-blades of R^d in geolasso's storage order.
 
     Parameters
@@ -121,6 +124,8 @@ def blade_basis(d: int, k: int) -> list[tuple[int, ...]]:
         Dimension of the space, ``d >= 1``.
     k : int
         Grade, ``0 <= k <= d``.
+    memory_limit : int, default=2 GiB
+        Budget of the list (``C(d, k)`` tuples, about ``64 + 8 k`` bytes each).
 
     Returns
     -------
@@ -133,8 +138,23 @@ def blade_basis(d: int, k: int) -> list[tuple[int, ...]]:
     --------
     >>> blade_basis(3, 2)
     [(0, 1), (0, 2), (1, 2)]
+
+    Raises
+    ------
+    MemoryLimitError
+        When the ``C(d, k)`` blades do not fit in ``memory_limit``.
     """
     d, k = _check_grade(d, k)
+    count = math.comb(d, k)
+    check_memory(
+        count * (64 + 8 * k),
+        as_memory_limit(memory_limit),
+        what=f"the C({d}, {k}) = {count:,} basis {k}-blades of R^{d}",
+        remedy=(
+            "a k-vector of this grade has as many coefficients: wedge fewer vectors, or "
+            "work in a lower dimension (a subspace's basis)"
+        ),
+    )
     return list(itertools.combinations(range(d), k))
 
 
@@ -247,13 +267,17 @@ def _flatten(arr):
 
 
 # --------------------------------------------------------------------------- public API
-def wedge(vectors) -> np.ndarray:
+def wedge(vectors, *, memory_limit: int = DEFAULT_MEMORY_LIMIT) -> np.ndarray:
     """Wedge product of k vectors in R^d, batched over leading axes.
 
     Parameters
     ----------
     vectors : array_like, shape (..., k, d)
         The vectors ``a_1, ..., a_k`` as rows, ``0 <= k <= d``.
+    memory_limit : int, default=2 GiB
+        Budget of the result and the kernel's tables (``C(d, j)`` entries per
+        grade ``j <= k``); above it a
+        :class:`~geolasso.exceptions.MemoryLimitError` is raised first.
 
     Returns
     -------
@@ -283,7 +307,23 @@ def wedge(vectors) -> np.ndarray:
             "(more than d vectors in R^d always wedge to zero)"
         )
     flat, lead = _flatten(arr)
+    _check_wedge_memory(d, k, flat.shape[0], memory_limit)
     return _minors_batched(flat).reshape((*lead, math.comb(d, k)))
+
+
+def _check_wedge_memory(d, k, batch, memory_limit):
+    """Refuse a batch of ``batch`` wedges of k vectors in R^d that does not fit the budget."""
+    width = max(math.comb(d, j) for j in range(k + 1))
+    need = 24 * (k + 1) * width * max(k, 1) + 16 * batch * width
+    check_memory(
+        need,
+        as_memory_limit(memory_limit),
+        what=(
+            f"{batch:,} wedge products of {k} vectors in R^{d} (C({d}, {k}) = "
+            f"{math.comb(d, k):,} coefficients each)"
+        ),
+        remedy="wedge fewer vectors at once, or in a lower dimension",
+    )
 
 
 def cross(vectors, *, method: str = "auto") -> np.ndarray:
@@ -566,7 +606,7 @@ def reflect(x, normal, offset=0.0) -> np.ndarray:
     return xb - 2.0 * height[..., None] * nb
 
 
-def subsets(n: int, k: int) -> np.ndarray:
+def subsets(n: int, k: int, *, memory_limit: int = DEFAULT_MEMORY_LIMIT) -> np.ndarray:
     """All k-element subsets of ``range(n)`` in lexicographic order.
 
     The order in which :func:`wedge_all` and :func:`cross_all` reuse the most
@@ -578,6 +618,8 @@ def subsets(n: int, k: int) -> np.ndarray:
         Size of the ground set, ``n >= 0``.
     k : int
         Subset size, ``0 <= k <= n``.
+    memory_limit : int, default=2 GiB
+        Budget of the result (``8 k C(n, k)`` bytes).
 
     Returns
     -------
@@ -593,6 +635,12 @@ def subsets(n: int, k: int) -> np.ndarray:
             raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
     if n < 0 or not 0 <= k <= n:
         raise ValueError(f"subsets needs 0 <= k <= n; got n = {n}, k = {k}")
+    check_memory(
+        8 * k * math.comb(n, k),
+        as_memory_limit(memory_limit),
+        what=f"the C({n}, {k}) = {math.comb(n, k):,} subsets of size {k}",
+        remedy="draw a sample of subsets instead",
+    )
     out = np.empty((math.comb(n, k), k), dtype=np.int64)
     if k and out.shape[0]:
         _kernels()._combinations(n, out)
@@ -645,6 +693,7 @@ def wedge_all(X, subsets) -> np.ndarray:
            [-1.,  0.,  0.]])
     """
     X, index_sets = _gather_checked(X, subsets, None, "wedges")
+    _check_wedge_memory(X.shape[1], index_sets.shape[1], index_sets.shape[0], DEFAULT_MEMORY_LIMIT)
     index_sets = _merge_equal_rows(X, index_sets)
     return _run_kernel(X, index_sets, X.shape[1], index_sets.shape[1], False)
 

@@ -48,6 +48,7 @@ from .algebra import cross, cross_all
 from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
 from .dictionary import _first_unique_rows as _first_unique_keys
 from .exceptions import DictionaryTooLargeError
+from .memory import as_memory_limit, check_memory, chunk_rows, format_bytes
 
 __all__ = ["ActivationPatterns", "enumerate_patterns", "pattern_count", "sample_patterns"]
 
@@ -149,11 +150,17 @@ def _ORTHANTS(k):
     return np.array(list(itertools.product((1, -1), repeat=k)), dtype=np.int8).reshape(-1, k)
 
 
-def _cells(Z):
+def _cells(Z, memory_limit=DEFAULT_MEMORY_LIMIT):
     """Sign patterns (q, P) of ``Z w`` over all cells, and a direction ``w`` in each.
 
     ``Z`` (q, m) has no zero rows. Returns ``signs`` of shape (P, q) with
     entries ±1 and ``W`` of shape (P, m).
+
+    The rays (one per ``rank - 1`` rows) are visited in blocks whose working
+    arrays take a fixed share of ``memory_limit`` (:func:`geolasso.memory.chunk_rows`);
+    the cells found so far are held as packed bits, deduplicated whenever
+    they double, so the peak is the cells themselves (about twice, packed)
+    plus one block, whatever the number of rays.
     """
     q, m = Z.shape
     B = _row_space(Z)
@@ -165,59 +172,135 @@ def _cells(Z):
         w = np.array([[1.0], [-1.0]])
         return np.sign(w @ Zr.T).astype(np.int8), w @ B.T
     norms = np.linalg.norm(Zr, axis=1)
-    subsets = np.array(list(itertools.combinations(range(q), rank - 1)), dtype=np.int64)
-    C = cross_all(Zr, subsets)
-    size = np.linalg.norm(C, axis=1)
-    independent = size > _TOL * np.prod(norms[subsets], axis=1)
-    subsets, C = subsets[independent], C[independent] / size[independent, None]
-    T = C @ Zr.T  # (rays, q)
-    through = np.abs(T) <= _TOL * norms
-    step = 0.5 * np.min(np.where(through, np.inf, np.abs(T) / norms), axis=1)
-    step[~np.isfinite(step)] = 1.0
-    general = np.count_nonzero(through, axis=1) == rank - 1
-    signs, dirs = [], []
-    if general.any():
-        # general position at these rays: the rows through a ray are its subset S, and
-        # its cells are the 2^(r-1) sign choices s, reached along d with Z_S d = s, cᵀd = 0
-        S, c, t, h = subsets[general], C[general], T[general], step[general]
-        orth = _ORTHANTS(rank - 1)
-        A = np.concatenate([Zr[S], c[:, None, :]], axis=1)  # (R, rank, rank)
-        rhs = np.concatenate([orth, np.zeros((orth.shape[0], 1))], axis=1).T.astype(float)
-        d = np.linalg.solve(A, np.broadcast_to(rhs, (A.shape[0], *rhs.shape)))
-        d = np.swapaxes(d, 1, 2)  # (R, O, rank)
-        d /= np.linalg.norm(d, axis=2, keepdims=True)
-        rows = np.arange(S.shape[0])[:, None, None]
-        cols = S[:, None, :]
-        for tau in (1.0, -1.0):
-            sg = np.repeat(np.sign(tau * t).astype(np.int8)[:, None, :], orth.shape[0], axis=1)
-            sg[rows, np.arange(orth.shape[0])[None, :, None], cols] = orth[None, :, :]
-            signs.append(sg.reshape(-1, q))
-            dirs.append((tau * c[:, None, :] + h[:, None, None] * d).reshape(-1, rank))
+    orth = _ORTHANTS(rank - 1)
+    n_orth = orth.shape[0]
+    # per ray: T, |T|, the masked ratios (3 q floats), the through mask, and 2^(rank-1)
+    # candidate cells per orientation (q signs, their bits, a direction)
+    per_ray = 26 * q + 2 * n_orth * (2 * q + 8 * rank + 8)
+    block = chunk_rows(per_ray, memory_limit)
+    found = {1.0: _Found(), -1.0: _Found()}  # general-position cells, by orientation
+    odd_signs, odd_dirs = [], []  # cells of degenerate rays, in ray order
     seen = set()
-    for r_ in np.flatnonzero(~general):
-        # a degenerate ray (more rows through it): enumerate the cells of those rows
-        # recursively in the space orthogonal to it; other subsets may give the same ray
-        c, t, on = C[r_], T[r_], through[r_]
-        lead = np.flatnonzero(np.abs(c) > _TOL)[0]
-        key = tuple(np.round(c * np.sign(c[lead]) / _TOL**0.5).astype(np.int64))
-        if key in seen:
-            continue
-        seen.add(key)
-        _, _, Vt = np.linalg.svd(c[None, :])
-        perp = Vt[1:].T  # (rank, rank - 1): an orthonormal basis orthogonal to c
-        sub_signs, sub_w = _cells(Zr[on] @ perp)
-        d = sub_w @ perp.T
-        d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-300)
-        for tau in (1.0, -1.0):
-            sg = np.empty((sub_signs.shape[0], q), dtype=np.int8)
-            sg[:, ~on] = np.sign(tau * t[~on]).astype(np.int8)
-            sg[:, on] = sub_signs
-            signs.append(sg)
-            dirs.append(tau * c + step[r_] * d)
-    signs = np.vstack(signs)
-    dirs = np.vstack(dirs)
-    first = _first_unique_rows(signs > 0)
-    return signs[first], dirs[first] @ B.T
+    rhs = np.concatenate([orth, np.zeros((n_orth, 1))], axis=1).T.astype(float)
+    combos = itertools.combinations(range(q), rank - 1)
+    while True:
+        subsets = np.fromiter(
+            itertools.chain.from_iterable(itertools.islice(combos, block)), dtype=np.int64
+        ).reshape(-1, rank - 1)
+        if subsets.shape[0] == 0:
+            break
+        C = cross_all(Zr, subsets)
+        size = np.linalg.norm(C, axis=1)
+        independent = size > _TOL * np.prod(norms[subsets], axis=1)
+        subsets, C = subsets[independent], C[independent] / size[independent, None]
+        T = C @ Zr.T  # (rays, q)
+        through = np.abs(T) <= _TOL * norms
+        step = 0.5 * np.min(np.where(through, np.inf, np.abs(T) / norms), axis=1)
+        step[~np.isfinite(step)] = 1.0
+        general = np.count_nonzero(through, axis=1) == rank - 1
+        if general.any():
+            # general position at these rays: the rows through a ray are its subset S, and
+            # its cells are the 2^(r-1) sign choices s, reached along d with Z_S d = s, cᵀd = 0
+            S, c, t, h = subsets[general], C[general], T[general], step[general]
+            A = np.concatenate([Zr[S], c[:, None, :]], axis=1)  # (R, rank, rank)
+            d = np.linalg.solve(A, np.broadcast_to(rhs, (A.shape[0], *rhs.shape)))
+            d = np.swapaxes(d, 1, 2)  # (R, O, rank)
+            d /= np.linalg.norm(d, axis=2, keepdims=True)
+            rows = np.arange(S.shape[0])[:, None, None]
+            cols = S[:, None, :]
+            for tau in (1.0, -1.0):
+                sg = np.repeat(np.sign(tau * t).astype(np.int8)[:, None, :], n_orth, axis=1)
+                sg[rows, np.arange(n_orth)[None, :, None], cols] = orth[None, :, :]
+                found[tau].add(
+                    sg.reshape(-1, q) > 0,
+                    (tau * c[:, None, :] + h[:, None, None] * d).reshape(-1, rank),
+                )
+        for r_ in np.flatnonzero(~general):
+            # a degenerate ray (more rows through it): enumerate the cells of those rows
+            # recursively in the space orthogonal to it; other subsets may give the same ray
+            c, t, on = C[r_], T[r_], through[r_]
+            lead = np.flatnonzero(np.abs(c) > _TOL)[0]
+            key = tuple(np.round(c * np.sign(c[lead]) / _TOL**0.5).astype(np.int64))
+            if key in seen:
+                continue
+            seen.add(key)
+            _, _, Vt = np.linalg.svd(c[None, :])
+            perp = Vt[1:].T  # (rank, rank - 1): an orthonormal basis orthogonal to c
+            sub_signs, sub_w = _cells(Zr[on] @ perp, memory_limit)
+            d = sub_w @ perp.T
+            d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-300)
+            for tau in (1.0, -1.0):
+                sg = np.empty((sub_signs.shape[0], q), dtype=np.int8)
+                sg[:, ~on] = np.sign(tau * t[~on]).astype(np.int8)
+                sg[:, on] = sub_signs
+                odd_signs.append(_pack(sg > 0))
+                odd_dirs.append(tau * c + step[r_] * d)
+    # the cells in the order of their first appearance: positive orientation, negative,
+    # then the degenerate rays' (as one pass over all candidates would give them)
+    words = _words(q)
+    keys = [found[1.0].keys(words), found[-1.0].keys(words), *odd_signs]
+    dirs = [found[1.0].dirs(rank), found[-1.0].dirs(rank), *odd_dirs]
+    keys, dirs = np.vstack(keys), np.vstack(dirs)
+    first = _first_unique_keys(keys)
+    keys, dirs = keys[first], dirs[first]
+    signs = np.where(_unpack(keys, q), np.int8(1), np.int8(-1))
+    return signs, dirs @ B.T
+
+
+def _words(q):
+    """64-bit words per packed row of q bits."""
+    return max(1, -(-q // 64))
+
+
+def _pack(rows):
+    """Bool rows as 64-bit words (padded), for hashing and compact storage."""
+    packed = np.packbits(rows, axis=1)
+    pad = (-packed.shape[1]) % 8
+    return np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
+
+
+def _unpack(words, q):
+    """The bool rows (q columns) of :func:`_pack`'s words."""
+    return np.unpackbits(np.ascontiguousarray(words).view(np.uint8), axis=1)[:, :q].astype(bool)
+
+
+class _Found:
+    """Cells found so far (packed sign bits and a direction each), first occurrences kept.
+
+    Blocks are appended; the whole is deduplicated (keeping first occurrences,
+    in order) whenever it has doubled since the last time, so it holds at most
+    about twice its distinct cells.
+    """
+
+    def __init__(self):
+        self._keys, self._dirs = [], []
+        self._rows = 0
+        self._distinct = 0
+
+    def add(self, rows, dirs):
+        keys = _pack(rows)
+        first = _first_unique_keys(keys)
+        self._keys.append(keys[first])
+        self._dirs.append(dirs[first])
+        self._rows += first.size
+        if self._rows > 2 * max(self._distinct, 1 << 16):
+            self._compact()
+
+    def _compact(self):
+        if not self._keys:
+            return
+        keys, dirs = np.vstack(self._keys), np.vstack(self._dirs)
+        first = _first_unique_keys(keys)
+        self._keys, self._dirs = [keys[first]], [dirs[first]]
+        self._rows = self._distinct = first.size
+
+    def keys(self, words):
+        self._compact()
+        return self._keys[0] if self._keys else np.zeros((0, words), dtype=np.uint64)
+
+    def dirs(self, rank):
+        self._compact()
+        return self._dirs[0] if self._dirs else np.zeros((0, rank))
 
 
 def enumerate_patterns(
@@ -272,19 +355,23 @@ def enumerate_patterns(
     n, r = Z.shape
     zero_rows = np.linalg.norm(Z, axis=1) == 0.0
     rank = _row_space(Z[~zero_rows]).shape[1] if np.any(~zero_rows) else 0
+    memory_limit = as_memory_limit(memory_limit)
     bound = pattern_count(n, max(rank, 1))
-    need = bound * (n + 8 * r)
+    # at the peak: the cells found, packed, about twice (with their directions), then
+    # their signs, the patterns as bools and their deduplicated copy (with the gates)
+    per_pattern = 2 * (8 * _words(n) + 8 * r) + 4 * n + 16 * r
+    need = bound * per_pattern
     if (max_patterns is not None and bound > max_patterns) or need > memory_limit:
-        fits = max(2, int(memory_limit // (n + 8 * r)))
+        fits = max(2, int(memory_limit // per_pattern))
         if max_patterns is not None:
             fits = min(fits, max_patterns)
         raise DictionaryTooLargeError(
             f"the {n} samples (rank {rank}) may have up to {bound:,} activation patterns "
-            f"(about {need / 1024**3:.3g} GiB), above "
+            f"(about {format_bytes(need)} at the peak of their enumeration), above "
             + (
                 f"max_patterns = {max_patterns:,}"
                 if max_patterns is not None and bound > max_patterns
-                else f"memory_limit = {memory_limit / 1024**3:.3g} GiB"
+                else f"memory_limit = {format_bytes(memory_limit)}"
             )
             + f". Sample them instead: sample_patterns(X, n_gates={min(fits, 10_000):_}, "
             "random_state=0).",
@@ -292,7 +379,7 @@ def enumerate_patterns(
             required_bytes=int(need),
             limit_bytes=int(memory_limit),
         )
-    signs, gates = _cells(Z[~zero_rows])
+    signs, gates = _cells(Z[~zero_rows], memory_limit)
     patterns = np.zeros((signs.shape[0], n), dtype=bool)
     patterns[:, ~zero_rows] = signs > 0
     return _finish(patterns, gates, True, "exact", name, include_zero)
@@ -306,10 +393,7 @@ def _first_unique_rows(rows):
     """
     if rows.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
-    packed = np.packbits(rows, axis=1)
-    pad = (-packed.shape[1]) % 8
-    words = np.ascontiguousarray(np.pad(packed, ((0, 0), (0, pad)))).view(np.uint64)
-    return _first_unique_keys(words)
+    return _first_unique_keys(_pack(rows))
 
 
 def _finish(patterns, gates, exact, method, bias, include_zero):
@@ -331,6 +415,7 @@ def sample_patterns(
     active_proportion: float | None = None,
     include_zero: bool = False,
     random_state=None,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> ActivationPatterns:
     """Activation patterns of randomly drawn neurons (distinct ones kept).
 
@@ -353,10 +438,19 @@ def sample_patterns(
         Keep the all-zero pattern.
     random_state : int, numpy.random.Generator or None, default=None
         Seed of every draw.
+    memory_limit : int, default=2 GiB
+        Budget of the gates and patterns (about ``3 n + 24 r`` bytes a gate);
+        the pre-activations are formed in blocks within a quarter of it.
 
     Returns
     -------
     ActivationPatterns
+
+    Raises
+    ------
+    DictionaryTooLargeError
+        When ``n_gates`` patterns of these samples do not fit in
+        ``memory_limit`` (checked before anything is drawn).
 
     Examples
     --------
@@ -367,6 +461,16 @@ def sample_patterns(
     Z, name = _design(X, bias)
     n, r = Z.shape
     m = as_positive_int(n_gates, "n_gates")
+    memory_limit = as_memory_limit(memory_limit)
+    # the gates, the patterns (bools), their deduplicated copy and its packed keys
+    check_memory(
+        m * (3 * n + 8 * _words(n) + 24 * r) + chunk_rows(30 * n, memory_limit) * 30 * n,
+        memory_limit,
+        what=f"{m:,} sampled activation patterns of {n:,} samples",
+        remedy="draw fewer gates (n_gates), or raise memory_limit",
+        error=DictionaryTooLargeError,
+        n_atoms=m,
+    )
     rng = as_generator(random_state)
     if method not in ("gaussian", "wedge"):
         raise ValueError(f"method must be 'gaussian' or 'wedge'; got {method!r}")
@@ -376,8 +480,11 @@ def sample_patterns(
         if not (isinstance(active_proportion, (int, float)) and 0 < active_proportion < 1):
             raise ValueError(f"active_proportion must be in (0, 1); got {active_proportion!r}")
         W = rng.standard_normal((m, r - 1))
-        pre = Z[:, :-1] @ W.T  # (n, m): the samples' pre-activations without bias
-        cut = np.quantile(pre, 1.0 - active_proportion, axis=0)
+        cut = np.empty(m)
+        step = chunk_rows(30 * n, memory_limit)
+        for lo in range(0, m, step):  # the samples' pre-activations without bias, in blocks
+            pre = Z[:, :-1] @ W[lo : lo + step].T
+            cut[lo : lo + step] = np.quantile(pre, 1.0 - active_proportion, axis=0)
         gates = np.column_stack([W, -cut])
         label = "active_proportion"
     elif method == "gaussian":
@@ -397,11 +504,18 @@ def sample_patterns(
             c = c / np.linalg.norm(c) * rng.choice([-1.0, 1.0])
             gates[g] = c + 1e-6 * rng.standard_normal(r)  # off the samples it passes through
         label = "wedge"
-    T = Z @ gates.T
-    scale = np.linalg.norm(Z, axis=1)[:, None] * np.linalg.norm(gates, axis=1)[None, :]
-    clear = np.all((np.abs(T) > _TOL * scale) | (scale == 0.0), axis=0)  # no ties
-    patterns = (T[:, clear] > 0).T
-    return _finish(patterns, gates[clear], False, label, name, include_zero)
+    # the gates' pre-activations in blocks (about 30 bytes a sample and gate at once)
+    block = chunk_rows(30 * n, memory_limit)
+    row_norms = np.linalg.norm(Z, axis=1)[:, None]
+    clear = np.empty(m, dtype=bool)
+    patterns = np.empty((m, n), dtype=bool)
+    for lo in range(0, m, block):
+        G = gates[lo : lo + block]
+        T = Z @ G.T
+        scale = row_norms * np.linalg.norm(G, axis=1)[None, :]
+        clear[lo : lo + block] = np.all((np.abs(T) > _TOL * scale) | (scale == 0.0), axis=0)
+        patterns[lo : lo + block] = (T > 0).T  # no ties where clear
+    return _finish(patterns[clear], gates[clear], False, label, name, include_zero)
 
 
 def _check_patterns(patterns, n_samples, bias):

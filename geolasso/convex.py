@@ -494,7 +494,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
             )
-        return sample_patterns(X, int(spec), bias=bias, random_state=self.random_state)
+        return sample_patterns(
+            X, int(spec), bias=bias, random_state=self.random_state, memory_limit=self.memory_limit
+        )
 
     def _fit_arrangement(self, X, y, alpha):
         from .crelu import solve_crelu, to_network

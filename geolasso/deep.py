@@ -51,6 +51,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from ._validation import as_float_array, as_generator, as_positive_int, check_option
 from .dictionary import DEFAULT_MEMORY_LIMIT, _gib
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError
+from .memory import check_memory
 
 __all__ = [
     "DeepConvexRegressor",
@@ -266,12 +267,22 @@ def _first_layer(pts, activation, sigma, reflections):
     return _States(a[:, None], idx[:, None], s[:, None], mirror, forced, values)
 
 
-def _expand(states, pts, activation, sigma, dedupe, last):
-    """All one-layer extensions of ``states`` (deduplicated on the data)."""
+#: Bytes the deduplication's set holds per distinct row (a tuple of two ints in a set).
+_SEEN_BYTES = 200
+
+
+def _expand(states, pts, activation, sigma, dedupe, last, budget=None, block_values=_BLOCK_VALUES):
+    """All one-layer extensions of ``states`` (deduplicated on the data).
+
+    ``budget(held)``, when given, is called after every block with the bytes
+    the kept chains would hold once joined (twice their parts: the parts and
+    the joined arrays) plus the deduplication's set; it raises to stop before
+    the next block is built. A block evaluates about ``block_values`` values.
+    """
     N = pts.size
     signs = (1.0,) if activation == "abs" else (1.0, -1.0)
     S = len(states.forced)
-    block = max(1, _BLOCK_VALUES // (2 * N * N))
+    block = max(1, block_values // (2 * N * N))
     parts = []
     for start in range(0, S, block):
         sl = np.arange(start, min(start + block, S))
@@ -301,6 +312,11 @@ def _expand(states, pts, activation, sigma, dedupe, last):
                 V,
             )
         )
+        if budget is not None:
+            held = sum(
+                sum(getattr(q, f).nbytes for f in _States.__dataclass_fields__) for q in parts
+            )
+            budget(2 * held + _SEEN_BYTES * len(dedupe.seen))
     return _States(
         *(np.concatenate([getattr(p, f) for p in parts]) for f in _States.__dataclass_fields__)
     )
@@ -436,6 +452,21 @@ def mirror_dictionary(
         states = _finish(states, _Dedupe(scale, deduplicate))
         n_candidates, exact = m, False
     else:
+        first = (N + (N * (N - 1) if refl else 0)) * (1 if activation == "abs" else 2)
+        check_memory(
+            first * (N * 8 + 48),
+            memory_limit,
+            what=(
+                f"the first layer of the depth-{depth} {activation} dictionary of {N} points "
+                f"({first:,} chains" + (", reflections included)" if refl else ")")
+            ),
+            remedy=(
+                f"sample it instead: mirror_dictionary(x, {depth}, {activation!r}, "
+                "max_features=200_000, random_state=0), or raise memory_limit"
+            ),
+            error=DictionaryTooLargeError,
+            n_atoms=first,
+        )
         states = _first_layer(pts, activation, sigma, refl)
         n_candidates = states.values.shape[0]
         for layer in range(2, depth):
@@ -455,19 +486,35 @@ def mirror_dictionary(
                 )
             n_candidates = count
             dedupe = _Dedupe(scale, deduplicate)
-            states = _expand(states, pts, activation, sigma, dedupe, last=layer == depth - 1)
-            held = states.values.nbytes
-            if layer < depth - 1 and held > memory_limit:
-                raise DictionaryTooLargeError(
-                    f"the depth-{depth} {activation} dictionary of {N} points holds "
-                    f"{states.values.shape[0]:,} distinct chains after layer {layer} "
-                    f"({_gib(held)} GiB, above memory_limit = {_gib(memory_limit)} GiB); "
-                    "sample it instead (max_features=..., random_state=...) or raise "
-                    "memory_limit",
-                    n_atoms=states.values.shape[0],
-                    required_bytes=held,
-                    limit_bytes=memory_limit,
+
+            def budget(held, layer=layer, count=count):
+                # counted while the layer is built: refused before the next block
+                check_memory(
+                    held,
+                    memory_limit,
+                    what=(
+                        f"the depth-{depth} {activation} dictionary of {N} points (up to "
+                        f"{count:,} chains at layer {layer}, counted while they are built)"
+                    ),
+                    remedy=(
+                        f"sample it instead: mirror_dictionary(x, {depth}, {activation!r}, "
+                        "max_features=200_000, random_state=0), or raise memory_limit"
+                    ),
+                    error=DictionaryTooLargeError,
+                    n_atoms=count,
                 )
+
+            states = _expand(
+                states,
+                pts,
+                activation,
+                sigma,
+                dedupe,
+                last=layer == depth - 1,
+                budget=budget,
+                # a block's temporaries (values, keys, hashes: about 8 arrays) within a budget
+                block_values=min(_BLOCK_VALUES, max(1, int(memory_limit) // 64)),
+            )
         if depth == 2:
             states = _finish(states, _Dedupe(scale, deduplicate))
         exact = True
@@ -476,7 +523,7 @@ def mirror_dictionary(
     if need > memory_limit:
         raise DictionaryTooLargeError(
             f"the depth-{depth} {activation} dictionary of {N} points has {M:,} distinct columns; "
-            f"its matrix needs {_gib(need)} GiB, above memory_limit = {_gib(memory_limit)} GiB. "
+            f"its matrix needs {_gib(need)}, above memory_limit = {_gib(memory_limit)}. "
             "Sample it instead (max_features=..., random_state=...) or raise memory_limit",
             n_atoms=M,
             required_bytes=need,
@@ -1283,8 +1330,8 @@ def reflection_dictionary(
             raise DictionaryTooLargeError(
                 f"the exhaustive reflection dictionary of {n} samples in R^{d} has {total:,} "
                 f"candidate columns ({n_subsets:,} normals x {n * (n - 1):,} ordered pairs); "
-                f"evaluating them needs {_gib(need)} GiB, above memory_limit = "
-                f"{_gib(memory_limit)} GiB. Sample it instead: reflection_dictionary(X, "
+                f"evaluating them needs {_gib(need)}, above memory_limit = "
+                f"{_gib(memory_limit)}. Sample it instead: reflection_dictionary(X, "
                 "max_features=100_000, random_state=0)",
                 n_atoms=total,
                 required_bytes=need,

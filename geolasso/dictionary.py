@@ -92,6 +92,7 @@ from ._validation import (
 from .algebra import cross_all
 from .algebra import subsets as _all_subsets
 from .exceptions import DictionaryTooLargeError
+from .memory import DEFAULT_MEMORY_LIMIT, format_bytes
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -102,7 +103,6 @@ __all__ = [
 ]
 
 #: Default memory budget of a dictionary and of its dense matrix, in bytes (2 GiB).
-DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 
 _BIAS_OPTIONS = (True, False, "free", "none", "regularized")
 _SETTING = {True: "B", "free": "B", False: "A", "none": "A", "regularized": "C"}
@@ -123,7 +123,7 @@ def _kernels():
 
 
 def _gib(n_bytes: float) -> str:
-    return f"{n_bytes / 1024**3:.3g} GiB"
+    return format_bytes(n_bytes)
 
 
 def bias_name(bias) -> str:

@@ -3,7 +3,8 @@
 Hierarchy::
 
     ValueError
-     └── DictionaryTooLargeError    a dictionary (or its dense matrix) exceeds the memory budget
+     └── MemoryLimitError           an allocation that grows with the data exceeds memory_limit
+          └── DictionaryTooLargeError   a dictionary (or its dense matrix) does
 
     UserWarning
      └── GeolassoWarning
@@ -17,7 +18,13 @@ expected and what was received.
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceWarning", "DictionaryTooLargeError", "GeolassoWarning", "NumbaCacheWarning"]
+__all__ = [
+    "ConvergenceWarning",
+    "DictionaryTooLargeError",
+    "GeolassoWarning",
+    "MemoryLimitError",
+    "NumbaCacheWarning",
+]
 
 
 class GeolassoWarning(UserWarning):
@@ -32,7 +39,36 @@ class NumbaCacheWarning(GeolassoWarning):
     """numba found no writable cache location; kernels are compiled per process."""
 
 
-class DictionaryTooLargeError(ValueError):
+class MemoryLimitError(ValueError):
+    """Something that grows with the data would need more than ``memory_limit`` bytes.
+
+    Raised before the allocation (see :mod:`geolasso.memory`); the message
+    names what, how large, the budget and the way out.
+
+    Parameters
+    ----------
+    message : str
+        The explanation shown to the user.
+    required_bytes : int
+        Memory the request would need.
+    limit_bytes : int
+        The budget.
+
+    Attributes
+    ----------
+    required_bytes : int
+        Memory the request would need.
+    limit_bytes : int
+        The budget (the ``memory_limit`` argument, or the named one).
+    """
+
+    def __init__(self, message: str, *, required_bytes: int, limit_bytes: int):
+        super().__init__(message)
+        self.required_bytes = required_bytes
+        self.limit_bytes = limit_bytes
+
+
+class DictionaryTooLargeError(MemoryLimitError):
     """A wedge dictionary, or its dense matrix, would exceed the memory budget.
 
     Raised before anything is allocated. The message states the number of
@@ -60,7 +96,5 @@ class DictionaryTooLargeError(ValueError):
     """
 
     def __init__(self, message: str, *, n_atoms: int, required_bytes: int, limit_bytes: int):
-        super().__init__(message)
+        super().__init__(message, required_bytes=required_bytes, limit_bytes=limit_bytes)
         self.n_atoms = n_atoms
-        self.required_bytes = required_bytes
-        self.limit_bytes = limit_bytes

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+from geolasso.memory import DEFAULT_MEMORY_LIMIT, as_memory_limit, check_memory
 
 from ._axes import box, check_points, clip_line, new_axes
 
 __all__ = ["plot_regions"]
 
 
-def plot_regions(model, X, y=None, *, ax=None, grid=200, classify=None, neurons=True):
+def plot_regions(
+    model,
+    X,
+    y=None,
+    *,
+    ax=None,
+    grid=200,
+    classify=None,
+    neurons=True,
+    memory_limit=DEFAULT_MEMORY_LIMIT,
+):
     """The model's output over a grid of the data's box, the samples, the neuron lines.
 
     Parameters
@@ -24,11 +38,15 @@ def plot_regions(model, X, y=None, *, ax=None, grid=200, classify=None, neurons=
     ax : matplotlib Axes, optional
         Where to draw.
     grid : int, default=200
-        Grid points per axis.
+        Grid points per axis (at least 2).
     classify : bool, optional
         Draw two-colour regions (default: when the model has ``classes_``).
     neurons : bool, default=True
         Draw the hyperplane of every neuron (the arrangement).
+    memory_limit : int, default=2 GiB
+        Budget of the grid's evaluation (``grid²`` points, each with the
+        network's hidden values); above it a
+        :class:`~geolasso.exceptions.MemoryLimitError` names a grid that fits.
 
     Returns
     -------
@@ -41,6 +59,19 @@ def plot_regions(model, X, y=None, *, ax=None, grid=200, classify=None, neurons=
         k.endswith("_") and not k.startswith("_") for k in vars(model)
     ):
         raise ValueError(f"{type(model).__name__} is not fitted: call fit first")
+    if isinstance(grid, bool) or not isinstance(grid, numbers.Integral) or grid < 2:
+        raise ValueError(f"grid must be an integer >= 2 (points per axis); got {grid!r}")
+    grid = int(grid)
+    memory_limit = as_memory_limit(memory_limit)
+    width = np.shape(getattr(getattr(model, "network_", model), "W", np.zeros((0, 2))))[0]
+    per_point = 8 * (12 + 2 * width)  # coordinates, output, contour copies; hidden values
+    check_memory(
+        grid * grid * per_point,
+        memory_limit,
+        what=f"plot_regions' {grid} x {grid} grid ({width} neurons evaluated at each point)",
+        remedy=f"use grid <= {max(2, int((memory_limit / per_point) ** 0.5))}",
+        name="memory_limit",
+    )
     ax = new_axes(ax)
     lo, hi = box(X)
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid))
