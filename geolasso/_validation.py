@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_generator", "as_index_array", "as_positive_int", "check_option"]
+__all__ = [
+    "as_float_array",
+    "as_generator",
+    "as_index_array",
+    "as_nonnegative_float",
+    "as_positive_int",
+    "check_option",
+]
 
 
 def _describe(value) -> str:
@@ -161,6 +168,39 @@ def as_positive_int(value, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
     return int(value)
+
+
+def as_nonnegative_float(value, name: str) -> float:
+    """Check that ``value`` is a finite real number ``>= 0`` and return it as float.
+
+    Parameters
+    ----------
+    value : float
+        The value to check (a Python or numpy real scalar; not a bool).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If it is negative, NaN or infinite.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # a 0-d array reads as its scalar
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
+    value = float(value)
+    if not (value >= 0.0 and np.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return value
 
 
 def check_option(value, name: str, valid) -> None:

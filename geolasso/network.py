@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, as_nonnegative_float
 
 __all__ = ["ReLUNetwork", "output_file"]
 
@@ -306,7 +306,8 @@ class ReLUNetwork:
         y : array_like, shape (n_samples,)
             Targets.
         alpha : float
-            Regularization strength (the papers' β is ``n · alpha``).
+            Regularization strength, a finite number ``>= 0`` (the papers' β
+            is ``n · alpha``).
         norm : {"l1", "l2"}, default="l1"
             First-layer norm: ℓ1 (exact mode) or ℓ2 (weight decay).
         bias : {"free", "none", "regularized"}, default="free"
@@ -315,13 +316,19 @@ class ReLUNetwork:
         Returns
         -------
         float
+
+        Raises
+        ------
+        ValueError
+            If ``alpha`` is negative or not finite, or the shapes disagree.
         """
+        alpha = as_nonnegative_float(alpha, "alpha")
         pred = self.predict(X)
         y = as_float_array(y, "y", shape_doc=f"({pred.size},)")
         if y.shape != pred.shape:
             raise ValueError(f"y must have shape {pred.shape}; got {y.shape}")
         r = pred - y
-        return float(r @ r) / (2 * r.size) + float(alpha) * self.penalty(norm=norm, bias=bias)
+        return float(r @ r) / (2 * r.size) + alpha * self.penalty(norm=norm, bias=bias)
 
     @classmethod
     def from_lasso(cls, dictionary, coef, intercept=0.0) -> ReLUNetwork:

@@ -85,6 +85,18 @@ def test_bad_inputs_and_options_are_named():
         net.objective(np.ones((2, 2)), np.ones(3), 0.1)
 
 
+@pytest.mark.parametrize("alpha", [-1.0, -1e-12, np.nan, np.inf])
+def test_objective_refuses_a_negative_or_non_finite_alpha(alpha):
+    net = ReLUNetwork([[1.0, 2.0]], [0.0], [1.0])
+    X, y = np.ones((2, 2)), np.zeros(2)
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        net.objective(X, y, alpha)
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        net.objective(X, y, "0.1")
+    # alpha = 0 is the plain data-fitting term: (1/(2n)) Σ (3 - 0)²
+    assert net.objective(X, y, 0.0) == pytest.approx(9.0 / 2)
+
+
 def test_saved_file_keeps_metadata_and_rejects_bad_files(tmp_path):
     net = ReLUNetwork([[1.0, 2.0]], [0.5], [-1.0], c=0.25, metadata={"columns": ["a", "b"]})
     written = net.save(tmp_path / "model")
