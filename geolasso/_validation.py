@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .exceptions import ComplexDataError
+
 __all__ = [
     "as_float_array",
     "as_generator",
@@ -16,6 +18,7 @@ __all__ = [
     "as_nonnegative_float",
     "as_positive_int",
     "check_option",
+    "refuse_complex",
 ]
 
 
@@ -51,7 +54,8 @@ def as_float_array(
     Raises
     ------
     TypeError
-        If ``value`` is not numeric (strings, objects, complex numbers).
+        If ``value`` is not numeric (strings, objects); complex numbers raise
+        :class:`~geolasso.exceptions.ComplexDataError`, a TypeError.
     ValueError
         If it has fewer than ``min_ndim`` dimensions or non-finite entries.
     """
@@ -63,11 +67,9 @@ def as_float_array(
             f"{name} must be a rectangular array of real numbers{expected}; "
             f"could not build an array from it ({exc})"
         ) from exc
+    refuse_complex(arr, name)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must contain real numbers{expected}; got {_describe(arr)}"
-            + (" (complex values are not supported)" if arr.dtype.kind == "c" else "")
-        )
+        raise TypeError(f"{name} must contain real numbers{expected}; got {_describe(arr)}")
     if arr.ndim < min_ndim:
         raise ValueError(
             f"{name} must have at least {min_ndim} dimension(s){expected}; got shape {arr.shape}"
@@ -77,6 +79,38 @@ def as_float_array(
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must be finite; it has {bad} NaN or infinite value(s)")
     return arr
+
+
+def refuse_complex(value, name: str) -> None:
+    """Raise :class:`~geolasso.exceptions.ComplexDataError` if ``value`` holds complex numbers.
+
+    The check every estimator runs on its inputs before converting them to
+    float64: a cast would drop the imaginary parts with only a ComplexWarning.
+
+    Parameters
+    ----------
+    value : array_like
+        The input (an array, a nested sequence, a pandas object).
+    name : str
+        Argument name used in error messages.
+
+    Raises
+    ------
+    ComplexDataError
+        A TypeError and a ValueError, naming ``name``.
+    """
+    dtype = getattr(value, "dtype", None)
+    try:
+        kind = np.dtype(dtype).kind if dtype is not None else np.asarray(value).dtype.kind
+    except (TypeError, ValueError):  # a foreign dtype or ragged input: left to the converter
+        return
+    if kind == "c":
+        shape = np.shape(value) if dtype is not None else np.asarray(value).shape
+        raise ComplexDataError(
+            f"{name} must contain real numbers; got complex values (shape {shape}). "
+            f"Complex data not supported: pass {name}.real, or the real and imaginary parts "
+            "as separate features"
+        )
 
 
 def as_index_array(value, name: str, *, upper: int) -> np.ndarray:

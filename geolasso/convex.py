@@ -45,6 +45,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from ._validation import refuse_complex
 from .certificate import certify
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
@@ -655,6 +656,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         """
         from sklearn.utils.validation import validate_data
 
+        refuse_complex(X, "X")
+        refuse_complex(y, "y")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=False)
         return self._fit(X, y)
 
@@ -673,6 +676,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self)
+        refuse_complex(X, "X")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         if self.network_ is None:  # gated ReLU: each neuron's gate decides where it acts
             Z = X if bias_name(self.bias) == "none" else np.column_stack([X, np.ones(len(X))])
@@ -886,6 +890,8 @@ class ConvexReLUClassifier(ClassifierMixin, ConvexReLU):
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import validate_data
 
+        refuse_complex(X, "X")
+        refuse_complex(y, "y")
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=False)
         check_classification_targets(y)
         classes, encoded = np.unique(y, return_inverse=True)

@@ -5,6 +5,9 @@ Hierarchy::
     ValueError
      └── DictionaryTooLargeError    a dictionary (or its dense matrix) exceeds the memory budget
 
+    TypeError, ValueError
+     └── ComplexDataError           complex input where real numbers are needed
+
     UserWarning
      └── GeolassoWarning
           ├── ConvergenceWarning    a solver stopped at max_iter above its tolerance
@@ -17,7 +20,13 @@ expected and what was received.
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceWarning", "DictionaryTooLargeError", "GeolassoWarning", "NumbaCacheWarning"]
+__all__ = [
+    "ComplexDataError",
+    "ConvergenceWarning",
+    "DictionaryTooLargeError",
+    "GeolassoWarning",
+    "NumbaCacheWarning",
+]
 
 
 class GeolassoWarning(UserWarning):
@@ -64,3 +73,13 @@ class DictionaryTooLargeError(ValueError):
         self.n_atoms = n_atoms
         self.required_bytes = required_bytes
         self.limit_bytes = limit_bytes
+
+
+class ComplexDataError(TypeError, ValueError):
+    """Complex numbers given where real numbers are needed.
+
+    A :class:`TypeError` (the wrong kind of number) and, for scikit-learn's
+    estimator contract, a :class:`ValueError`; the message names the argument
+    and contains scikit-learn's phrase "Complex data not supported". Nothing
+    is cast: casting would silently drop the imaginary parts.
+    """

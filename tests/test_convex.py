@@ -298,6 +298,22 @@ def test_progress_bar_reports_rounds_on_a_terminal_only(capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("Estimator", [ConvexReLU, ConvexReLUClassifier])
+def test_complex_input_is_refused_by_name(Estimator, rng):
+    from geolasso.exceptions import ComplexDataError
+
+    X = rng.standard_normal((8, 2))
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    with pytest.raises(ComplexDataError, match="X must contain real numbers; got complex"):
+        Estimator(alpha=1e-2).fit(X + 1e-3j, y)
+    if Estimator is ConvexReLU:
+        with pytest.raises(ComplexDataError, match="y must contain real numbers; got complex"):
+            Estimator(alpha=1e-2).fit(X, y + 1j)
+    model = Estimator(alpha=1e-2).fit(X, y)
+    with pytest.raises(TypeError, match="X must contain real numbers"):  # a TypeError too
+        model.predict(X.astype(complex))  # even a zero imaginary part: nothing is cast
+
+
+@pytest.mark.parametrize("Estimator", [ConvexReLU, ConvexReLUClassifier])
 def test_scikit_learn_estimator_checks(Estimator):
     from sklearn.exceptions import SkipTestWarning
     from sklearn.utils.estimator_checks import check_estimator
