@@ -18,6 +18,7 @@ __all__ = [
     "as_nonnegative_float",
     "as_positive_int",
     "check_option",
+    "forget_fit",
     "refuse_complex",
 ]
 
@@ -111,6 +112,27 @@ def refuse_complex(value, name: str) -> None:
             f"Complex data not supported: pass {name}.real, or the real and imaginary parts "
             "as separate features"
         )
+
+
+def forget_fit(estimator, keep=()) -> None:
+    """Delete the learned attributes (``name_``) of an estimator's previous fit.
+
+    A fit starts from nothing: an attribute that only some settings set (the
+    arrangement method's ``patterns_``, a path's ``path_``) must not survive a
+    refit with other settings and describe a model it does not belong to.
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator about to be fitted.
+    keep : iterable of str, default=()
+        Attributes already set by the current fit (e.g. ``n_features_in_``,
+        ``classes_``), left in place.
+    """
+    keep = set(keep)
+    for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")]:
+        if name not in keep:
+            delattr(estimator, name)
 
 
 def as_index_array(value, name: str, *, upper: int) -> np.ndarray:

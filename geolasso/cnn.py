@@ -73,7 +73,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from ._validation import as_float_array, as_nonnegative_float, as_positive_int
+from ._validation import as_float_array, as_nonnegative_float, as_positive_int, forget_fit
 from .algebra import MINORS_MAX_DIM
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
@@ -791,6 +791,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             stride = _pair(self.stride, "stride", 1)
             pad = _pair(self.padding, "padding", 0)
         where = _positions(X4.shape, kernel, stride, pad)
+        forget_fit(self, keep=("classes_",))  # nothing of a previous fit survives
         self.n_patches_ = K
         self.n_features_in_ = int(np.prod(X4.shape[1:]))
         shape = {"in_channels": X4.shape[1], "signal": signal}

@@ -45,7 +45,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from ._validation import refuse_complex
+from ._validation import forget_fit, refuse_complex
 from .certificate import certify
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
@@ -611,6 +611,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
 
     def _fit(self, X, y):
         alpha = self._validate_params_here()
+        # nothing of a previous fit survives (patterns_ of method="arrangement", path_, ...)
+        forget_fit(self, keep=("n_features_in_", "feature_names_in_", "classes_"))
         if self.method == "arrangement":
             return self._fit_arrangement(X, y, alpha)
         D = self._dictionary(X)

@@ -136,6 +136,27 @@ def test_complex_images_are_refused_not_cast(classifier, rng):
             model.predict(X + 0.5j)
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("arrangement", "dictionary"), ("dictionary", "arrangement")],
+    ids=["arrangement-then-dictionary", "dictionary-then-arrangement"],
+)
+def test_a_refit_with_another_method_keeps_nothing_of_the_first(first, second, rng):
+    X = rng.standard_normal((6, 5))
+    y = X[:, 2] - X[:, 1]
+    params = {"kernel_size": 2, "alpha": 1e-2, "norm": "l2", "bias": False}
+    fresh = ConvexCNN(method=second, **params).fit(X, y)
+    model = ConvexCNN(method=first, **params).fit(X, y)
+    model.set_params(method=second).fit(X, y)
+    assert set(vars(model)) == set(vars(fresh))
+    assert model.objective_ == pytest.approx(fresh.objective_, rel=1e-12)
+    # a gated arrangement fit has no network; a refit without gates must not keep its gates
+    gated = ConvexCNN(method="arrangement", gated=True, **params).fit(X, y)
+    assert gated.gates_ is not None
+    gated.set_params(method="dictionary", gated=False).fit(X, y)
+    assert set(vars(gated)) == set(vars(ConvexCNN(method="dictionary", **params).fit(X, y)))
+
+
 def test_the_network_objective_needs_a_non_negative_alpha(rng):
     X = rng.standard_normal((6, 5))
     y = X[:, 2] - X[:, 1]
