@@ -125,6 +125,15 @@ def test_plot_path_and_frames(rng):
         assert len(f.axes[0].lines) == min(path.supports[k].size, 12)
 
 
+@pytest.mark.parametrize("bad", [None, "path", np.zeros((3, 4))], ids=["None", "str", "array"])
+def test_plot_path_names_what_it_expects(bad, rng):
+    D = gl.WedgeDictionary(rng.standard_normal((5, 2)))
+    with pytest.raises(TypeError, match=r"path must be a geolasso\.LassoPath.*lasso_path"):
+        viz.plot_path(bad)
+    with pytest.raises(TypeError, match=r"path must be a geolasso\.LassoPath"):
+        viz.path_frames(bad, D)
+
+
 def test_plot_reflections(rng):
     x = np.array([[0.0], [6], [7], [8], [9], [12], [14]])
     y = np.array([0.1, 0.1, 3.0, 2.0, 0.7, 1.3, 2.9])
