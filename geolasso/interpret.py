@@ -611,13 +611,13 @@ class Explanation:
         Parameters
         ----------
         max_rows : int, default=40
-            Neurons listed; the rest are counted.
+            Neurons listed (0: none); the rest are counted.
 
         Returns
         -------
         str
         """
-        max_rows = as_positive_int(max_rows, "max_rows", minimum=1)
+        max_rows = as_positive_int(max_rows, "max_rows", minimum=0)
         lines = [f"{len(self.neurons)} neurons; {self.layer}"]
         texts = [
             ("(no atom)" if r["atom"] is None else _generators_text(r["samples"], r["axes"]))

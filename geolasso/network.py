@@ -521,7 +521,8 @@ class ReLUNetwork:
             If the file does not exist.
         ValueError
             If the file is not a geolasso network file, is corrupt, comes from
-            a newer version of the format, or misses arrays.
+            a newer version of the format, misses arrays, holds arrays of the
+            wrong shape or type, or metadata that is not a JSON object.
         """
         path = Path(path)
         with open(path, "rb") as fh:  # FileNotFoundError as is
@@ -549,11 +550,27 @@ class ReLUNetwork:
                             f"{path} was written in format version {version}; this geolasso "
                             f"reads versions up to {_FORMAT_VERSION}: upgrade geolasso"
                         )
-                    metadata = json.loads(str(data["metadata"])) if "metadata" in files else {}
+                    metadata = {}
+                    if "metadata" in files:
+                        text = str(data["metadata"])
+                        try:
+                            metadata = json.loads(text)
+                        except json.JSONDecodeError as exc:
+                            raise ValueError(
+                                f"{path}: its metadata is not valid JSON ({exc})"
+                            ) from None
+                        if not isinstance(metadata, dict):
+                            raise ValueError(
+                                f"{path}: its metadata must be a JSON object (names and "
+                                f"values); got a JSON {type(metadata).__name__}"
+                            )
                     arrays = [data[k] for k in ("W", "b", "v", "c")]
-                except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError) as exc:
+                except (zipfile.BadZipFile, OSError, EOFError) as exc:
                     raise ValueError(f"{path} is corrupt: {exc}") from exc
-        return cls(*arrays, metadata=metadata)
+        try:
+            return cls(*arrays, metadata=metadata)
+        except (TypeError, ValueError) as exc:  # arrays of the wrong kind or shape
+            raise ValueError(f"{path} is not a valid ReLUNetwork file: {exc}") from None
 
 
 def _import_torch():
