@@ -60,8 +60,8 @@ Convolutional networks (:mod:`geolasso.cnn`, imported on demand)
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
-    :class:`DictionaryTooLargeError`, :class:`ConvergenceWarning`,
-    :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
+    :class:`DictionaryTooLargeError`, :class:`ComplexDataError`,
+    :class:`ConvergenceWarning`, :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
 
 Compiled kernels are cached on disk (see :mod:`geolasso._numba` and the
 ``NUMBA_CACHE_DIR`` environment variable); ``import geolasso`` imports
@@ -88,6 +88,7 @@ from .arrangements import ActivationPatterns, enumerate_patterns, pattern_count,
 from .certificate import Certificate, certify
 from .dictionary import WedgeDictionary, alpha_max, dictionary_size
 from .exceptions import (
+    ComplexDataError,
     ConvergenceWarning,
     DictionaryTooLargeError,
     GeolassoWarning,
@@ -100,6 +101,7 @@ from .network import ReLUNetwork
 __all__ = [
     "ActivationPatterns",
     "Certificate",
+    "ComplexDataError",
     "ConvergenceWarning",
     "ConvexReLU",
     "ConvexReLUClassifier",
