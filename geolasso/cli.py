@@ -334,15 +334,22 @@ def _target_values(raw):
     return values
 
 
-def _encode_labels(path, target, labels, classes):
-    """Labels mapped to -1 (``classes[0]``) and +1 (``classes[1]``) as at fit time."""
+def _encode_labels(path, target, raw, classes):
+    """Labels read as text, mapped to -1 (``classes[0]``) and +1 (``classes[1]``) as at fit.
+
+    Numeric classes compare with the labels parsed by :func:`_target_values`; text
+    classes (also those of files written before the labels were parsed) with the text.
+    """
     known = np.asarray(classes)
-    if (labels.dtype.kind in "iuf") != (known.dtype.kind in "iuf"):
-        sample = labels[:3].tolist()
-        raise CLIError(
-            f"{path}, column {target!r}: the labels {sample} are not of the model's classes "
-            f"{list(classes)}"
-        )
+    if known.dtype.kind in "iuf":
+        labels = _target_values(raw)
+        if labels.dtype.kind not in "iuf":
+            raise CLIError(
+                f"{path}, column {target!r}: the labels {labels[:3].tolist()} are not numbers, "
+                f"but the model's classes are {list(classes)}"
+            )
+    else:
+        labels, known = raw, known.astype(str)
     unknown = ~np.isin(labels, known)
     if unknown.any():
         raise CLIError(
@@ -651,7 +658,7 @@ def _inspect_command(args) -> int:
     if meta.get("task") == "classification" and target is not None and target == meta.get("target"):
         # the labels, read as at fit time and mapped to -1 and +1 as the fit did
         X, raw, names = read_csv(args.data, target=target, numeric_target=False, usecols=columns)
-        y = _encode_labels(args.data, target, _target_values(raw), meta["classes"])
+        y = _encode_labels(args.data, target, raw, meta["classes"])
     else:
         X, y, names = read_csv(args.data, target=target, usecols=columns)
     if X.shape[1] != width:

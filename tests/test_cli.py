@@ -519,6 +519,15 @@ def test_numeric_labels_are_parsed_once(tmp_path, rng, capsys):
     assert set(predicted) <= {"0", "1"}
     assert main(["inspect", model, str(data)]) == 0
     assert "optimality gap" in capsys.readouterr().out
+    # a model file that stored the classes as text (as files written before did) still reads
+    old = ReLUNetwork.load(model)
+    old.metadata["classes"] = ["0", "1"]
+    plain = np.where(labels == "1.0", "1", labels)
+    _write_csv(
+        tmp_path / "p.csv", ["a", "b", "y"], [(*x, t) for x, t in zip(X, plain, strict=True)]
+    )
+    assert main(["inspect", str(old.save(tmp_path / "old.npz")), str(tmp_path / "p.csv")]) == 0
+    assert "optimality gap" in capsys.readouterr().out
 
 
 def test_a_byte_order_mark_is_not_part_of_a_column_name(tmp_path, rng, capsys):
