@@ -61,8 +61,8 @@ Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
     :class:`MemoryLimitError` (and its :class:`DictionaryTooLargeError`),
-    :class:`ConvergenceWarning`, :class:`GeolassoWarning`,
-    :class:`NumbaCacheWarning`.
+    :class:`ComplexDataError`, :class:`ConvergenceWarning`,
+    :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
 Memory budgets (:mod:`geolasso.memory`)
     Everything that grows with the data is counted against ``memory_limit``
     before it is allocated.
@@ -92,6 +92,7 @@ from .arrangements import ActivationPatterns, enumerate_patterns, pattern_count,
 from .certificate import Certificate, certify
 from .dictionary import WedgeDictionary, alpha_max, dictionary_size
 from .exceptions import (
+    ComplexDataError,
     ConvergenceWarning,
     DictionaryTooLargeError,
     GeolassoWarning,
@@ -105,6 +106,7 @@ from .network import ReLUNetwork
 __all__ = [
     "ActivationPatterns",
     "Certificate",
+    "ComplexDataError",
     "ConvergenceWarning",
     "ConvexReLU",
     "ConvexReLUClassifier",

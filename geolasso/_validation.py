@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["as_float_array", "as_generator", "as_index_array", "as_positive_int", "check_option"]
+from .exceptions import ComplexDataError
+
+__all__ = [
+    "as_float_array",
+    "as_generator",
+    "as_index_array",
+    "as_nonnegative_float",
+    "as_positive_int",
+    "check_option",
+    "forget_fit",
+    "refuse_complex",
+]
 
 
 def _describe(value) -> str:
@@ -44,7 +55,8 @@ def as_float_array(
     Raises
     ------
     TypeError
-        If ``value`` is not numeric (strings, objects, complex numbers).
+        If ``value`` is not numeric (strings, objects); complex numbers raise
+        :class:`~geolasso.exceptions.ComplexDataError`, a TypeError.
     ValueError
         If it has fewer than ``min_ndim`` dimensions or non-finite entries.
     """
@@ -56,11 +68,9 @@ def as_float_array(
             f"{name} must be a rectangular array of real numbers{expected}; "
             f"could not build an array from it ({exc})"
         ) from exc
+    refuse_complex(arr, name)
     if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must contain real numbers{expected}; got {_describe(arr)}"
-            + (" (complex values are not supported)" if arr.dtype.kind == "c" else "")
-        )
+        raise TypeError(f"{name} must contain real numbers{expected}; got {_describe(arr)}")
     if arr.ndim < min_ndim:
         raise ValueError(
             f"{name} must have at least {min_ndim} dimension(s){expected}; got shape {arr.shape}"
@@ -70,6 +80,59 @@ def as_float_array(
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must be finite; it has {bad} NaN or infinite value(s)")
     return arr
+
+
+def refuse_complex(value, name: str) -> None:
+    """Raise :class:`~geolasso.exceptions.ComplexDataError` if ``value`` holds complex numbers.
+
+    The check every estimator runs on its inputs before converting them to
+    float64: a cast would drop the imaginary parts with only a ComplexWarning.
+
+    Parameters
+    ----------
+    value : array_like
+        The input (an array, a nested sequence, a pandas object).
+    name : str
+        Argument name used in error messages.
+
+    Raises
+    ------
+    ComplexDataError
+        A TypeError and a ValueError, naming ``name``.
+    """
+    dtype = getattr(value, "dtype", None)
+    try:
+        kind = np.dtype(dtype).kind if dtype is not None else np.asarray(value).dtype.kind
+    except (TypeError, ValueError):  # a foreign dtype or ragged input: left to the converter
+        return
+    if kind == "c":
+        shape = np.shape(value) if dtype is not None else np.asarray(value).shape
+        raise ComplexDataError(
+            f"{name} must contain real numbers; got complex values (shape {shape}). "
+            f"Complex data not supported: pass {name}.real, or the real and imaginary parts "
+            "as separate features"
+        )
+
+
+def forget_fit(estimator, keep=()) -> None:
+    """Delete the learned attributes (``name_``) of an estimator's previous fit.
+
+    A fit starts from nothing: an attribute that only some settings set (the
+    arrangement method's ``patterns_``, a path's ``path_``) must not survive a
+    refit with other settings and describe a model it does not belong to.
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator about to be fitted.
+    keep : iterable of str, default=()
+        Attributes already set by the current fit (e.g. ``n_features_in_``,
+        ``classes_``), left in place.
+    """
+    keep = set(keep)
+    for name in [k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")]:
+        if name not in keep:
+            delattr(estimator, name)
 
 
 def as_index_array(value, name: str, *, upper: int) -> np.ndarray:
@@ -161,6 +224,39 @@ def as_positive_int(value, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
     return int(value)
+
+
+def as_nonnegative_float(value, name: str) -> float:
+    """Check that ``value`` is a finite real number ``>= 0`` and return it as float.
+
+    Parameters
+    ----------
+    value : float
+        The value to check (a Python or numpy real scalar; not a bool).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If it is negative, NaN or infinite.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # a 0-d array reads as its scalar
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
+    value = float(value)
+    if not (value >= 0.0 and np.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return value
 
 
 def check_option(value, name: str, valid) -> None:

@@ -243,7 +243,8 @@ def read_csv(path, *, target=None, numeric_target=True, usecols=None):
 
     path = Path(path)
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        # utf-8-sig: a byte-order mark (spreadsheet exports) is not part of the first name
+        with open(path, newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
     except FileNotFoundError:
         raise CLIError(f"{path}: no such file") from None
@@ -306,21 +307,74 @@ def read_csv(path, *, target=None, numeric_target=True, usecols=None):
     return X, y, columns
 
 
+def _target_values(raw):
+    """A target column read as text, parsed once for both the task detection and the fit.
+
+    Numbers when every entry is one (integers when all are whole, so that "1" and
+    "1.0" are one class, printed as 1), the text itself otherwise.
+
+    Parameters
+    ----------
+    raw : ndarray of str, shape (n,)
+
+    Returns
+    -------
+    ndarray of int64, float64 or str, shape (n,)
+    """
+    try:
+        values = raw.astype(float)
+    except ValueError:
+        return raw
+    if (
+        np.isfinite(values).all()
+        and np.all(values == np.round(values))
+        and (np.all(np.abs(values) < 2.0**53))
+    ):
+        return values.astype(np.int64)
+    return values
+
+
+def _encode_labels(path, target, raw, classes):
+    """Labels read as text, mapped to -1 (``classes[0]``) and +1 (``classes[1]``) as at fit.
+
+    Numeric classes compare with the labels parsed by :func:`_target_values`; text
+    classes (also those of files written before the labels were parsed) with the text.
+    """
+    known = np.asarray(classes)
+    if known.dtype.kind in "iuf":
+        labels = _target_values(raw)
+        if labels.dtype.kind not in "iuf":
+            raise CLIError(
+                f"{path}, column {target!r}: the labels {labels[:3].tolist()} are not numbers, "
+                f"but the model's classes are {list(classes)}"
+            )
+    else:
+        labels, known = raw, known.astype(str)
+    unknown = ~np.isin(labels, known)
+    if unknown.any():
+        raise CLIError(
+            f"{path}, column {target!r}: labels outside the model's classes {list(classes)}: "
+            f"{np.unique(labels[unknown])[:5].tolist()}"
+        )
+    return np.where(labels == known[1], 1.0, -1.0)
+
+
 def _fit_command(args) -> int:
     from ._version import __version__
     from .convex import ConvexReLU, ConvexReLUClassifier
     from .network import output_file
 
     task = args.task
+    X, raw, columns = read_csv(args.data, target=args.target, numeric_target=False)
+    labels = _target_values(raw)  # parsed once: the detection and the fit see the same classes
     if task == "auto":
         # classification when the target is not numeric or has exactly two values
-        _, raw, _ = read_csv(args.data, target=args.target, numeric_target=False)
-        try:
-            values = np.unique(raw.astype(float))
-            task = "classification" if values.size == 2 else "regression"
-        except ValueError:
-            task = "classification"
-    X, y, columns = read_csv(args.data, target=args.target, numeric_target=task == "regression")
+        numeric = labels.dtype.kind in "iuf"
+        task = "classification" if not numeric or np.unique(labels).size == 2 else "regression"
+    if task == "classification":
+        y = labels
+    else:  # numbers, or an error naming the row that is not one
+        X, y, columns = read_csv(args.data, target=args.target)
     if not columns:
         raise CLIError(f"{args.data}: no feature columns besides the target {args.target!r}")
     bias = {"free": True, "none": False, "regularized": "regularized"}[args.bias]
@@ -376,18 +430,9 @@ def _fit_command(args) -> int:
 def _predict_command(args) -> int:
     import csv
 
-    from .network import ReLUNetwork
-
-    try:
-        net = ReLUNetwork.load(args.model)
-    except FileNotFoundError:
-        raise CLIError(f"{args.model}: no such file") from None
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
-    meta = net.metadata
-    columns = meta.get("columns")
-    if not columns or "task" not in meta:
-        raise CLIError(f"{args.model} was not written by 'geolasso fit' (no column names)")
+    net = _load_network(args.model)
+    meta = _model_metadata(args.model, net, fitted=True)
+    columns = meta["columns"]
     X, _, _ = read_csv(args.data, usecols=columns)
     scores = net.predict(X)
     if meta["task"] == "classification":
@@ -406,6 +451,97 @@ def _predict_command(args) -> int:
     else:
         sys.stdout.write(buffer.getvalue())
     return 0
+
+
+def _load_network(path):
+    """A geolasso model file, or a one-line error naming it."""
+    from .network import ReLUNetwork
+
+    try:
+        return ReLUNetwork.load(path)
+    except FileNotFoundError:
+        raise CLIError(f"{path}: no such file") from None
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+
+
+def _model_metadata(path, net, *, fitted):
+    """The metadata of a model file, checked field by field before any is used.
+
+    Parameters
+    ----------
+    path : path-like
+        The file, named in errors.
+    net : ReLUNetwork
+        The network read from it.
+    fitted : bool
+        Require the fields 'geolasso fit' writes (``task``, ``columns``).
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    CLIError
+        Naming the file, the field and what it must be.
+    """
+    import math
+
+    meta = net.metadata
+    if fitted:
+        missing = [key for key in ("task", "columns") if key not in meta]
+        if missing:
+            raise CLIError(
+                f"{path} was not written by 'geolasso fit': its metadata has no "
+                f"{' or '.join(map(repr, missing))} field"
+            )
+
+    def bad(key, expected):
+        raise CLIError(f"{path}: metadata field {key!r} must be {expected}; got {meta[key]!r}")
+
+    def label(v):
+        return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+    task = meta.get("task")
+    if "task" in meta and task not in ("classification", "regression"):
+        bad("task", "'classification' or 'regression'")
+    if "columns" in meta:
+        cols = meta["columns"]
+        if not (
+            isinstance(cols, list)
+            and cols
+            and all(isinstance(c, str) and c for c in cols)
+            and len(set(cols)) == len(cols)
+        ):
+            bad("columns", "a list of distinct column names")
+        if len(cols) != net.n_features:
+            raise CLIError(
+                f"{path}: metadata field 'columns' names {len(cols)} columns, but the network "
+                f"takes {net.n_features} inputs"
+            )
+    if task == "classification":
+        if "classes" not in meta:
+            raise CLIError(f"{path}: a classifier, but its metadata has no 'classes' field")
+        classes = meta["classes"]
+        if not (
+            isinstance(classes, list)
+            and len(classes) == 2
+            and all(map(label, classes))
+            and classes[0] != classes[1]
+        ):
+            bad("classes", "a list of the two class labels")
+    if meta.get("target") is not None and not isinstance(meta["target"], str):
+        bad("target", "a column name")
+    if meta.get("alpha") is not None:
+        a = meta["alpha"]
+        if not (label(a) and not isinstance(a, str) and math.isfinite(a) and a > 0):
+            bad("alpha", "a finite number > 0")
+    if meta.get("norm") is not None and meta["norm"] not in ("l1", "l2"):
+        bad("norm", "'l1' or 'l2'")
+    if meta.get("bias") is not None and meta["bias"] not in ("free", "none", "regularized"):
+        bad("bias", "'free', 'none' or 'regularized'")
+    return meta
 
 
 def _torch_module(path, widths, trust_torchscript=False):
@@ -496,47 +632,86 @@ def _inspect_command(args) -> int:
     from pathlib import Path
 
     from .interpret import explain
-    from .network import ReLUNetwork
 
     path = Path(args.model)
     if not path.exists():
         raise CLIError(f"{path}: no such file")
-    meta = {}
-    if path.suffix == ".npz":
-        try:
-            model = ReLUNetwork.load(path)
-        except ValueError as exc:
-            raise CLIError(str(exc)) from None
-        meta = model.metadata
+    # the outputs are checked first: nothing is computed, printed or written before
+    for flag, out in (("--json", args.json), ("--plot", args.plot)):
+        if out:
+            _output_path(out, flag)
+    meta, note = {}, None
+    if path.suffix.lower() == ".npz":
+        model = _load_network(path)
+        meta = _model_metadata(path, model, fitted=False)
     else:
         model = _torch_module(path, args.widths, args.trust_torchscript)
+        if not _is_torchscript(path):
+            note = (
+                "note: a state dict stores no activation functions: it is read as Linear → "
+                "ReLU → … → Linear. If the network used another activation (Tanh, GELU, ...), "
+                "this reading does not describe it"
+            )
+    width = _input_width(path, model)  # the architecture, checked before the data is read
     target = args.target if args.target is not None else meta.get("target")
     columns = meta.get("columns")
-    X, y, names = read_csv(args.data, target=target, usecols=columns)
-    if meta.get("task") == "classification" and y is not None:
-        classes = meta.get("classes") or []
-        raw = read_csv(args.data, target=target, numeric_target=False, usecols=columns)[1]
-        if classes and set(raw) <= set(map(str, classes)):
-            y = np.where(raw == str(classes[1]), 1.0, -1.0)
+    if meta.get("task") == "classification" and target is not None and target == meta.get("target"):
+        # the labels, read as at fit time and mapped to -1 and +1 as the fit did
+        X, raw, names = read_csv(args.data, target=target, numeric_target=False, usecols=columns)
+        y = _encode_labels(args.data, target, raw, meta["classes"])
+    else:
+        X, y, names = read_csv(args.data, target=target, usecols=columns)
+    if X.shape[1] != width:
+        hint = ""
+        if target is None and X.shape[1] == width + 1:
+            hint = "; if one of them is the target, name it with --target NAME"
+        raise CLIError(
+            f"{args.data}: {X.shape[1]} feature columns ({', '.join(names)}), but the first "
+            f"layer takes {width} inputs{hint}"
+        )
     alpha = args.alpha if args.alpha is not None else meta.get("alpha")
-    bias = args.bias or meta.get("bias", "free")
+    bias = args.bias or meta.get("bias") or "free"
     try:
         ex = explain(
             model, X, y, alpha=alpha, norm=args.norm or meta.get("norm"), bias=bias, top=args.top
         )
+        # everything is built before anything is printed or written
+        lines = [f"{args.data}: {X.shape[0]} rows x {X.shape[1]} features ({', '.join(names)})"]
+        lines.append(ex.table(max_rows=args.rows))
+        json_text = ex.to_json() + "\n" if args.json else None
     except (TypeError, ValueError) as exc:
         raise CLIError(str(exc)) from None
-    print(f"{args.data}: {X.shape[0]} rows x {X.shape[1]} features ({', '.join(names)})")
-    print(ex.table(max_rows=args.rows))
+    if note:
+        lines.append(note)
     if y is None:
-        print("(no target column: pass --target and --alpha for the optimality gap)")
-    if args.json:
-        _write_atomically(args.json, ex.to_json() + "\n")
-        print(f"records written to {args.json}")
+        lines.append("(no target column: pass --target and --alpha for the optimality gap)")
     if args.plot:
-        _plot_explanation(ex, args.plot)
-        print(f"plot written to {args.plot}")
+        try:
+            figure = _plugin("explanation")(ex).figure
+        except (TypeError, ValueError) as exc:
+            raise CLIError(f"--plot: {exc}") from None
+        _save_figure(figure, args.plot)
+        lines.append(f"plot written to {args.plot}")
+    if json_text is not None:
+        _write_atomically(args.json, json_text, flag="--json")
+        lines.append(f"records written to {args.json}")
+    print("\n".join(lines))
     return 0
+
+
+def _input_width(path, model):
+    """Inputs of the first layer of a network, or of a torch module whose layers
+    ``explain`` reads (a CLIError naming the layer it cannot read otherwise)."""
+    from .interpret import _from_torch
+    from .network import ReLUNetwork
+
+    if isinstance(model, ReLUNetwork):
+        return model.n_features
+    try:
+        linears = _from_torch(model)
+    except TypeError as exc:
+        raise CLIError(f"{path}: {exc}") from None
+    return int(linears[0][0].shape[1])
 
 
 def _plugin(name):
@@ -553,40 +728,48 @@ def _plugin(name):
     return found[0].load()
 
 
-def _plot_explanation(explanation, path) -> None:
-    """Draw through the viz plugin and save the figure atomically."""
-    _save_figure(_plugin("explanation")(explanation).figure, path)
-
-
-def _save_figure(figure, path) -> None:
+def _save_figure(figure, path, flag="--plot") -> None:
+    """Save ``figure`` atomically; an image format matplotlib lacks is a one-line error."""
     import os
     import tempfile
     from pathlib import Path
 
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part" + path.suffix)
+    path, parent = _output_path(path, flag)
+    fd, tmp = tempfile.mkstemp(dir=parent, prefix=path.name, suffix=".part" + path.suffix)
     os.close(fd)
     try:
         figure.savefig(tmp, dpi=120, bbox_inches="tight")
         os.replace(tmp, path)
+    except ValueError as exc:  # e.g. "Format 'xyz' is not supported"
+        Path(tmp).unlink(missing_ok=True)
+        raise CLIError(f"{flag} {path}: {exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _write_atomically(path, text) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it: all or nothing."""
+def _output_path(path, flag="--out"):
+    """``path`` as a file to write, and its directory; a CLIError naming ``flag`` otherwise."""
     import os
-    import tempfile
     from pathlib import Path
 
     name = os.fspath(path)
     path = Path(name)
     if name.endswith(("/", os.sep)) or path.is_dir():
-        raise CLIError(f"--out {name} is a directory; give a file name")
+        raise CLIError(f"{flag} {name} is a directory; give a file name")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise CLIError(f"cannot write {path}: directory {parent} does not exist")
+        raise CLIError(f"{flag}: cannot write {path}: directory {parent} does not exist")
+    return path, parent
+
+
+def _write_atomically(path, text, flag="--out") -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it: all or nothing."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path, parent = _output_path(path, flag)
     try:
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=path.name, suffix=".part")
     except OSError as exc:
@@ -666,8 +849,10 @@ def main(argv=None) -> int:
     p_ins.add_argument(
         "model",
         help="a model file from 'geolasso fit' (.npz), or a torch file: a state dict of a "
-        "Sequential of Linear and ReLU layers (or, with --trust-torchscript, a TorchScript "
-        "module)",
+        "Sequential of Linear and ReLU layers (a state dict stores no activations: it is read "
+        "as Linear -> ReLU -> ... -> Linear whatever the network used), or, with "
+        "--trust-torchscript, a TorchScript module (its layers are checked: Tanh and other "
+        "activations are refused by name)",
     )
     p_ins.add_argument(
         "--trust-torchscript",
@@ -679,7 +864,8 @@ def main(argv=None) -> int:
     p_ins.add_argument(
         "--target",
         help="target column; with the penalty, the report adds the optimality gap and the "
-        "missing atoms (default: the target of a 'geolasso fit' model)",
+        "missing atoms (default: the target of a 'geolasso fit' model; for a torch file every "
+        "column is a feature unless one is named here)",
     )
     p_ins.add_argument(
         "--alpha",

@@ -73,7 +73,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from ._validation import as_float_array, as_positive_int
+from ._validation import as_float_array, as_nonnegative_float, as_positive_int, forget_fit
 from .algebra import MINORS_MAX_DIM
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
@@ -257,8 +257,8 @@ def _pair(value, name, minimum):
 
 def _as_images(images):
     """(n, C, H, W) float64 and whether the input was 1-D signals."""
-    try:
-        arr = np.asarray(images, dtype=np.float64)
+    try:  # no dtype here: a cast would drop the imaginary part of complex images
+        arr = np.asarray(images)
     except ValueError as exc:
         raise ValueError(
             f"images must all have the same shape (a rectangular array); got ragged input ({exc})"
@@ -455,7 +455,7 @@ class ConvNetwork:
         y : array_like, shape (n,)
             Targets.
         alpha : float
-            Penalty.
+            Penalty, a finite number ``>= 0``.
         norm : {"l1", "l2"}, default="l1"
             First-layer norm.
         bias : {"free", "none", "regularized"}, default="free"
@@ -465,11 +465,12 @@ class ConvNetwork:
         -------
         float
         """
+        alpha = as_nonnegative_float(alpha, "alpha")
         r = self.predict(images) - as_float_array(y, "y").reshape(-1)
         first = np.column_stack([self.W, self.b]) if bias == "regularized" else self.W
         norms = np.linalg.norm(first, ord=1 if norm == "l1" else 2, axis=1)
         pen = 0.5 * float(norms @ norms + self.v @ self.v)
-        return float(r @ r) / (2 * r.size) + float(alpha) * pen
+        return float(r @ r) / (2 * r.size) + alpha * pen
 
     def to_torch(self, size):
         """The same network in torch: ``Conv`` + ReLU + global average pooling + ``Linear``.
@@ -790,6 +791,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             stride = _pair(self.stride, "stride", 1)
             pad = _pair(self.padding, "padding", 0)
         where = _positions(X4.shape, kernel, stride, pad)
+        forget_fit(self, keep=("classes_",))  # nothing of a previous fit survives
         self.n_patches_ = K
         self.n_features_in_ = int(np.prod(X4.shape[1:]))
         shape = {"in_channels": X4.shape[1], "signal": signal}

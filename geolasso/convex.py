@@ -45,6 +45,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from ._validation import forget_fit, refuse_complex
 from .certificate import certify
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
@@ -612,6 +613,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
 
     def _fit(self, X, y):
         alpha = self._validate_params_here()
+        # nothing of a previous fit survives (patterns_ of method="arrangement", path_, ...)
+        forget_fit(self, keep=("n_features_in_", "feature_names_in_", "classes_"))
         if self.method == "arrangement":
             return self._fit_arrangement(X, y, alpha)
         D = self._dictionary(X)
@@ -657,6 +660,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         """
         from sklearn.utils.validation import validate_data
 
+        refuse_complex(X, "X")
+        refuse_complex(y, "y")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=False)
         return self._fit(X, y)
 
@@ -675,6 +680,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self)
+        refuse_complex(X, "X")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         if self.network_ is None:  # gated ReLU: each neuron's gate decides where it acts
             Z = X if bias_name(self.bias) == "none" else np.column_stack([X, np.ones(len(X))])
@@ -888,6 +894,8 @@ class ConvexReLUClassifier(ClassifierMixin, ConvexReLU):
         from sklearn.utils.multiclass import check_classification_targets
         from sklearn.utils.validation import validate_data
 
+        refuse_complex(X, "X")
+        refuse_complex(y, "y")
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=False)
         check_classification_targets(y)
         classes, encoded = np.unique(y, return_inverse=True)

@@ -140,6 +140,7 @@ from ._arrangement_kernels import (
     _price_groups,
     _step_ratios,
 )
+from ._validation import refuse_complex
 from .arrangements import ActivationPatterns
 from .certificate import _ray_bound
 from .exceptions import ConvergenceWarning
@@ -1552,6 +1553,8 @@ def solve_crelu(
     # alpha = 1e-4, 103 s with the default threads against 46 s with one, 2 cores)
     from .distributed import active_client
 
+    refuse_complex(X, "X")  # never cast: the imaginary part would be dropped
+    refuse_complex(y, "y")
     with _blas_controller().limit(limits=1, user_api="blas"):
         return _solve_crelu(
             X,
@@ -1918,6 +1921,7 @@ def start_from_network(
     missing : int
         The number of neurons whose pattern is not in ``patterns`` (left out).
     """
+    refuse_complex(X, "X")
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
     bias = patterns.bias

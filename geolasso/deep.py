@@ -48,7 +48,14 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from ._validation import as_float_array, as_generator, as_positive_int, check_option
+from ._validation import (
+    as_float_array,
+    as_generator,
+    as_nonnegative_float,
+    as_positive_int,
+    check_option,
+    refuse_complex,
+)
 from .dictionary import DEFAULT_MEMORY_LIMIT, _gib
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError
 from .memory import check_memory
@@ -883,14 +890,15 @@ class DeepNarrowNetwork:
         y : array_like, shape (n_samples,)
             Targets.
         alpha : float
-            Penalty.
+            Penalty, a finite number ``>= 0``.
 
         Returns
         -------
         float
         """
+        alpha = as_nonnegative_float(alpha, "alpha")
         r = self.predict(x) - as_float_array(y, "y").reshape(-1)
-        return float(r @ r) / (2 * r.size) + float(alpha) * self.penalty()
+        return float(r @ r) / (2 * r.size) + alpha * self.penalty()
 
     @classmethod
     def from_lasso(cls, dictionary, coef, intercept=0.0) -> DeepNarrowNetwork:
@@ -1038,6 +1046,7 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
     def _column(self, X, reset):
         from sklearn.utils.validation import validate_data
 
+        refuse_complex(X, "X")
         X = validate_data(self, X, dtype=np.float64, reset=reset, ensure_min_samples=1)
         if X.shape[1] != 1:
             raise ValueError(
@@ -1065,6 +1074,8 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
 
         from .lasso import _check_positive, lasso
 
+        refuse_complex(X, "X")
+        refuse_complex(y, "y")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=False)
         if X.shape[1] != 1:
             raise ValueError(

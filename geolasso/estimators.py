@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from ._validation import refuse_complex
 from .lasso import lasso
 
 __all__ = ["Lasso"]
@@ -81,6 +82,8 @@ class Lasso(RegressorMixin, BaseEstimator):
         """
         from sklearn.utils.validation import validate_data
 
+        refuse_complex(X, "X")
+        refuse_complex(y, "y")
         X, y = validate_data(
             self, X, y, dtype=np.float64, order="F", y_numeric=True, multi_output=False
         )
@@ -118,5 +121,6 @@ class Lasso(RegressorMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted, validate_data
 
         check_is_fitted(self)
+        refuse_complex(X, "X")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         return X @ self.coef_ + self.intercept_

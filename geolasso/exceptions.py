@@ -6,6 +6,9 @@ Hierarchy::
      └── MemoryLimitError           an allocation that grows with the data exceeds memory_limit
           └── DictionaryTooLargeError   a dictionary (or its dense matrix) does
 
+    TypeError, ValueError
+     └── ComplexDataError           complex input where real numbers are needed
+
     UserWarning
      └── GeolassoWarning
           ├── ConvergenceWarning    a solver stopped at max_iter above its tolerance
@@ -19,6 +22,7 @@ expected and what was received.
 from __future__ import annotations
 
 __all__ = [
+    "ComplexDataError",
     "ConvergenceWarning",
     "DictionaryTooLargeError",
     "GeolassoWarning",
@@ -98,3 +102,13 @@ class DictionaryTooLargeError(MemoryLimitError):
     def __init__(self, message: str, *, n_atoms: int, required_bytes: int, limit_bytes: int):
         super().__init__(message, required_bytes=required_bytes, limit_bytes=limit_bytes)
         self.n_atoms = n_atoms
+
+
+class ComplexDataError(TypeError, ValueError):
+    """Complex numbers given where real numbers are needed.
+
+    A :class:`TypeError` (the wrong kind of number) and, for scikit-learn's
+    estimator contract, a :class:`ValueError`; the message names the argument
+    and contains scikit-learn's phrase "Complex data not supported". Nothing
+    is cast: casting would silently drop the imaginary parts.
+    """

@@ -501,7 +501,10 @@ class Explanation:
             hyperplane agree), ``similarity`` (cosine between the two ReLU
             features on the training samples; NaN for a neuron dead on all
             of them), ``contribution`` (``|v|·‖w‖``, ``‖v‖₂`` for several
-            outputs), ``weight`` and ``bias`` (the neuron), ``atom`` (the
+            outputs; 0 for a dead neuron), ``dead`` (whether the neuron is
+            zero on every training sample: it adds nothing to the outputs
+            there, whatever its weights, and is listed last), ``weight`` and
+            ``bias`` (the neuron), ``atom`` (the
             atom's normal: the generalized cross product of its generators,
             oriented like the neuron, whose entries are signed volumes) and
             ``alternatives`` (the next best atoms, same keys).
@@ -608,28 +611,32 @@ class Explanation:
         Parameters
         ----------
         max_rows : int, default=40
-            Neurons listed; the rest are counted.
+            Neurons listed (0: none); the rest are counted.
 
         Returns
         -------
         str
         """
-        max_rows = as_positive_int(max_rows, "max_rows", minimum=1)
+        max_rows = as_positive_int(max_rows, "max_rows", minimum=0)
         lines = [f"{len(self.neurons)} neurons; {self.layer}"]
-        texts = [_generators_text(r["samples"], r["axes"]) for r in self.neurons]
+        texts = [
+            ("(no atom)" if r["atom"] is None else _generators_text(r["samples"], r["axes"]))
+            + (" (dead)" if r.get("dead") else "")
+            for r in self.neurons
+        ]
         wide = min(max([len(t) for t in texts] + [10]), 60)
         head = (
             f"{'neuron':>6}  {'generators':<{wide}} {'angle°':>8} {'max dist':>9} "
             f"{'agree':>6} {'simil.':>7} {'contrib.':>9}"
         )
         lines += [head, "-" * len(head)]
-        order = sorted(self.neurons, key=lambda r: -r["contribution"])
+        order = sorted(self.neurons, key=lambda r: (r.get("dead", False), -r["contribution"]))
         for rec in order[:max_rows]:
             gens = texts[rec["neuron"]]
             if rec["atom"] is None:
                 blank = f"{'':>8} {'':>9} {'':>6} {'':>7}"
                 lines.append(
-                    f"{rec['neuron']:>6}  {'(no atom)':<{wide}} {blank} {rec['contribution']:>9.3g}"
+                    f"{rec['neuron']:>6}  {gens:<{wide}} {blank} {rec['contribution']:>9.3g}"
                 )
                 continue
             lines.append(
@@ -737,7 +744,8 @@ def explain(
         For an architecture it cannot explain (the message names the layer).
     ValueError
         For ``X`` whose width does not match the first layer, non-finite
-        values, or fewer samples than an atom needs.
+        values, fewer samples than an atom needs, a ``y`` without one target
+        per sample, or an ``alpha`` that is not a finite number > 0.
 
     Examples
     --------
@@ -749,14 +757,27 @@ def explain(
     >>> rec["samples"], round(rec["angle"], 6), rec["agreement"]
     ((0, 2), 0.0, 1.0)
     """
+    from .lasso import _check_positive
+
     layer = _read_model(model, X)
     alpha, norm = _defaults(layer, alpha, norm, model)
+    if alpha is not None:
+        alpha = _check_positive(alpha, "alpha")
     setting = bias_name(bias)
     check_option(generators, "generators", ("data+basis", "data"))
     top = as_positive_int(top, "top", minimum=0)
     candidates = as_positive_int(candidates, "candidates", minimum=0)
     H = layer.H
     n, p = H.shape
+    classes = getattr(model, "classes_", None)
+    two_classes = classes is not None and len(classes) == 2
+    if y is not None:
+        if np.shape(y) != (n,):
+            raise ValueError(
+                f"y must have shape ({n},), one target per row of X; got {np.shape(y)}"
+            )
+        if not two_classes:  # a classifier's labels are mapped to ±1 below
+            y = as_float_array(y, "y", shape_doc=f"({n},)")
     k = p if setting != "none" else p - 1
     if n < k:
         raise ValueError(
@@ -781,10 +802,21 @@ def explain(
         )
     matches = _match(layer, setting, generators == "data+basis", candidates, top, scale)
     contrib = np.linalg.norm(layer.V, axis=1) * _norm(_penalised(layer.W, layer.b, setting), norm)
+    # a neuron zero on every sample adds nothing to the outputs there, whatever its weights
+    dead = ~np.any(H @ layer.W.T + layer.b > 0.0, axis=0)
+    contrib[dead] = 0.0
+    if dead.any():
+        idx = np.flatnonzero(dead)
+        shown = ", ".join(map(str, idx[:10])) + (", ..." if idx.size > 10 else "")
+        notes.append(
+            f"{idx.size} neuron{'s are' if idx.size > 1 else ' is'} dead (zero on every "
+            f"training sample): contribution 0, listed last: {shown}"
+        )
     neurons, no_atom = [], 0
     for j, rows in enumerate(matches):
         rec = {"neuron": j, "weight": layer.W[j].copy(), "bias": float(layer.b[j])}
         rec["contribution"] = float(contrib[j])
+        rec["dead"] = bool(dead[j])
         if not rows or not np.any(layer.W[j]):
             no_atom += 1
             rec.update(samples=(), axes=(), angle=math.nan, distance=math.nan, distances=())
@@ -803,8 +835,7 @@ def explain(
             "vector, or nearest generators that span no hyperplane (repeated or dependent "
             "representations)"
         )
-    classes = getattr(model, "classes_", None)
-    if y is not None and classes is not None and len(classes) == 2:
+    if y is not None and two_classes:
         # a fitted two-class estimator: its targets are the labels mapped to -1 and +1
         labels = np.asarray(y)
         unknown = ~np.isin(labels, classes)

@@ -109,13 +109,17 @@ class _Dense:
 def _as_operator(K):
     """Validated operator: a dense float64 array or a matrix-free dictionary."""
     if all(hasattr(K, name) for name in ("rmatvec", "matvec", "columns", "shape")):
-        return K
-    arr = as_float_array(K, "K", shape_doc="(n_samples, n_atoms)", order="F")
-    if arr.ndim != 2:
-        raise ValueError(f"K must have shape (n_samples, n_atoms); got {arr.shape}")
-    if arr.shape[1] == 0:
+        op = K
+    else:
+        arr = as_float_array(K, "K", shape_doc="(n_samples, n_atoms)", order="F")
+        if arr.ndim != 2:
+            raise ValueError(f"K must have shape (n_samples, n_atoms); got {arr.shape}")
+        op = _Dense(arr)
+    if op.shape[0] == 0:
+        raise ValueError(f"K must have at least one row (sample); got shape {tuple(op.shape)}")
+    if op.shape[1] == 0:
         raise ValueError("K must have at least one column (atom); got an empty dictionary")
-    return _Dense(arr)
+    return op
 
 
 @dataclass

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, as_nonnegative_float
 
 __all__ = ["ReLUNetwork", "output_file"]
 
@@ -306,7 +306,8 @@ class ReLUNetwork:
         y : array_like, shape (n_samples,)
             Targets.
         alpha : float
-            Regularization strength (the papers' β is ``n · alpha``).
+            Regularization strength, a finite number ``>= 0`` (the papers' β
+            is ``n · alpha``).
         norm : {"l1", "l2"}, default="l1"
             First-layer norm: ℓ1 (exact mode) or ℓ2 (weight decay).
         bias : {"free", "none", "regularized"}, default="free"
@@ -315,13 +316,19 @@ class ReLUNetwork:
         Returns
         -------
         float
+
+        Raises
+        ------
+        ValueError
+            If ``alpha`` is negative or not finite, or the shapes disagree.
         """
+        alpha = as_nonnegative_float(alpha, "alpha")
         pred = self.predict(X)
         y = as_float_array(y, "y", shape_doc=f"({pred.size},)")
         if y.shape != pred.shape:
             raise ValueError(f"y must have shape {pred.shape}; got {y.shape}")
         r = pred - y
-        return float(r @ r) / (2 * r.size) + float(alpha) * self.penalty(norm=norm, bias=bias)
+        return float(r @ r) / (2 * r.size) + alpha * self.penalty(norm=norm, bias=bias)
 
     @classmethod
     def from_lasso(cls, dictionary, coef, intercept=0.0) -> ReLUNetwork:
@@ -514,7 +521,8 @@ class ReLUNetwork:
             If the file does not exist.
         ValueError
             If the file is not a geolasso network file, is corrupt, comes from
-            a newer version of the format, or misses arrays.
+            a newer version of the format, misses arrays, holds arrays of the
+            wrong shape or type, or metadata that is not a JSON object.
         """
         path = Path(path)
         with open(path, "rb") as fh:  # FileNotFoundError as is
@@ -542,11 +550,27 @@ class ReLUNetwork:
                             f"{path} was written in format version {version}; this geolasso "
                             f"reads versions up to {_FORMAT_VERSION}: upgrade geolasso"
                         )
-                    metadata = json.loads(str(data["metadata"])) if "metadata" in files else {}
+                    metadata = {}
+                    if "metadata" in files:
+                        text = str(data["metadata"])
+                        try:
+                            metadata = json.loads(text)
+                        except json.JSONDecodeError as exc:
+                            raise ValueError(
+                                f"{path}: its metadata is not valid JSON ({exc})"
+                            ) from None
+                        if not isinstance(metadata, dict):
+                            raise ValueError(
+                                f"{path}: its metadata must be a JSON object (names and "
+                                f"values); got a JSON {type(metadata).__name__}"
+                            )
                     arrays = [data[k] for k in ("W", "b", "v", "c")]
-                except (zipfile.BadZipFile, OSError, EOFError, json.JSONDecodeError) as exc:
+                except (zipfile.BadZipFile, OSError, EOFError) as exc:
                     raise ValueError(f"{path} is corrupt: {exc}") from exc
-        return cls(*arrays, metadata=metadata)
+        try:
+            return cls(*arrays, metadata=metadata)
+        except (TypeError, ValueError) as exc:  # arrays of the wrong kind or shape
+            raise ValueError(f"{path} is not a valid ReLUNetwork file: {exc}") from None
 
 
 def _import_torch():

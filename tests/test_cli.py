@@ -252,6 +252,9 @@ def test_inspect_torch_files(tmp_path, rng, capsys):
     assert a.returncode == 0, a.stderr
     assert "representations" in a.stdout
     assert "pass alpha" in a.stdout  # no penalty given: no certificate, and it says so
+    # the activation is not in a state dict: the output says how the file was read
+    assert "a state dict stores no activation functions" in a.stdout
+    assert "Linear → ReLU → … → Linear" in a.stdout
     _torchscript(torch, net, tmp_path / "ts.pt")
     b = run(
         "inspect",
@@ -275,7 +278,15 @@ def test_inspect_torch_files(tmp_path, rng, capsys):
     assert "does not match the state dict's layers [2, 5, 4, 1]" in capsys.readouterr().err
     wide = _write_csv(tmp_path / "w.csv", ["a", "b", "c"], [(1, 2, 3), (4, 5, 6), (7, 8, 0)])
     assert main(["inspect", str(tmp_path / "sd.pt"), str(wide)]) == 1
-    assert "the first layer takes 2 inputs" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "3 feature columns (a, b, c), but the first layer takes 2 inputs" in err
+    assert "if one of them is the target, name it with --target NAME" in err  # one too many
+    assert len(err.strip().splitlines()) == 1
+    wider = _write_csv(tmp_path / "w4.csv", ["a", "b", "c", "d"], [(1, 2, 3, 4), (5, 6, 7, 8)])
+    assert main(["inspect", str(tmp_path / "sd.pt"), str(wider)]) == 1
+    err = capsys.readouterr().err
+    assert "4 feature columns" in err
+    assert "--target" not in err  # two too many: not a forgotten target
     _torchscript(
         torch, nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)), tmp_path / "tanh.pt"
     )
@@ -371,3 +382,167 @@ def test_bad_numbers_are_usage_errors(tmp_path, rng, capsys):
     err = capsys.readouterr().err
     assert str(tmp_path) in err
     assert len(err.strip().splitlines()) == 1
+
+
+def _one_line_error(capsys, *names):
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.startswith("geolasso ")
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    for name in names:
+        assert name in err, (name, err)
+    return captured
+
+
+def test_malformed_model_metadata_is_named(tmp_path, rng, capsys):
+    import json
+
+    data, _X, _y = _regression_csv(tmp_path / "d.csv", rng)
+    main = geolasso.cli.main
+    good = {"task": "regression", "target": "y", "columns": ["a", "b"], "alpha": 0.01}
+    arrays = {"W": np.ones((3, 2)), "b": np.zeros(3), "v": np.ones(3), "c": 0.0}
+    cases = [
+        ("{not json", "its metadata is not valid JSON"),
+        ("[1, 2]", "its metadata must be a JSON object"),
+        (json.dumps({"columns": ["a", "b"]}), "its metadata has no 'task' field"),
+        (json.dumps({**good, "task": "maybe"}), "metadata field 'task' must be"),
+        (json.dumps({**good, "columns": "ab"}), "metadata field 'columns' must be a list"),
+        (json.dumps({**good, "columns": ["a"]}), "names 1 columns, but the network takes 2"),
+        (json.dumps({**good, "task": "classification"}), "has no 'classes' field"),
+        (
+            json.dumps({**good, "task": "classification", "classes": ["x", "y", "z"]}),
+            "metadata field 'classes' must be a list of the two class labels",
+        ),
+        (json.dumps({**good, "alpha": -1}), "metadata field 'alpha' must be a finite number > 0"),
+        (json.dumps({**good, "norm": 2}), "metadata field 'norm' must be 'l1' or 'l2'"),
+        (json.dumps({**good, "target": 7}), "metadata field 'target' must be a column name"),
+    ]
+    for k, (text, message) in enumerate(cases):
+        model = tmp_path / f"m{k}.npz"
+        np.savez(model, **arrays, metadata=np.str_(text))
+        commands = [["predict", str(model), str(data)]]
+        if "'task' field" not in message:  # inspect needs no task
+            commands.append(["inspect", str(model), str(data)])
+        for argv in commands:
+            assert main(argv) == 1, (argv, text)
+            out = _one_line_error(capsys, str(model), message)
+            assert out.out == ""
+    np.savez(tmp_path / "ok.npz", **arrays, metadata=np.str_(json.dumps(good)))
+    assert main(["predict", str(tmp_path / "ok.npz"), str(data)]) == 0
+
+
+def test_inspect_builds_everything_before_printing(tmp_path, rng, capsys, monkeypatch):
+    data, _X, _y = _regression_csv(tmp_path / "d.csv", rng)
+    main = geolasso.cli.main
+    model = str(tmp_path / "m.npz")
+    assert (
+        main(["fit", str(data), "--target", "y", "--alpha", "1e-2", "--out", model, "--quiet"]) == 0
+    )
+    capsys.readouterr()
+    for flag, name in [("--json", "e.json"), ("--plot", "e.png")]:
+        out = str(tmp_path / "missing" / name)
+        assert main(["inspect", model, str(data), flag, out]) == 1
+        captured = _one_line_error(capsys, flag, "missing does not exist")
+        assert captured.out == ""  # not a line of the table
+    # the picture fails after the explanation: still nothing printed, no records written
+    monkeypatch.setattr(
+        geolasso.cli, "_plugin", lambda name: lambda ex: (_ for _ in ()).throw(ValueError("no"))
+    )
+    json_out = tmp_path / "e.json"
+    argv = ["inspect", model, str(data), "--json", str(json_out), "--plot", str(tmp_path / "p.png")]
+    assert main(argv) == 1
+    assert _one_line_error(capsys, "--plot: no").out == ""
+    assert not json_out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "m.npz"]
+    monkeypatch.undo()
+    argv = ["inspect", model, str(data), "--json", str(json_out), "--plot", str(tmp_path / "p.xyz")]
+    assert main(argv) == 1
+    assert _one_line_error(capsys, "--plot", "p.xyz", "not supported").out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "m.npz"]
+    # --rows 0 lists no neuron (it used to print the header, then fail)
+    assert main(["inspect", model, str(data), "--rows", "0"]) == 0
+    text = capsys.readouterr().out
+    n = ReLUNetwork.load(model).n_neurons
+    assert f"... {n} more neurons" in text
+    assert "optimality gap" in text
+
+
+def test_inspect_a_classifier_trained_on_text_labels(tmp_path, rng, capsys):
+    import json
+
+    from geolasso.interpret import explain
+
+    X = rng.standard_normal((24, 2))
+    labels = np.where(X[:, 0] * X[:, 1] > 0, "dog", "cat")
+    data = _write_csv(
+        tmp_path / "pets.csv", ["a", "b", "kind"], [(*x, t) for x, t in zip(X, labels, strict=True)]
+    )
+    main = geolasso.cli.main
+    model = str(tmp_path / "pets.npz")
+    argv = ["fit", str(data), "--target", "kind", "--alpha", "1e-2", "--out", model, "--quiet"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    js = tmp_path / "e.json"
+    assert main(["inspect", model, str(data), "--json", str(js)]) == 0
+    assert "optimality gap" in capsys.readouterr().out
+    record = json.loads(js.read_text())
+    assert record["certificate"]["relative_gap"] < 1e-8  # certified on the labels as fitted
+    signed = np.where(labels == "dog", 1.0, -1.0)  # classes sorted: cat -> -1, dog -> +1
+    reference = explain(ReLUNetwork.load(model), X, signed, alpha=1e-2, norm="l1")
+    assert record["certificate"]["objective"] == pytest.approx(
+        reference.certificate.objective, rel=1e-12
+    )
+    other = _write_csv(
+        tmp_path / "zoo.csv", ["a", "b", "kind"], [(0.1, 0.2, "dog"), (0.3, -1.0, "bird")]
+    )
+    assert main(["inspect", model, str(other)]) == 1
+    _one_line_error(capsys, "zoo.csv", "'kind'", "outside the model's classes", "bird")
+
+
+def test_numeric_labels_are_parsed_once(tmp_path, rng, capsys):
+    X = rng.standard_normal((20, 2))
+    labels = np.where(X[:, 0] > 0, "1", "0").astype(object)
+    labels[np.flatnonzero(X[:, 0] > 0)[:3]] = "1.0"  # the same class, written differently
+    data = _write_csv(
+        tmp_path / "n.csv", ["a", "b", "y"], [(*x, t) for x, t in zip(X, labels, strict=True)]
+    )
+    main = geolasso.cli.main
+    model = str(tmp_path / "n.npz")
+    assert (
+        main(["fit", str(data), "--target", "y", "--alpha", "1e-2", "--out", model, "--quiet"]) == 0
+    )
+    assert capsys.readouterr().out.startswith("classification on 20 rows")
+    assert ReLUNetwork.load(model).metadata["classes"] == [0, 1]
+    assert main(["predict", model, str(data)]) == 0
+    predicted = [line.split(",")[0] for line in capsys.readouterr().out.splitlines()[1:]]
+    assert set(predicted) <= {"0", "1"}
+    assert main(["inspect", model, str(data)]) == 0
+    assert "optimality gap" in capsys.readouterr().out
+    # a model file that stored the classes as text (as files written before did) still reads
+    old = ReLUNetwork.load(model)
+    old.metadata["classes"] = ["0", "1"]
+    plain = np.where(labels == "1.0", "1", labels)
+    _write_csv(
+        tmp_path / "p.csv", ["a", "b", "y"], [(*x, t) for x, t in zip(X, plain, strict=True)]
+    )
+    assert main(["inspect", str(old.save(tmp_path / "old.npz")), str(tmp_path / "p.csv")]) == 0
+    assert "optimality gap" in capsys.readouterr().out
+
+
+def test_a_byte_order_mark_is_not_part_of_a_column_name(tmp_path, rng, capsys):
+    data, X, y = _regression_csv(tmp_path / "plain.csv", rng)
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + data.read_bytes())
+    Xb, yb, columns = geolasso.cli.read_csv(bom, target="y")
+    assert columns == ["a", "b"]
+    np.testing.assert_array_equal(Xb, X)  # the first column's values too
+    np.testing.assert_array_equal(yb, y)
+    model = str(tmp_path / "m.npz")
+    main = geolasso.cli.main
+    assert (
+        main(["fit", str(bom), "--target", "y", "--alpha", "1e-2", "--out", model, "--quiet"]) == 0
+    )
+    assert ReLUNetwork.load(model).metadata["columns"] == ["a", "b"]
+    capsys.readouterr()
+    assert main(["predict", model, str(data)]) == 0  # a file without the mark reads the same

@@ -5,6 +5,8 @@ for the exact convex CNN program over the enumerated patterns of the stacked
 patch matrix (SPEC §6, with the ℓ1 first-layer norm); torch for the network.
 """
 
+import warnings
+
 import cvxpy as cp
 import numpy as np
 import pytest
@@ -115,6 +117,54 @@ def test_bad_input_is_refused_clearly(rng):
         patches(rng.standard_normal((2, 5)), 2, stride=0)
     with pytest.raises(ValueError, match="one target per image"):
         ConvexCNN(kernel_size=2).fit(rng.standard_normal((4, 5)), np.zeros(3))
+
+
+@pytest.mark.parametrize("classifier", [False, True], ids=["regressor", "classifier"])
+def test_complex_images_are_refused_not_cast(classifier, rng):
+    from geolasso.cnn import ConvexCNNClassifier
+    from geolasso.exceptions import ComplexDataError
+
+    Estimator = ConvexCNNClassifier if classifier else ConvexCNN
+    X = rng.standard_normal((6, 5))
+    y = np.where(X[:, 2] > X[:, 1], 1.0, -1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning: an error before any cast
+        with pytest.raises(ComplexDataError, match="images must contain real numbers"):
+            Estimator(kernel_size=2, alpha=1e-2).fit(X + 0.5j, y)
+        model = Estimator(kernel_size=2, alpha=1e-2).fit(X, y)
+        with pytest.raises(ValueError, match="Complex data not supported"):  # a ValueError too
+            model.predict(X + 0.5j)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("arrangement", "dictionary"), ("dictionary", "arrangement")],
+    ids=["arrangement-then-dictionary", "dictionary-then-arrangement"],
+)
+def test_a_refit_with_another_method_keeps_nothing_of_the_first(first, second, rng):
+    X = rng.standard_normal((6, 5))
+    y = X[:, 2] - X[:, 1]
+    params = {"kernel_size": 2, "alpha": 1e-2, "norm": "l2", "bias": False}
+    fresh = ConvexCNN(method=second, **params).fit(X, y)
+    model = ConvexCNN(method=first, **params).fit(X, y)
+    model.set_params(method=second).fit(X, y)
+    assert set(vars(model)) == set(vars(fresh))
+    assert model.objective_ == pytest.approx(fresh.objective_, rel=1e-12)
+    # a gated arrangement fit has no network; a refit without gates must not keep its gates
+    gated = ConvexCNN(method="arrangement", gated=True, **params).fit(X, y)
+    assert gated.gates_ is not None
+    gated.set_params(method="dictionary", gated=False).fit(X, y)
+    assert set(vars(gated)) == set(vars(ConvexCNN(method="dictionary", **params).fit(X, y)))
+
+
+def test_the_network_objective_needs_a_non_negative_alpha(rng):
+    X = rng.standard_normal((6, 5))
+    y = X[:, 2] - X[:, 1]
+    net = ConvexCNN(kernel_size=2, alpha=1e-2).fit(X, y).network_
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        net.objective(X, y, -1.0)
+    r = net.predict(X) - y
+    assert net.objective(X, y, 0.0) == pytest.approx(r @ r / (2 * len(y)), rel=1e-12)
 
 
 def test_the_classifier_maps_labels(rng):

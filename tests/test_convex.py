@@ -298,6 +298,44 @@ def test_progress_bar_reports_rounds_on_a_terminal_only(capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("Estimator", [ConvexReLU, ConvexReLUClassifier])
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("arrangement", "wedge"), ("wedge", "arrangement")],
+    ids=["arrangement-then-wedge", "wedge-then-arrangement"],
+)
+def test_a_refit_with_another_method_keeps_nothing_of_the_first(Estimator, first, second, rng):
+    X = rng.standard_normal((12, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1.0, -1.0)
+    params = {"alpha": 1e-2, "norm": "l2"}
+    model = Estimator(method=first, **params).fit(X, y)
+    fresh = Estimator(method=second, **params).fit(X, y)
+    first_only = set(vars(model)) - set(vars(fresh))
+    model.set_params(method=second).fit(X, y)
+    assert set(vars(model)) == set(vars(fresh))
+    for name in first_only:
+        assert not hasattr(model, name), name
+    if first == "arrangement":
+        assert "patterns_" in first_only  # the stale attribute of the report
+    assert model.objective_ == pytest.approx(fresh.objective_, rel=1e-12)
+
+
+@pytest.mark.parametrize("Estimator", [ConvexReLU, ConvexReLUClassifier])
+def test_complex_input_is_refused_by_name(Estimator, rng):
+    from geolasso.exceptions import ComplexDataError
+
+    X = rng.standard_normal((8, 2))
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    with pytest.raises(ComplexDataError, match="X must contain real numbers; got complex"):
+        Estimator(alpha=1e-2).fit(X + 1e-3j, y)
+    if Estimator is ConvexReLU:
+        with pytest.raises(ComplexDataError, match="y must contain real numbers; got complex"):
+            Estimator(alpha=1e-2).fit(X, y + 1j)
+    model = Estimator(alpha=1e-2).fit(X, y)
+    with pytest.raises(TypeError, match="X must contain real numbers"):  # a TypeError too
+        model.predict(X.astype(complex))  # even a zero imaginary part: nothing is cast
+
+
+@pytest.mark.parametrize("Estimator", [ConvexReLU, ConvexReLUClassifier])
 def test_scikit_learn_estimator_checks(Estimator):
     from sklearn.exceptions import SkipTestWarning
     from sklearn.utils.estimator_checks import check_estimator

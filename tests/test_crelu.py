@@ -190,6 +190,23 @@ def test_bad_input_has_clear_errors(monkeypatch):
     assert model.patterns_.n_patterns <= 50
 
 
+def test_complex_input_to_the_program_is_refused_not_cast():
+    from geolasso.exceptions import ComplexDataError
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(8, 2)), rng.normal(size=8)
+    patterns = enumerate_patterns(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not a ComplexWarning: an error before any cast
+        with pytest.raises(ComplexDataError, match="X must contain real numbers"):
+            crelu.solve_crelu(X + 1j, y, 0.05, patterns)
+        with pytest.raises(ComplexDataError, match="y must contain real numbers"):
+            crelu.solve_crelu(X, y + 1j, 0.05, patterns)
+        net = crelu.to_network(crelu.solve_crelu(X, y, 0.05, patterns), patterns, "l2")
+        with pytest.raises(ComplexDataError, match="X must contain real numbers"):
+            crelu.start_from_network(net, patterns, X + 1j)
+
+
 def test_degenerate_data_repeated_and_collinear_samples():
     # three collinear points and a repeated one: the enumeration's fallback handles them
     X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [2.0, 2.0], [0.0, 1.0], [1.0, -1.0]])

@@ -223,6 +223,15 @@ def test_bad_input_is_refused_clearly(rng):
         reflection_dictionary(rng.standard_normal((60, 3)))
 
 
+def test_the_network_objective_needs_a_non_negative_alpha():
+    net = DeepNarrowNetwork([[1.0, 2.0]], [[0.0, 0.0]], [1.0])
+    x, y = np.array([0.0, 1.0]), np.array([0.0, 1.0])
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        net.objective(x, y, -0.5)
+    r = net.predict(x) - y
+    assert net.objective(x, y, 0.0) == pytest.approx(r @ r / 4, rel=1e-12)
+
+
 def test_sampled_dictionary_is_seeded(rng):
     x = rng.uniform(0, 1, 30)
     a = mirror_dictionary(x, 4, max_features=500, random_state=3)

@@ -248,6 +248,53 @@ def test_bad_input_is_refused_clearly(rng):
         snap((W, b, np.ones((3, 2))), X, np.zeros(20), 1e-3)
 
 
+def test_a_wrong_y_or_a_bad_alpha_is_named(rng):
+    from geolasso.convex import ConvexReLUClassifier
+
+    X, model, _ = planted(rng, 20, 2, 3, 0.0)
+    y = X[:, 0] ** 2
+    with pytest.raises(ValueError, match=r"y must have shape \(20,\), one target per row of X"):
+        explain(model, X, y[:-1], alpha=1e-2)
+    with pytest.raises(ValueError, match=r"y must have shape \(20,\).*got \(20, 2\)"):
+        explain(model, X, np.column_stack([y, y]))
+    for alpha in (-1.0, 0.0, np.inf):
+        with pytest.raises(ValueError, match="alpha must be a finite number > 0"):
+            explain(model, X, y, alpha=alpha)
+    labels = np.where(X[:, 0] > 0, "a", "b")
+    clf = ConvexReLUClassifier(alpha=1e-2).fit(X, labels)
+    with pytest.raises(ValueError, match=r"y must have shape \(20,\)"):
+        explain(clf, X, labels[:-2])
+
+
+def test_a_dead_neuron_contributes_nothing_and_is_listed_last(rng):
+    X = rng.standard_normal((30, 2))
+    W = np.array([[1.0, 0.5], [100.0, 100.0], [-0.3, 1.0]])  # neuron 1: huge weights ...
+    b = np.array([0.1, -1000.0, -0.2])  # ... and never active on these samples
+    v = np.array([1.0, 50.0, -1.0])
+    pre = X @ W.T + b
+    assert pre[:, 1].max() < 0
+    assert (pre[:, [0, 2]] > 0).any(axis=0).all()
+    ex = explain((W, b, v), X, top=1)
+    recs = ex.records()
+    assert [r["dead"] for r in recs] == [False, True, False]
+    assert recs[1]["contribution"] == 0.0
+    live = [0, 2]
+    np.testing.assert_allclose(
+        [recs[j]["contribution"] for j in live],
+        np.abs(v[live]) * np.linalg.norm(W[live], axis=1),
+        rtol=1e-14,
+    )
+    assert any(note.startswith("1 neuron is dead") for note in ex.notes)
+    rows = [line for line in ex.table().splitlines() if line[:6].strip().isdigit()]
+    assert len(rows) == 3
+    assert rows[-1].split()[0] == "1"  # ranked last ...
+    assert "(dead)" in rows[-1]  # ... and marked
+    assert not any("(dead)" in row for row in rows[:-1])
+    import json
+
+    assert [n["dead"] for n in json.loads(ex.to_json())["neurons"]] == [False, True, False]
+
+
 def test_unsupported_torch_layers_are_named(rng):
     torch = pytest.importorskip("torch", reason="the torch extra is not installed")
     nn = torch.nn

@@ -186,6 +186,8 @@ def test_integer_and_float32_inputs_are_converted(gaussian):
         ((np.ones((3, 2)), np.ones(3), 0.0), {}, ValueError, "alpha must be a finite number > 0"),
         ((np.ones((3, 2)), np.ones(3), 0.1), {"tol": 0.0}, ValueError, "tol must be"),
         ((np.ones((3, 0)), np.ones(3), 0.1), {}, ValueError, "empty dictionary"),
+        ((np.ones((0, 2)), np.ones(0), 0.1), {}, ValueError, r"at least one row \(sample\)"),
+        ((np.ones((0, 0)), np.ones(0), 0.1), {}, ValueError, r"at least one row \(sample\)"),
         ((np.ones(3), np.ones(3), 0.1), {}, ValueError, r"K must have shape"),
         ((np.ones((3, 2)), np.ones(3), 0.1), {"warm_start": np.ones(5)}, ValueError, "warm_start"),
     ],
@@ -193,6 +195,12 @@ def test_integer_and_float32_inputs_are_converted(gaussian):
 def test_bad_input_is_named(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         lasso(*args, **kwargs)
+
+
+@pytest.mark.parametrize("shape", [(0, 2), (3, 0)], ids=["no-rows", "no-columns"])
+def test_an_empty_matrix_is_named_on_the_path(shape):
+    with pytest.raises(ValueError, match="K must have at least one"):
+        lasso_path(np.ones(shape), np.ones(shape[0]))
 
 
 def test_estimator_matches_the_function_and_refits_warm(gaussian):

@@ -85,6 +85,30 @@ def test_bad_inputs_and_options_are_named():
         net.objective(np.ones((2, 2)), np.ones(3), 0.1)
 
 
+@pytest.mark.parametrize("alpha", [-1.0, -1e-12, np.nan, np.inf])
+def test_objective_refuses_a_negative_or_non_finite_alpha(alpha):
+    net = ReLUNetwork([[1.0, 2.0]], [0.0], [1.0])
+    X, y = np.ones((2, 2)), np.zeros(2)
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        net.objective(X, y, alpha)
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        net.objective(X, y, "0.1")
+    # alpha = 0 is the plain data-fitting term: (1/(2n)) Σ (3 - 0)²
+    assert net.objective(X, y, 0.0) == pytest.approx(9.0 / 2)
+
+
+def test_a_file_with_malformed_metadata_or_arrays_is_named(tmp_path):
+    arrays = {"W": np.ones((1, 2)), "b": [0.0], "v": [1.0], "c": 0.0}
+    for name, extra, message in [
+        ("text", {"metadata": np.str_("{oops")}, "its metadata is not valid JSON"),
+        ("list", {"metadata": np.str_("[1, 2]")}, "must be a JSON object.*got a JSON list"),
+        ("shape", {"b": [0.0, 1.0]}, r"not a valid ReLUNetwork file: b must have shape \(1,\)"),
+    ]:
+        np.savez(tmp_path / f"{name}.npz", **{**arrays, **extra})
+        with pytest.raises(ValueError, match=rf"{name}\.npz.*{message}"):
+            ReLUNetwork.load(tmp_path / f"{name}.npz")
+
+
 def test_saved_file_keeps_metadata_and_rejects_bad_files(tmp_path):
     net = ReLUNetwork([[1.0, 2.0]], [0.5], [-1.0], c=0.25, metadata={"columns": ["a", "b"]})
     written = net.save(tmp_path / "model")
@@ -142,6 +166,15 @@ def test_torch_round_trip_and_architecture_errors():
     read = ReLUNetwork.from_torch(no_bias)
     assert_allclose(read.b, 0.0)
     assert read.c == 0.0
+
+
+@pytest.mark.parametrize("activation", ["Tanh", "GELU", "LeakyReLU", "Sigmoid", "ReLU6"])
+def test_a_torch_module_with_another_activation_is_refused_by_name(activation):
+    torch = pytest.importorskip("torch", reason="the torch extra is not installed")
+    nn = torch.nn
+    module = nn.Sequential(nn.Linear(3, 4), getattr(nn, activation)(), nn.Linear(4, 1))
+    with pytest.raises(TypeError, match=rf"layer 1 of the module must be ReLU; got {activation}"):
+        ReLUNetwork.from_torch(module)
 
 
 def test_torch_module_certified_like_its_numpy_twin():

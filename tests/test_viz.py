@@ -125,6 +125,15 @@ def test_plot_path_and_frames(rng):
         assert len(f.axes[0].lines) == min(path.supports[k].size, 12)
 
 
+@pytest.mark.parametrize("bad", [None, "path", np.zeros((3, 4))], ids=["None", "str", "array"])
+def test_plot_path_names_what_it_expects(bad, rng):
+    D = gl.WedgeDictionary(rng.standard_normal((5, 2)))
+    with pytest.raises(TypeError, match=r"path must be a geolasso\.LassoPath.*lasso_path"):
+        viz.plot_path(bad)
+    with pytest.raises(TypeError, match=r"path must be a geolasso\.LassoPath"):
+        viz.path_frames(bad, D)
+
+
 def test_plot_reflections(rng):
     x = np.array([[0.0], [6], [7], [8], [9], [12], [14]])
     y = np.array([0.1, 0.1, 3.0, 2.0, 0.7, 1.3, 2.9])
@@ -193,6 +202,46 @@ def test_the_gallery_builds_every_script(tmp_path):
             assert img[..., :3].std() > 0.02, f"{png.name} is blank"
     index = (tmp_path / "index.html").read_text()
     assert index.count("<img") == len(pngs)
+
+
+def test_a_gallery_out_that_cannot_be_written_is_one_line(tmp_path, monkeypatch, capsys):
+    import errno
+    import tempfile
+
+    import geolasso.cli
+    import viz._gallery
+
+    def never(*args, **kwargs):
+        raise AssertionError("a gallery script ran before --out was checked")
+
+    monkeypatch.setattr(viz._gallery.subprocess, "run", never)
+    a_file = tmp_path / "taken"
+    a_file.write_text("keep me")
+    for out, why in [
+        (a_file, "is a file, not a directory"),
+        (a_file / "sub", "cannot create the directory"),
+    ]:
+        assert geolasso.cli.main(["gallery", "--quiet", "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"geolasso gallery: error: --out {out}")
+        assert why in err
+        assert len(err.strip().splitlines()) == 1
+    assert a_file.read_text() == "keep me"
+
+    # a read-only directory (simulated: root may write anywhere)
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    assert geolasso.cli.main(["gallery", "--quiet", "--out", str(readonly)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        f"geolasso gallery: error: --out {readonly}: cannot write into the directory "
+        "(Permission denied)"
+    )
+    assert list(readonly.iterdir()) == []
 
 
 def test_a_failing_script_is_named(tmp_path):

@@ -71,6 +71,12 @@ def run(out, scripts=None, *, quiet=False, only=None, timeout=300) -> int:
     -------
     int
         0 when every script ran, 1 otherwise (the failures are printed).
+
+    Raises
+    ------
+    OSError
+        Before any script runs, when ``out`` is a file or cannot be created
+        or written to (the message names it).
     """
     from tqdm.auto import tqdm
 
@@ -79,8 +85,7 @@ def run(out, scripts=None, *, quiet=False, only=None, timeout=300) -> int:
     if not files:
         print(f"geolasso gallery: no plot_*.py scripts in {src}", file=sys.stderr)
         return 1
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = _writable_directory(out)
     env = dict(os.environ, MPLBACKEND="Agg")
     results, failed = [], []
     bar = tqdm(files, desc="gallery", unit=" script", disable=True if quiet else None)
@@ -124,6 +129,37 @@ def run(out, scripts=None, *, quiet=False, only=None, timeout=300) -> int:
         for line in tail:
             print(f"    {line}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _writable_directory(out) -> Path:
+    """``out``, created if missing, after a test write: an error naming it before any script runs.
+
+    Raises
+    ------
+    OSError
+        One line naming ``out`` and what is wrong (a file, not creatable, not writable).
+    """
+    import errno
+    import tempfile
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"--out {out} is a file, not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise type(exc)(
+            exc.errno, f"--out {out}: cannot create the directory ({exc.strerror or exc})"
+        ) from None
+    try:  # os.access is not enough: it says yes to root on a read-only mount
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".geolasso-write-test")
+    except OSError as exc:
+        raise type(exc)(
+            exc.errno, f"--out {out}: cannot write into the directory ({exc.strerror or exc})"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+    return out
 
 
 def _write_index(out, results):

@@ -9,6 +9,17 @@ from ._axes import NEGATIVE, POSITIVE, generators_label, new_axes
 __all__ = ["path_frames", "plot_path"]
 
 
+def _check_path(path):
+    """A TypeError naming what is expected unless ``path`` is a LassoPath."""
+    from geolasso.lasso import LassoPath
+
+    if not isinstance(path, LassoPath):
+        raise TypeError(
+            "path must be a geolasso.LassoPath, the result of geolasso.lasso_path(...); "
+            f"got {type(path).__name__}"
+        )
+
+
 def plot_path(path, dictionary=None, *, ax=None, top=8):
     """Coefficients against the penalty, atoms labelled by their generators as they enter.
 
@@ -26,7 +37,13 @@ def plot_path(path, dictionary=None, *, ax=None, top=8):
     Returns
     -------
     matplotlib Axes
+
+    Raises
+    ------
+    TypeError
+        If ``path`` is not a :class:`geolasso.LassoPath`.
     """
+    _check_path(path)
     ax = new_axes(ax)
     C = path.coefs.toarray()  # (n_atoms, n_alphas)
     alphas = np.asarray(path.alphas)
@@ -91,8 +108,15 @@ def path_frames(path, dictionary, X=None, y=None, *, every=1, max_atoms=12):
     Returns
     -------
     list of matplotlib Figure
+
+    Raises
+    ------
+    TypeError
+        If ``path`` is not a :class:`geolasso.LassoPath`.
     """
     from .neurons import plot_atoms
+
+    _check_path(path)
 
     C = path.coefs.tocsc()
     frames = []
