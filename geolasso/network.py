@@ -320,13 +320,16 @@ class ReLUNetwork:
         Raises
         ------
         ValueError
-            If ``alpha`` is negative or not finite, or the shapes disagree.
+            If ``alpha`` is negative or not finite, ``X`` has no samples, or
+            the shapes disagree.
         """
         alpha = as_nonnegative_float(alpha, "alpha")
         pred = self.predict(X)
         y = as_float_array(y, "y", shape_doc=f"({pred.size},)")
         if y.shape != pred.shape:
             raise ValueError(f"y must have shape {pred.shape}; got {y.shape}")
+        if pred.size == 0:
+            raise ValueError("X needs at least one sample: the objective is a mean over samples")
         r = pred - y
         return float(r @ r) / (2 * r.size) + alpha * self.penalty(norm=norm, bias=bias)
 

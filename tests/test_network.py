@@ -83,6 +83,8 @@ def test_bad_inputs_and_options_are_named():
         net.penalty(bias="yes")
     with pytest.raises(ValueError, match=r"y must have shape \(2,\)"):
         net.objective(np.ones((2, 2)), np.ones(3), 0.1)
+    with pytest.raises(ValueError, match="X needs at least one sample"):
+        net.objective(np.ones((0, 2)), np.ones(0), 0.1)
 
 
 @pytest.mark.parametrize("alpha", [-1.0, -1e-12, np.nan, np.inf])
