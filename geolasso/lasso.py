@@ -400,9 +400,10 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         top, candidates = passes.scores(r, passes.pool_size(grow), support)
         primal = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
         if not (np.isfinite(primal) and np.isfinite(top)):
+            what = "objective" if np.isfinite(top) else "correlation"
             raise ValueError(
-                f"the Lasso produced a non-finite {'objective' if np.isfinite(top) else 'correlation'}"
-                f" in round {it} (NaN or inf: the products of K's columns with y and the "
+                f"the Lasso produced a non-finite {what} in round {it} (NaN or inf: the "
+                "products of K's columns with y and the "
                 "coefficients overflow float64). Rescale K or y (alpha with y) so that their "
                 "entries are of moderate size"
             )
