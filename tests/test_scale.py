@@ -1,0 +1,175 @@
+"""Scale robustness: fits, patterns, wedges and the Lasso at extreme magnitudes,
+and the bounded arrangement solve at penalties far below alpha_max."""
+
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+from geolasso import ConvexReLU
+from geolasso.algebra import blade_norm, cross, wedge, wedge_all
+from geolasso.arrangements import enumerate_patterns, sample_patterns
+from geolasso.crelu import _SMALL_ALPHA_ROUNDS
+from geolasso.datasets import spiral
+from geolasso.exceptions import ConvergenceWarning
+from geolasso.lasso import lasso
+
+SCALES = [1e-150, 1e-75, 1e-20, 1e20, 1e75, 1e150]
+
+
+@pytest.fixture(scope="module")
+def plane():
+    rng = np.random.default_rng(7)
+    X = rng.uniform(-1.0, 1.0, size=(8, 2))
+    y = rng.normal(size=8)
+    grid = rng.uniform(-1.5, 1.5, size=(50, 2))
+    return X, y, grid
+
+
+@pytest.fixture(scope="module")
+def unscaled(plane):
+    X, y, _ = plane
+    return {
+        "wedge": ConvexReLU(alpha=1e-2).fit(X, y),
+        "arrangement": ConvexReLU(alpha=1e-2, method="arrangement", norm="l2").fit(X, y),
+    }
+
+
+@pytest.mark.parametrize("method", ["wedge", "arrangement"])
+@pytest.mark.parametrize("c", SCALES, ids=[f"{c:g}" for c in SCALES])
+def test_fit_is_equivariant_under_scaling(plane, unscaled, method, c):
+    # fit(c X, y, c alpha) is fit(X, y, alpha) with each neuron (w, b, v) replaced by
+    # (w / √c, b √c, v √c): the same function of the scaled samples, the same objective
+    X, y, grid = plane
+    kw = {} if method == "wedge" else {"method": "arrangement", "norm": "l2"}
+    ref = unscaled[method]
+    assert ref.exact_  # certified optimum at c = 1
+    model = ConvexReLU(alpha=1e-2 * c, **kw).fit(X * c, y)
+    assert model.exact_
+    np.testing.assert_allclose(model.predict(grid * c), ref.predict(grid), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(model.objective_, ref.objective_, rtol=1e-7)
+    # the objective of the returned network, recomputed in the units of c X
+    norm = "l1" if method == "wedge" else "l2"
+    J = model.network_.objective(X * c, y, 1e-2 * c, norm=norm)
+    np.testing.assert_allclose(J, model.objective_, rtol=1e-7)
+    # balanced neurons (w / √c, b √c, v √c): the hidden values are √c (w·x + b)
+    hidden = X * c @ model.network_.W.T + model.network_.b
+    ref_hidden = X @ ref.network_.W.T + ref.network_.b
+    assert np.all(np.isfinite(hidden))
+    np.testing.assert_allclose(
+        np.abs(hidden).max() / np.sqrt(c), np.abs(ref_hidden).max(), rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize("c", [1e-300, 1e300, 1e160])
+@pytest.mark.parametrize("method", ["wedge", "arrangement"])
+def test_fit_outside_the_safe_range_is_refused_by_name(plane, c, method):
+    X, y, _ = plane
+    with pytest.raises(ValueError, match=r"X has largest magnitude .*2\*\*-510, 2\*\*510"):
+        ConvexReLU(alpha=1e-2, method=method).fit(X * c, y)
+    with pytest.raises(ValueError, match=r"y has largest magnitude"):
+        ConvexReLU(alpha=1e-2, method=method).fit(X, y * c if c > 1 else y * 1e300)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("c", [1e-300, 1e-150, 1e150, 1e300])
+def test_patterns_do_not_depend_on_the_scale(bias, c):
+    X = np.random.default_rng(3).normal(size=(9, 2))
+    ref = enumerate_patterns(X, bias=bias)
+    got = enumerate_patterns(X * c, bias=bias)
+    assert {row.tobytes() for row in got.patterns} == {row.tobytes() for row in ref.patterns}
+    assert got.n_patterns == ref.n_patterns
+    # independent check: each gate realises its pattern on the scaled samples
+    Z = X * c if not bias else np.column_stack([X * c, np.ones(len(X))])
+    assert np.all(np.isfinite(got.gates))
+    np.testing.assert_array_equal((Z @ got.gates.T > 0).T, got.patterns)
+    sampled = sample_patterns(X * c, 300, bias=bias, random_state=0)
+    np.testing.assert_array_equal((Z @ sampled.gates.T > 0).T, sampled.patterns)
+
+
+def test_wedges_that_overflow_are_named():
+    big = np.array([[1.0, 2.0, 0.5], [3.0, -1.0, 2.0]]) * 1e300
+    for f in (wedge, cross, lambda v: blade_norm(v, method="svd")):
+        with pytest.raises(ValueError, match="overflows float64"):
+            f(big)
+    with pytest.raises(ValueError, match="overflows float64"):
+        wedge_all(big, [[0, 1]])
+    # large but representable: the blade norm is finite (no overflow in its squares)
+    a = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]) * 1e154
+    assert blade_norm(a) == pytest.approx(1e308, rel=1e-12)
+
+
+def test_lasso_with_overflowing_targets_stops_before_any_round():
+    rng = np.random.default_rng(0)
+    K = rng.normal(size=(20, 30))
+    y = rng.normal(size=20)
+    with pytest.raises(ValueError, match=r"y has entries of magnitude up to .*overflows float64"):
+        lasso(K, y * 1e300, 0.01)
+    with pytest.raises(ValueError, match=r"K has entries of magnitude up to .*overflow float64"):
+        lasso(K * 1e300, y, 0.01)
+    # scaled y with scaled alpha: the same solution scaled (rounds counted by the result)
+    ref = lasso(K, y, 0.01, tol=1e-10)
+    big = lasso(K, y * 1e150, 0.01 * 1e150, tol=1e-10)
+    assert big.converged
+    assert big.n_iter <= ref.n_iter + 2
+    np.testing.assert_allclose(big.coef / 1e150, ref.coef, rtol=1e-6, atol=1e-9)
+
+
+def test_no_raw_linalg_error_or_lapack_output_at_extreme_scales():
+    code = textwrap.dedent(
+        """
+        import numpy as np
+        from geolasso import ConvexReLU
+        from geolasso.arrangements import enumerate_patterns
+        from geolasso.lasso import lasso
+        rng = np.random.default_rng(0)
+        X, y = rng.normal(size=(8, 2)), rng.normal(size=8)
+        K = rng.normal(size=(8, 12))
+        calls = [
+            lambda c: ConvexReLU(alpha=1e-2).fit(X * c, y),
+            lambda c: ConvexReLU(alpha=1e-2, method="arrangement").fit(X * c, y),
+            lambda c: enumerate_patterns(X * c),
+            lambda c: lasso(K * c, y, 1e-2),
+            lambda c: lasso(K, y * c, 1e-2),
+        ]
+        for c in (1e154, 1e200, 1e300, 1e-200, 1e-300):
+            for call in calls:
+                try:
+                    call(c)
+                except ValueError as exc:
+                    assert "overflow" in str(exc) or "safely" in str(exc), exc
+        print("done")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "done"
+    assert "LAPACK" not in out.stderr
+    assert "DLASCL" not in out.stderr
+    assert "LinAlgError" not in out.stderr
+
+
+@pytest.mark.parametrize("alpha", [1e-12, 1e-8])
+def test_tiny_alpha_arrangement_solve_is_bounded(alpha):
+    X, y = spiral(16)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = ConvexReLU(alpha=alpha, method="arrangement", norm="l2").fit(X, y)
+    res = model.solution_
+    assert res.n_rounds <= _SMALL_ALPHA_ROUNDS
+    messages = [str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if alpha == 1e-12:
+        assert res.relative_gap > model.tol  # this probe is not certified in the bound
+    if res.relative_gap > model.tol:
+        # not certified: said so with the certified gap, and never called exact
+        assert not model.exact_
+        assert any(f"relative duality gap of {res.relative_gap:.2e}" in m for m in messages)
+        assert any("Use a larger alpha" in m for m in messages)
+    # the reported gap is certified: objective minus a dual lower bound
+    assert res.gap == pytest.approx(res.objective - res.lower_bound, abs=1e-15)
+    assert res.lower_bound <= res.objective
