@@ -632,7 +632,16 @@ class _Passes:
             Kn = self.centred_columns(new)
             top = m + new.size
             self.store[:, m:top] = Kn
-            cross = Kn.T @ self.store[:, :top]
+            with np.errstate(over="ignore", invalid="ignore"):  # named just below
+                cross = Kn.T @ self.store[:, :top]
+            if not np.all(np.isfinite(cross)):
+                top_abs = float(np.abs(Kn).max())
+                raise ValueError(
+                    f"the dictionary has columns with entries of magnitude up to {top_abs:.3g}: "
+                    "their inner products overflow float64 (the largest float64 is about "
+                    "1.8e308). Rescale the samples (or K): the Lasso over columns K / s has "
+                    "coefficients s · coef"
+                )
             self._G[m:top, :top] = cross
             self._G[:top, m:top] = cross.T
             self._b[m:top] = Kn.T @ yc

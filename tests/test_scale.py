@@ -9,13 +9,15 @@ import warnings
 import numpy as np
 import pytest
 
-from geolasso import ConvexReLU
+from geolasso import ConvexReLU, certify
 from geolasso.algebra import blade_norm, cross, wedge, wedge_all
 from geolasso.arrangements import enumerate_patterns, sample_patterns
 from geolasso.crelu import _SMALL_ALPHA_ROUNDS
 from geolasso.datasets import spiral
+from geolasso.dictionary import WedgeDictionary
 from geolasso.exceptions import ConvergenceWarning
 from geolasso.lasso import lasso
+from geolasso.planar import PlanarDictionary
 
 SCALES = [1e-150, 1e-75, 1e-20, 1e20, 1e75, 1e150]
 
@@ -122,25 +124,31 @@ def test_no_raw_linalg_error_or_lapack_output_at_extreme_scales():
     code = textwrap.dedent(
         """
         import numpy as np
-        from geolasso import ConvexReLU
+        from geolasso import ConvexReLU, certify
         from geolasso.arrangements import enumerate_patterns
+        from geolasso.dictionary import WedgeDictionary
         from geolasso.lasso import lasso
+        from geolasso.planar import PlanarDictionary
         rng = np.random.default_rng(0)
         X, y = rng.normal(size=(8, 2)), rng.normal(size=8)
         K = rng.normal(size=(8, 12))
+        net = ConvexReLU(alpha=1e-2).fit(X, y).network_
         calls = [
             lambda c: ConvexReLU(alpha=1e-2).fit(X * c, y),
             lambda c: ConvexReLU(alpha=1e-2, method="arrangement").fit(X * c, y),
             lambda c: enumerate_patterns(X * c),
             lambda c: lasso(K * c, y, 1e-2),
             lambda c: lasso(K, y * c, 1e-2),
+            lambda c: lasso(WedgeDictionary(X * c, norm="l2"), y, 1e-2, fit_intercept=True),
+            lambda c: lasso(PlanarDictionary(X * c), y, 1e-2, fit_intercept=True),
+            lambda c: certify(net, X * c, y, 1e-2),
         ]
         for c in (1e154, 1e200, 1e300, 1e-200, 1e-300):
             for call in calls:
                 try:
                     call(c)
                 except ValueError as exc:
-                    assert "overflow" in str(exc) or "safely" in str(exc), exc
+                    assert "float64" in str(exc), exc
         print("done")
         """
     )
@@ -173,3 +181,77 @@ def test_tiny_alpha_arrangement_solve_is_bounded(alpha):
     # the reported gap is certified: objective minus a dual lower bound
     assert res.gap == pytest.approx(res.objective - res.lower_bound, abs=1e-15)
     assert res.lower_bound <= res.objective
+
+
+@pytest.mark.parametrize(
+    ("d", "bias", "generators"),
+    [(2, True, "data+basis"), (3, True, "data+basis"), (3, False, "data+basis"), (2, True, "data")],
+)
+@pytest.mark.parametrize("c", [2.0**-300, 1e-100, 1e100], ids=["2^-300", "1e-100", "1e100"])
+def test_wedge_dictionary_decides_at_the_data_scale(d, bias, generators, c):
+    # the hyperplanes of c X are those of X with the bias times c, and every feature
+    # relu(w·x + b) of c X is c times the same feature of X; checked against the
+    # explicit features of X's hyperplanes (not against the dictionary of c X itself)
+    X = np.random.default_rng(d).normal(size=(7, d))
+    ref = WedgeDictionary(X, bias=bias, generators=generators, norm="l2")
+    got = WedgeDictionary(X * c, bias=bias, generators=generators, norm="l2")
+    assert got.n_atoms == ref.n_atoms
+    np.testing.assert_allclose(got.weights, ref.weights, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got.biases / c, ref.biases, rtol=1e-12, atol=1e-15)
+    explicit = np.maximum(X @ ref.weights.T + ref.biases, 0.0)
+    r = np.linspace(-1.0, 1.0, 7)
+    np.testing.assert_allclose(got.rmatvec(r) / c, explicit.T @ r, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(got.matrix() / c, explicit, rtol=1e-9, atol=1e-12)
+
+
+class _Overflowing:
+    """A matrix-free operator whose correlations overflow (as a huge dictionary's would)."""
+
+    shape = (6, 4)
+
+    def rmatvec(self, r):
+        return np.full(4, np.inf)
+
+    def matvec(self, z):
+        return np.zeros(6)
+
+    def columns(self, idx):
+        return np.full((6, len(idx)), np.inf)
+
+
+def test_lasso_names_a_non_finite_round_at_once():
+    with pytest.raises(ValueError, match="non-finite correlation in round 1"):
+        lasso(_Overflowing(), np.arange(6.0), 0.1)
+
+
+class _Huge:
+    """A matrix-free operator with finite columns whose inner products overflow."""
+
+    def __init__(self):
+        self.K = np.random.default_rng(8).normal(size=(6, 4)) * 1e160
+        self.shape = self.K.shape
+
+    def rmatvec(self, r):
+        return self.K.T @ r
+
+    def matvec(self, z):
+        return self.K @ z
+
+    def columns(self, idx):
+        return self.K[:, idx]
+
+
+def test_overflowing_dictionary_columns_are_named():
+    with pytest.raises(ValueError, match="inner products overflow float64"):
+        lasso(_Huge(), np.arange(6.0), 1e150)
+    X = np.random.default_rng(5).normal(size=(8, 2))
+    for c in (1e-200, 1e200):  # products of two coordinates leave float64's normal range
+        with pytest.raises(ValueError, match=r"X has largest magnitude .*2\*\*-510"):
+            PlanarDictionary(X * c)
+
+
+@pytest.mark.parametrize("c", [1e-300, 1e300])
+def test_certify_refuses_scales_outside_the_safe_range(plane, unscaled, c):
+    X, y, _ = plane
+    with pytest.raises(ValueError, match=r"X has largest magnitude .*2\*\*-510"):
+        certify(unscaled["wedge"].network_, X * c, y, 1e-2)
