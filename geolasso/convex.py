@@ -140,9 +140,12 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         ``alpha_max ≈ 0.083``): ``1.2e-6 · alpha_max`` is certified in 11
         pricing rounds (about 2 s), while ``1.2e-7 · alpha_max`` took 71 s and
         ``1.2e-11 · alpha_max`` over 110 s without certifying. Below that range
-        the solver stops after 20 pricing rounds with a
+        the solver's work is bounded (at most 12 pricing rounds, with bounded
+        restricted solves: :func:`geolasso.crelu.solve_crelu`; those two
+        probes now stop in about 2 s and 6 s), with a
         :class:`~geolasso.exceptions.ConvergenceWarning` naming the certified
-        relative gap reached (``exact_`` is then False).
+        relative gap reached when it is above ``max(tol, 1e-6)`` (``exact_``
+        is then False).
     method : {"wedge", "arrangement"}, default="wedge"
         ``"wedge"``: the wedge-product Lasso (module overview).
         ``"arrangement"``: the convex program over activation patterns
