@@ -502,9 +502,15 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         spec = self.patterns
         if isinstance(spec, ActivationPatterns):
             _check_patterns(spec, n, bias)
-            if spec.bias != bias:
+            gates = spec.gates
+            if self.scale_ != 1.0:
+                # gates of X as gates of the standardised samples scale_ · X: the weight
+                # columns divided by scale_ (exact), so that each stays inside its cell
+                gates = gates.copy()
+                gates[:, : X.shape[1]] = gates[:, : X.shape[1]] / self.scale_
+            if spec.bias != bias or gates is not spec.gates:
                 spec = ActivationPatterns(
-                    spec.patterns, spec.gates, spec.exact, spec.method, bias, spec.n_zero
+                    spec.patterns, gates, spec.exact, spec.method, bias, spec.n_zero
                 )
             return spec
         if isinstance(spec, str):

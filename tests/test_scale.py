@@ -259,3 +259,28 @@ def test_certify_refuses_scales_outside_the_safe_range(plane, unscaled, c):
     X, y, _ = plane
     with pytest.raises(ValueError, match=r"X has largest magnitude .*2\*\*-510"):
         certify(unscaled["wedge"].network_, X * c, y, 1e-2)
+
+
+@pytest.mark.parametrize(
+    ("norm", "bias", "gated"), [("l1", True, False), ("l2", False, True), ("l1", False, True)]
+)
+@pytest.mark.parametrize("c", [1e-100, 1e80], ids=["1e-100", "1e80"])
+def test_given_patterns_and_gated_fits_follow_the_scaling(plane, norm, bias, gated, c):
+    # patterns (and their gates) computed on c X by the caller: the fit on c X with
+    # c alpha fits on c X the values the fit on X with alpha fits on X
+    X, y, _ = plane
+    kw = {"method": "arrangement", "norm": norm, "bias": bias, "gated": gated, "certify": False}
+    ref = ConvexReLU(alpha=1e-2, **kw).fit(X, y)
+    patterns = enumerate_patterns(X * c, bias=bias)
+    model = ConvexReLU(alpha=1e-2 * c, patterns=patterns, **kw).fit(X * c, y)
+    assert model.scale_ != 1.0
+    # the fitted values are unique at the optimum: within the certified gaps of each,
+    # ||f - f*||² / (2 n) <= gap
+    n = len(y)
+    slack = 2.0 * np.sqrt(2 * n * (model.optimality_gap_ + ref.optimality_gap_)) + 1e-9
+    np.testing.assert_allclose(model.predict(X * c), ref.predict(X), rtol=0, atol=slack)
+    np.testing.assert_allclose(model.objective_, ref.objective_, rtol=1e-7)
+    if gated:  # the gates are in the units of c X: each realises its pattern there
+        Z = X * c if bias is False else np.column_stack([X * c, np.ones(len(X))])
+        on = Z @ model.gates_.T > 0
+        np.testing.assert_array_equal(on.T, patterns.patterns[model.solution_.pattern])
