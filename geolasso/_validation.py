@@ -7,11 +7,14 @@ expected and what was received.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .exceptions import ComplexDataError
 
 __all__ = [
+    "SAFE_EXPONENT",
     "as_float_array",
     "as_generator",
     "as_index_array",
@@ -20,7 +23,66 @@ __all__ = [
     "check_option",
     "forget_fit",
     "refuse_complex",
+    "scale_exponent",
 ]
+
+#: Largest magnitudes in [2**-SCALE_BAND, 2**SCALE_BAND] are used as given; outside it the
+#: data are standardised by a power of two (exact: only exponents change).
+SCALE_BAND = 10
+#: Largest magnitudes geolasso accepts: [2**-SAFE_EXPONENT, 2**SAFE_EXPONENT] (about
+#: 3e-154 to 3e153). Squares, products of a few entries and their sums then stay finite
+#: and normal in float64 once the data are standardised.
+SAFE_EXPONENT = 510
+
+
+def scale_exponent(values, name: str, *, even: bool = True, check_range: bool = True) -> int:
+    """The power of two ``k`` that brings the largest magnitude of ``values`` near 1.
+
+    ``values * 2**k`` is exact (only exponents change). ``k = 0`` when the
+    largest magnitude lies in ``[2**-SCALE_BAND, 2**SCALE_BAND]`` (ordinary
+    data are used as given) or all values are zero; otherwise ``k`` is the
+    (even, when ``even``) integer with ``max|values| * 2**k`` in ``[1/2, 2)``.
+
+    Parameters
+    ----------
+    values : ndarray of float64
+        Finite values (validated by the caller).
+    name : str
+        Argument name used in error messages.
+    even : bool, default=True
+        Return an even ``k`` (so that ``2**(k/2)`` is exact too).
+    check_range : bool, default=True
+        Refuse magnitudes outside the safe range (for computations that square
+        or multiply the values after rescaling them back); without it any
+        finite scale is standardised.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        When ``check_range`` and the largest non-zero magnitude lies outside
+        float64's safe range ``[2**-SAFE_EXPONENT, 2**SAFE_EXPONENT]``.
+    """
+    top = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    if top == 0.0:
+        return 0
+    e = math.frexp(top)[1]  # top = f * 2**e with f in [1/2, 1)
+    if check_range and (e - 1 >= SAFE_EXPONENT or e <= -SAFE_EXPONENT):
+        raise ValueError(
+            f"{name} has largest magnitude {top:.3g}, outside the range geolasso computes in "
+            f"safely: [2**-{SAFE_EXPONENT}, 2**{SAFE_EXPONENT}] (about "
+            f"{2.0**-SAFE_EXPONENT:.1e} to {2.0**SAFE_EXPONENT:.1e}); squares and products of "
+            f"its entries would leave float64's normal range. Rescale {name}"
+        )
+    if -SCALE_BAND <= e - 1 <= SCALE_BAND:
+        return 0
+    k = -e
+    if even and k % 2:
+        k += 1
+    return k
 
 
 def _describe(value) -> str:

@@ -248,6 +248,18 @@ def _repeated_rows(vectors):
 
 
 # --------------------------------------------------------------------------- validation
+def _check_finite(out, arr, name, what):
+    """``out``, or a ValueError when products of the entries of ``arr`` overflowed in it."""
+    if np.all(np.isfinite(out)):
+        return out
+    top = float(np.max(np.abs(arr))) if arr.size else 0.0
+    raise ValueError(
+        f"the {what} of {name} overflows float64: {name} has entries of magnitude up to "
+        f"{top:.3g}, and products of k of them exceed the largest float64 (about 1.8e308). "
+        f"Rescale {name}: the wedge of c·a_1, ..., c·a_k is c^k times theirs"
+    )
+
+
 def _check_stack(vectors, name, shape_doc):
     arr = as_float_array(vectors, name, min_ndim=2, shape_doc=shape_doc)
     if arr.shape[-1] < 1:
@@ -308,7 +320,8 @@ def wedge(vectors, *, memory_limit: int = DEFAULT_MEMORY_LIMIT) -> np.ndarray:
         )
     flat, lead = _flatten(arr)
     _check_wedge_memory(d, k, flat.shape[0], memory_limit)
-    return _minors_batched(flat).reshape((*lead, math.comb(d, k)))
+    out = _check_finite(_minors_batched(flat), arr, "vectors", "wedge")
+    return out.reshape((*lead, math.comb(d, k)))
 
 
 def _check_wedge_memory(d, k, batch, memory_limit):
@@ -370,7 +383,8 @@ def cross(vectors, *, method: str = "auto") -> np.ndarray:
             f"d - 1 vectors; got {k} vector(s) in R^{d}"
         )
     flat, lead = _flatten(arr)
-    return _cross_flat(flat, method).reshape((*lead, d))
+    out = _check_finite(_cross_flat(flat, method), arr, "vectors", "cross product")
+    return out.reshape((*lead, d))
 
 
 def _cross_flat(flat, method):
@@ -393,9 +407,10 @@ def _cross_svd(flat):
     null = vt[:, -1, :]  # unit vector orthogonal to every row
     # |cross| = product of the singular values; the sign makes det[n; A] = |cross| > 0.
     full = np.concatenate([null[:, None, :], flat], axis=1)
-    det = np.linalg.det(full)
-    scale = np.where(_numerically_dependent(s, d), 0.0, det)
-    return null * scale[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: the callers name it
+        det = np.linalg.det(full)
+        scale = np.where(_numerically_dependent(s, d), 0.0, det)
+        return null * scale[:, None]
 
 
 def _numerically_dependent(singular_values, d):
@@ -435,14 +450,20 @@ def blade_norm(vectors, *, method: str = "auto") -> np.ndarray:
         raise ValueError(f"vectors must have shape (..., k, d) with k <= d; got k = {k}, d = {d}")
     flat, lead = _flatten(arr)
     if method == "minors" or (method == "auto" and d <= MINORS_MAX_DIM):
-        minors = _minors_batched(flat)
-        out = np.sqrt(np.einsum("bi,bi->b", minors, minors))
+        minors = _check_finite(_minors_batched(flat), arr, "vectors", "wedge")
+        # divided by a power of two near the largest minor first (exact): the squares
+        # cannot overflow, and the norm is finite whenever the minors are
+        top = np.max(np.abs(minors), axis=1, initial=0.0)
+        e = np.frexp(np.where(top > 0.0, top, 1.0))[1]
+        scaled = np.ldexp(minors, -e[:, None])
+        out = np.ldexp(np.sqrt(np.einsum("bi,bi->b", scaled, scaled)), e)
     elif flat.shape[0] == 0 or k == 0:
         out = np.ones(flat.shape[0])
     else:
         s = np.linalg.svd(flat, compute_uv=False)
-        out = np.where(_numerically_dependent(s, d), 0.0, np.prod(s, axis=-1))
-    return out.reshape(lead)
+        with np.errstate(over="ignore"):  # overflow: named below
+            out = np.where(_numerically_dependent(s, d), 0.0, np.prod(s, axis=-1))
+    return _check_finite(out, arr, "vectors", "blade norm").reshape(lead)
 
 
 def signed_volume(vectors, *, method: str = "auto") -> np.ndarray:
@@ -476,9 +497,10 @@ def signed_volume(vectors, *, method: str = "auto") -> np.ndarray:
     if method == "minors" or (method == "auto" and d <= MINORS_MAX_DIM):
         out = _minors_batched(flat)[:, 0]
     else:
-        out = np.linalg.det(flat) if flat.shape[0] else np.zeros(0)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: named below
+            out = np.linalg.det(flat) if flat.shape[0] else np.zeros(0)
         out[_repeated_rows(flat)] = 0.0
-    return out.reshape(lead)
+    return _check_finite(out, arr, "vectors", "determinant").reshape(lead)
 
 
 def simplex_volume(points, *, method: str = "auto") -> np.ndarray:
@@ -695,7 +717,8 @@ def wedge_all(X, subsets) -> np.ndarray:
     X, index_sets = _gather_checked(X, subsets, None, "wedges")
     _check_wedge_memory(X.shape[1], index_sets.shape[1], index_sets.shape[0], DEFAULT_MEMORY_LIMIT)
     index_sets = _merge_equal_rows(X, index_sets)
-    return _run_kernel(X, index_sets, X.shape[1], index_sets.shape[1], False)
+    out = _run_kernel(X, index_sets, X.shape[1], index_sets.shape[1], False)
+    return _check_finite(out, X, "X", "wedge")
 
 
 def cross_all(X, subsets, *, method: str = "auto") -> np.ndarray:
@@ -725,8 +748,10 @@ def cross_all(X, subsets, *, method: str = "auto") -> np.ndarray:
     _check_method(method)
     d = X.shape[1]
     if method == "minors" or (method == "auto" and d <= MINORS_MAX_DIM):
-        return _run_kernel(X, _merge_equal_rows(X, index_sets), d, d - 1, True)
-    return _cross_svd(X[index_sets])
+        out = _run_kernel(X, _merge_equal_rows(X, index_sets), d, d - 1, True)
+    else:
+        out = _cross_svd(X[index_sets])
+    return _check_finite(out, X, "X", "cross product")
 
 
 # --------------------------------------------------------------------------- clifford

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_float_array, as_generator, as_positive_int
+from ._validation import as_float_array, as_generator, as_positive_int, scale_exponent
 from .algebra import cross, cross_all
 from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
 from .dictionary import _first_unique_rows as _first_unique_keys
@@ -128,12 +128,33 @@ def pattern_count(n_samples: int, rank: int) -> int:
 
 
 def _design(X, bias):
+    """``Z`` of standardised samples ``2^k X`` (with the ones column), the bias name, ``k``.
+
+    Activation patterns do not depend on the scale of ``X`` (a gate ``(w, b)``
+    of ``2^k X`` is the gate ``(2^k w, b)`` of ``X``), so every rank and tie
+    decision is made on samples of magnitude about 1: ``k`` is 0 for ordinary
+    data (:func:`geolasso._validation.scale_exponent`) and only exponents
+    change otherwise.
+    """
     X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"X must have shape (n_samples, n_features) with both >= 1; got {X.shape}")
     name = bias_name(bias)
+    k = scale_exponent(X, "X", even=False, check_range=False)
+    if k:
+        X = np.ldexp(X, k)
     Z = X if name == "none" else np.column_stack([X, np.ones(X.shape[0])])
-    return Z, name
+    return Z, name, k
+
+
+def _unscale_gates(gates, k, bias):
+    """Gates of ``2^k X`` as gates of ``X``: the weight columns times ``2^k``."""
+    if not k:
+        return gates
+    gates = np.array(gates, dtype=np.float64)
+    d = gates.shape[1] - (bias != "none")
+    gates[:, :d] = np.ldexp(gates[:, :d], k)
+    return gates
 
 
 def _row_space(Z):
@@ -351,7 +372,7 @@ def enumerate_patterns(
     >>> enumerate_patterns(X, bias=False, include_zero=True).n_patterns
     14
     """
-    Z, name = _design(X, bias)
+    Z, name, k = _design(X, bias)
     n, r = Z.shape
     zero_rows = np.linalg.norm(Z, axis=1) == 0.0
     rank = _row_space(Z[~zero_rows]).shape[1] if np.any(~zero_rows) else 0
@@ -382,7 +403,7 @@ def enumerate_patterns(
     signs, gates = _cells(Z[~zero_rows], memory_limit)
     patterns = np.zeros((signs.shape[0], n), dtype=bool)
     patterns[:, ~zero_rows] = signs > 0
-    return _finish(patterns, gates, True, "exact", name, include_zero)
+    return _finish(patterns, _unscale_gates(gates, k, name), True, "exact", name, include_zero)
 
 
 def _first_unique_rows(rows):
@@ -458,7 +479,7 @@ def sample_patterns(
     >>> sample_patterns(X, 500, random_state=0).n_patterns <= 43
     True
     """
-    Z, name = _design(X, bias)
+    Z, name, k = _design(X, bias)
     n, r = Z.shape
     m = as_positive_int(n_gates, "n_gates")
     memory_limit = as_memory_limit(memory_limit)
@@ -515,7 +536,8 @@ def sample_patterns(
         scale = row_norms * np.linalg.norm(G, axis=1)[None, :]
         clear[lo : lo + block] = np.all((np.abs(T) > _TOL * scale) | (scale == 0.0), axis=0)
         patterns[lo : lo + block] = (T > 0).T  # no ties where clear
-    return _finish(patterns[clear], gates[clear], False, label, name, include_zero)
+    gates = _unscale_gates(gates[clear], k, name)
+    return _finish(patterns[clear], gates, False, label, name, include_zero)
 
 
 def _check_patterns(patterns, n_samples, bias):

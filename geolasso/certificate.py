@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, as_positive_int
+from ._validation import as_float_array, as_positive_int, scale_exponent
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, bias_name
 from .exceptions import DictionaryTooLargeError
 from .network import ReLUNetwork
@@ -358,6 +358,10 @@ def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memo
     y = as_float_array(y, "y", shape_doc=f"({n},)")
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},), one target per sample; got {y.shape}")
+    # the objective squares residuals and first-layer norms: outside float64's safe range
+    # it overflows (a bound of inf would say nothing), so such scales are refused by name
+    scale_exponent(X, "X")
+    scale_exponent(y, "y")
     from .lasso import _check_positive
 
     alpha = _check_positive(alpha, "alpha")

@@ -75,7 +75,9 @@ constraints and merges ``v_i - u_i``.
 4. the loop stops when the **duality gap** is below ``tol`` relative to the
    objective (the lower bound is the dual value at the scaled residual
    ``t λ``, feasible because every pattern's value was bounded in step 1),
-   or when the gap has not improved for eight rounds; a
+   or when the gap has not improved for eight rounds, or (below the designed
+   range ``alpha >= 1e-6 · alpha_max``) after a bounded amount of work (see
+   ``alpha`` in :func:`solve_crelu`); a
    :class:`~geolasso.exceptions.ConvergenceWarning` says so when the gap is
    then above ``max(tol, 1e-6)``. The gap is always a number: were a dual
    value not one, no scaling of ``λ`` would be known to be feasible and the
@@ -155,6 +157,18 @@ _WARN_RTOL = 1e-6
 #: Rounds without a 10% smaller gap after which the solver stops (early rounds on large
 #: pattern sets can plateau for about six rounds before the support is found).
 _STALL_ROUNDS = 8
+#: The penalties the solver is designed for: alpha >= _DESIGN_RATIO * alpha_max. Measured
+#: on the enumerated 40-point spiral (free biases, ℓ2, alpha_max ≈ 0.083): alpha =
+#: 1.2e-6 alpha_max certified in 11 rounds (2 s), 1.2e-7 alpha_max took 71 s and
+#: 1.2e-11 alpha_max over 110 s (500 rounds of about 0.7 s, the gap above 1e-4).
+_DESIGN_RATIO = 1e-6
+#: Below that range the work is bounded: at most this many pricing rounds, and at most
+#: _SMALL_ALPHA_PASSES block-coordinate passes per restricted solve (instead of
+#: _MAX_PASSES); a solve still above its tolerance then stops with a warning.
+_SMALL_ALPHA_ROUNDS = 12
+_SMALL_ALPHA_PASSES = 500
+#: ... and at most this many steps per active-set Newton attempt (instead of 400).
+_SMALL_ALPHA_NEWTON = 40
 #: Block-coordinate passes between gap checks (and Anderson extrapolations).
 _BCD_CHECK = 10
 #: Iterates combined by one Anderson extrapolation.
@@ -1247,7 +1261,19 @@ def _release(Z, y, masks, M, signs, alpha, V, face, basis, n, n_pen, free, pooli
 
 
 def _solve_bcd(
-    Z, y, masks, signs, alpha, norm, gated, V, tol_abs, max_epochs, free=False, pooling=(1, 1.0)
+    Z,
+    y,
+    masks,
+    signs,
+    alpha,
+    norm,
+    gated,
+    V,
+    tol_abs,
+    max_epochs,
+    free=False,
+    pooling=(1, 1.0),
+    newton_steps=400,
 ):
     """The restricted program by proximal block coordinate descent.
 
@@ -1261,7 +1287,8 @@ def _solve_bcd(
     and the restricted
     duality gap is computed; the solve stops when it is at most ``tol_abs``.
     ``pooling = (K, pool)``: the rows of ``Z`` are ``K`` pooled rows per sample
-    (:func:`_pooled`; convolutional networks). Returns ``(V, passes)``.
+    (:func:`_pooled`; convolutional networks). ``newton_steps`` bounds each
+    active-set Newton attempt (:func:`_support_newton`). Returns ``(V, passes)``.
     """
     K, pool = pooling
     n, r = Z.shape[0] // K, Z.shape[1]
@@ -1370,7 +1397,7 @@ def _solve_bcd(
             norm,
             gated,
             V,
-            max_steps=400,
+            max_steps=newton_steps,
             free=free,
             pooling=pooling,
             target=tol_abs,
@@ -1490,7 +1517,23 @@ def solve_crelu(
     X : ndarray, shape (n_samples, n_features)
     y : ndarray, shape (n_samples,)
     alpha : float
-        Penalty in SPEC's scaling (the papers' β is ``n α``).
+        Penalty in SPEC's scaling (the papers' β is ``n α``). The solver is
+        designed for ``alpha >= 1e-6 · alpha_max`` (``alpha_max``: the largest
+        dual value of the targets over the patterns, divided by ``n``; the
+        smallest penalty with the zero solution). Measured on the enumerated
+        40-point spiral (ℓ2, free biases, ``alpha_max ≈ 0.083``):
+        ``1.2e-6 · alpha_max`` certified in 11 rounds (about 2 s),
+        ``1.2e-7 · alpha_max`` in 71 s, ``1.2e-11 · alpha_max`` not in 500
+        rounds (110 s). Below that range (decided from the first pricing)
+        the work is bounded, independently of the clock: at most 12 pricing
+        rounds, 500 block-coordinate passes per restricted solve and 40 steps
+        per active-set Newton attempt (the barrier method keeps its
+        ``max_iter``); a solve whose certified relative gap is then above
+        ``max(tol, 1e-6)`` warns with a
+        :class:`~geolasso.exceptions.ConvergenceWarning` naming that gap and
+        suggesting a larger alpha (the result's ``gap`` is the certified one).
+        The two 40-point spiral probes now stop in about 6 s (``1e-12``) and
+        2 s (``1e-8``).
     patterns : ActivationPatterns
         The patterns to solve over; their ``bias`` fixes the setting.
     norm : {"l2", "l1"}, default="l2"
@@ -1703,8 +1746,19 @@ def _rounds(
     # block coordinate descent in a round that added no group: a tenth of tol, then a
     # hundred times less in every further such round
     quiet_rtol = 1e-1 * tol
+    small_alpha = None  # alpha_max when alpha is below the designed range (work bound)
     for rounds in range(1, max_rounds + 1):
         bounds = price(_spread(lam, K, pool), n_pen, free, norm, gated, threshold)
+        if small_alpha is None:
+            # alpha_max: the largest dual value at λ = y (the pricing's upper bound), from
+            # this pricing when it is of the targets, else from one more
+            top = (
+                bounds
+                if not groups
+                else price(_spread(y_t, K, pool), n_pen, free, norm, gated, -1.0)
+            )
+            alpha_max = float(np.max(top, initial=0.0)) / n
+            small_alpha = alpha_max if alpha < _DESIGN_RATIO * alpha_max else 0.0
         ratio = _dual_ratio(bounds, threshold)
         primal = _objective(y, lam, V, n_pen, norm, alpha)
         lower = _ray_bound(y_t, lam, ratio)
@@ -1728,6 +1782,8 @@ def _rounds(
             h["objective"] - h["lower_bound"] for h in history[:-_STALL_ROUNDS]
         ):
             break  # no progress for _STALL_ROUNDS rounds: the restricted solves' accuracy
+        if small_alpha and rounds >= _SMALL_ALPHA_ROUNDS:
+            break  # the work bound below the designed range of penalties (warned below)
         # add violators, largest first
         flat = np.argsort(-bounds, axis=None, kind="stable")
         want = max(grow if grow is not None else max(20, n // 2), 0 if free else len(groups))
@@ -1765,9 +1821,10 @@ def _rounds(
                 gated,
                 start,
                 inner_tol,
-                _MAX_PASSES,
+                _SMALL_ALPHA_PASSES if small_alpha else _MAX_PASSES,
                 free,
                 (K, pool),
+                _SMALL_ALPHA_NEWTON if small_alpha else 400,
             )
         else:
             prob = _Restricted(Z, y, masks_all[idx], signs, alpha, n_pen, intercept)
@@ -1793,7 +1850,8 @@ def _rounds(
         V, idx, signs = V[keep], idx[keep], signs[keep]
         lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated, (K, pool))[0]
     V_best, groups_best, gap, lower = best
-    if gap > max(tol, _WARN_RTOL) * max(_best_primal(history), 1e-300):
+    unfinished = gap > max(tol, _WARN_RTOL) * max(_best_primal(history), 1e-300)
+    if unfinished and not small_alpha:
         warnings.warn(
             f"the arrangement solver stopped after {rounds} rounds with a relative duality gap "
             f"of {gap / max(_best_primal(history), 1e-300):.2e}, above tol = {tol:g}: the "
@@ -1813,6 +1871,23 @@ def _rounds(
         else (y_t.copy(), float(y.mean()) if intercept else 0.0)
     )
     objective = _objective(y, lam, V_best, n_pen, norm, alpha)
+    final_gap = max(objective - lower, 0.0)
+    if unfinished and small_alpha:
+        how = (
+            f"at its bound of {_SMALL_ALPHA_ROUNDS} pricing rounds"
+            if rounds == _SMALL_ALPHA_ROUNDS
+            else f"after {rounds} rounds"
+        )
+        # the gap named is the result's: its objective minus the certified lower bound
+        warnings.warn(
+            f"alpha = {alpha:.3g} is below the range the arrangement solver is designed for "
+            f"(alpha >= {_DESIGN_RATIO:g} · alpha_max = {_DESIGN_RATIO * small_alpha:.3g}, "
+            f"alpha_max = {small_alpha:.3g}): it stopped {how} with a relative duality gap of "
+            f"{final_gap / objective if objective > 0 else 0.0:.2e} (certified), above tol = "
+            f"{tol:g}. Use a larger alpha (at least {_DESIGN_RATIO * small_alpha:.3g})",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
     return CReLUResult(
         coef=V_best,
         pattern=idx,
@@ -1820,7 +1895,7 @@ def _rounds(
         intercept=c,
         objective=objective,
         lower_bound=lower,
-        gap=max(objective - lower, 0.0),
+        gap=final_gap,
         exact=bool(patterns.exact),
         gated=gated,
         n_iter=total_iter,

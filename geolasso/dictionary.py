@@ -88,6 +88,7 @@ from ._validation import (
     as_generator,
     as_positive_int,
     check_option,
+    scale_exponent,
 )
 from .algebra import cross_all
 from .algebra import subsets as _all_subsets
@@ -336,6 +337,16 @@ class WedgeDictionary:
     ``e_{d+1}`` of the bias coordinate, which makes the hyperplane pass
     through the origin.
 
+    Scale: with no bias or a free one (settings A, B), samples whose largest
+    magnitude lies outside ``[2^-10, 2^10]`` are multiplied by a power of two
+    before the hyperplanes are found, so that dependence, flatness,
+    duplicates and rank are decided at the data's own scale; the hyperplanes
+    are mapped back exactly (the bias divided by that power, the
+    normalisers by its power per sample generator). The dictionary of
+    ``c X`` is then that of ``X`` with every bias, and every feature, times
+    ``c``. Setting C (a penalised bias) is not scale-free and is used as
+    given.
+
     Examples
     --------
     The three points of SPEC T8 with a free bias: 9 subsets, 2 of which repeat
@@ -427,6 +438,18 @@ class WedgeDictionary:
         self._Xa = Xa
         self._XT = np.ascontiguousarray(Xa.T)
         self._sq_norms_cache = None
+        # hyperplanes are found, and dependence, flatness, duplicates and rank decided, on
+        # the standardised samples 2^k X (k = 0 for ordinary data; setting C, whose
+        # penalised bias is not scale-free, as given), then mapped back exactly (_finish)
+        self._std_k = (
+            0 if self.setting == "C" else scale_exponent(X, "X", even=False, check_range=False)
+        )
+        if self._std_k:
+            self._Xs = np.ldexp(X, self._std_k)
+            self._Xas = np.ones_like(Xa)
+            self._Xas[:, :-1] = self._Xs
+        else:
+            self._Xs, self._Xas = X, Xa
 
     def _raise_too_large(self, n_atoms, need, total):
         n, d = self.n_samples, self.n_features
@@ -450,8 +473,8 @@ class WedgeDictionary:
 
     def _generator_matrix(self):
         """Generators as rows: (augmented) samples first, then the directions."""
-        X, d, setting = self.X, self.n_features, self.setting
-        rows = [X] if setting == "A" else [self._Xa]
+        X, d, setting = self._Xs, self.n_features, self.setting
+        rows = [X] if setting == "A" else [self._Xas]
         if self.generators == "data+basis":
             width = d if setting == "A" else d + 1
             rows.append(np.eye(d + (setting == "C"), width))
@@ -482,11 +505,12 @@ class WedgeDictionary:
         normalizer = np.linalg.norm(weight_part, ord=ord_, axis=1)
         U = raw / normalizer[:, None]
         self.n_flat = 0
-        rank = np.linalg.matrix_rank(self._Xa if self.setting != "A" else self.X)
+        rank = np.linalg.matrix_rank(self._Xas if self.setting != "A" else self._Xs)
         if rank < (d if self.setting == "A" else d + 1) and U.shape[0]:
             top = np.empty(U.shape[0])
-            _kernels()._max_abs_preactivation(self._XT, np.ascontiguousarray(U), top)
-            reach = np.linalg.norm(self._Xa, axis=1).max() * np.linalg.norm(U, axis=1)
+            XsT = np.ascontiguousarray(self._Xas.T)
+            _kernels()._max_abs_preactivation(XsT, np.ascontiguousarray(U), top)
+            reach = np.linalg.norm(self._Xas, axis=1).max() * np.linalg.norm(U, axis=1)
             nonflat = top > _ZERO_RTOL * reach
             self.n_flat = int(np.count_nonzero(~nonflat))
             U, codes, normalizer = U[nonflat], codes[nonflat], normalizer[nonflat]
@@ -495,13 +519,40 @@ class WedgeDictionary:
         U, codes, normalizer = U[first], codes[first], normalizer[first]
         if U.shape[0] == 0:
             self._raise_nothing_left(rank)
+        self._normalizer_s = normalizer  # of the standardised samples (angular sweeps)
+        if self._std_k:
+            U, normalizer = self._unstandardise(U, codes, normalizer)
         self._U = np.ascontiguousarray(U)
         self._codes = np.ascontiguousarray(codes, dtype=np.int64)
         self._normalizer = normalizer
-        for arr in (self._U, self._codes, self._normalizer):
+        for arr in (self._U, self._codes, self._normalizer, self._normalizer_s):
             arr.setflags(write=False)
         self.n_hyperplanes = int(U.shape[0])
         self.n_atoms = 2 * self.n_hyperplanes
+
+    def _unstandardise(self, U, codes, normalizer):
+        """Hyperplanes of the standardised samples ``2^k X`` as hyperplanes of ``X``.
+
+        ``w·(2^k x) + b = 0`` is ``w·x + 2^-k b = 0`` after dividing by
+        ``2^k``: the unit weights stay, the bias is divided by ``2^k``. The
+        normaliser (the weight part of the generators' cross product) is a
+        minor with one factor ``2^k`` per sample generator (less one with the
+        ones column), divided back out. Only exponents change.
+        """
+        k = self._std_k
+        U = U.copy()
+        U[:, -1] = np.ldexp(U[:, -1], -k)
+        n_data = np.count_nonzero(codes >= 0, axis=1) if codes.ndim == 2 else 0
+        q = n_data - (self.setting == "B")
+        normalizer = np.ldexp(normalizer, -k * q)
+        if not (np.all(np.isfinite(normalizer)) and np.all(normalizer > 0.0)):
+            top = float(np.abs(self.X).max())
+            raise ValueError(
+                f"X has largest magnitude {top:.3g}: the volumes that normalise its wedge "
+                "atoms (products of up to d - 1 coordinates) leave float64's range. Rescale X "
+                "to magnitudes near 1"
+            )
+        return U, normalizer
 
     def _raise_nothing_left(self, rank):
         n, d = self.n_samples, self.n_features
@@ -627,7 +678,7 @@ class WedgeDictionary:
         Pi = _count_sketch(d, s, rng)
         chosen = _sample_subsets(n, k, min(m, math.comb(n, k)), rng, n, False)
         self.n_subsets = int(chosen.shape[0])
-        P = self.X @ Pi  # sketched samples, shape (n, s)
+        P = self._Xs @ Pi  # sketched (standardised) samples, shape (n, s)
         if setting == "A":
             v = cross_all(P, chosen)
             scale = np.prod(np.linalg.norm(P, axis=1)[chosen], axis=1) if k else 1.0
@@ -944,11 +995,15 @@ class WedgeDictionary:
         # sample or pair of samples computes all of them at once (see
         # _rmatvec_sweep_2d / _3d); the other hyperplanes go direct
         kind, sweep, others, U_others = plan
-        inv_norm = 1.0 / self._normalizer
+        # on the standardised samples (their own normalisers): a feature of X is 2^-k
+        # times the same feature of 2^k X (exact)
+        inv_norm = 1.0 / self._normalizer_s
         if kind == 2:
-            _kernels()._rmatvec_sweep_2d(self.X, r, *sweep, inv_norm, out)
+            _kernels()._rmatvec_sweep_2d(self._Xs, r, *sweep, inv_norm, out)
         else:
-            _kernels()._rmatvec_sweep_3d(self.X, r, *sweep, inv_norm, out)
+            _kernels()._rmatvec_sweep_3d(self._Xs, r, *sweep, inv_norm, out)
+        if self._std_k:
+            out = np.ldexp(out, -self._std_k)
         if others.size:
             rest = np.empty(2 * others.size)
             _kernels()._rmatvec(self._XT, U_others, r, rest)
@@ -985,7 +1040,7 @@ class WedgeDictionary:
                     np.full((n, n), -1, dtype=np.int64),
                     np.zeros(n, dtype=np.int64),
                 )
-                _kernels()._sweep_order_2d(self.X, hmap, *sweep)
+                _kernels()._sweep_order_2d(self._Xs, hmap, *sweep)
                 plan = (2, sweep, np.flatnonzero(~is_pair))
         elif usable and d == 3 and n >= 3 and 16 * n**3 <= self.memory_limit:
             plan = self._sweep_plan_3d()
@@ -1025,7 +1080,7 @@ class WedgeDictionary:
         bstart = np.zeros(b.size, dtype=np.int64)
         bend = np.zeros(b.size, dtype=np.int64)
         _kernels()._sweep_order_3d(
-            self.X, pi, pj, hrow, bptr, bdir, order, ends, lines, counts, bstart, bend
+            self._Xs, pi, pj, hrow, bptr, bdir, order, ends, lines, counts, bstart, bend
         )
         sweep = (pi, pj, order, ends, lines, counts, bptr, bdir, b.astype(np.int64), bstart, bend)
         return (3, sweep, np.flatnonzero(~(triple | along)))

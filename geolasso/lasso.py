@@ -119,6 +119,15 @@ def _as_operator(K):
         raise ValueError(f"K must have at least one row (sample); got shape {tuple(op.shape)}")
     if op.shape[1] == 0:
         raise ValueError("K must have at least one column (atom); got an empty dictionary")
+    if isinstance(op, _Dense):
+        arr = op.K
+        top = float(np.abs(arr).max()) if arr.size else 0.0
+        if not np.isfinite(top * top * arr.shape[0]):
+            raise ValueError(
+                f"K has entries of magnitude up to {top:.3g}: inner products of its columns "
+                f"(up to n · {top:.3g}²) overflow float64 (the largest float64 is about 1.8e308). "
+                "Rescale K: lasso(K / s, y, alpha) has coefficients s · coef"
+            )
     return op
 
 
@@ -265,6 +274,14 @@ def lasso(
     -------
     LassoResult
 
+    Raises
+    ------
+    ValueError
+        When float64 cannot hold the problem: ``y`` so large that the
+        objective at ``z = 0`` overflows, ``K`` (dense) so large that inner
+        products of its columns overflow, or a NaN/inf objective or
+        correlation in any round (named with the round, never carried on).
+
     Warns
     -----
     geolasso.exceptions.ConvergenceWarning
@@ -324,7 +341,16 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
     start = time.perf_counter()
     y_mean = float(y.mean()) if fit_intercept else 0.0
     yc = y - y_mean
-    p0 = float(yc @ yc) / (2 * n)
+    with np.errstate(over="ignore"):  # an overflow is named just below
+        p0 = float(yc @ yc) / (2 * n)
+    if not np.isfinite(p0):
+        top = float(np.abs(y).max())
+        raise ValueError(
+            f"y has entries of magnitude up to {top:.3g}: the Lasso objective at z = 0, "
+            "||y - mean(y)||² / (2 n), overflows float64 (the largest float64 is about "
+            "1.8e308). Rescale y and alpha together: lasso(K, y / s, alpha / s) has "
+            "coefficients coef / s"
+        )
     passes = _Passes(op, n, fit_intercept)
     limit = getattr(op, "memory_limit", DEFAULT_MEMORY_LIMIT)
     support = np.empty(0, dtype=np.int64)
@@ -379,6 +405,14 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         grow = min(max(int(_WS_FACTOR * support.size), _WS_MIN), p - support.size)
         top, candidates = passes.scores(r, passes.pool_size(grow), support)
         primal = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
+        if not (np.isfinite(primal) and np.isfinite(top)):
+            what = "objective" if np.isfinite(top) else "correlation"
+            raise ValueError(
+                f"the Lasso produced a non-finite {what} in round {it} (NaN or inf: the "
+                "products of K's columns with y and the "
+                "coefficients overflow float64). Rescale K or y (alpha with y) so that their "
+                "entries are of moderate size"
+            )
         scale = max(n * alpha, top)
         if scale > 0:
             theta = r / scale
@@ -604,7 +638,16 @@ class _Passes:
             Kn = self.centred_columns(new)
             top = m + new.size
             self.store[:, m:top] = Kn
-            cross = Kn.T @ self.store[:, :top]
+            with np.errstate(over="ignore", invalid="ignore"):  # named just below
+                cross = Kn.T @ self.store[:, :top]
+            if not np.all(np.isfinite(cross)):
+                top_abs = float(np.abs(Kn).max())
+                raise ValueError(
+                    f"the dictionary has columns with entries of magnitude up to {top_abs:.3g}: "
+                    "their inner products overflow float64 (the largest float64 is about "
+                    "1.8e308). Rescale the samples (or K): the Lasso over columns K / s has "
+                    "coefficients s · coef"
+                )
             self._G[m:top, :top] = cross
             self._G[:top, m:top] = cross.T
             self._b[m:top] = Kn.T @ yc

@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from ._validation import as_float_array, check_option
+from ._validation import as_float_array, check_option, scale_exponent
 from .dictionary import DEFAULT_MEMORY_LIMIT, _gib
 from .exceptions import DictionaryTooLargeError
 
@@ -278,6 +278,9 @@ class PlanarDictionary:
                 required_bytes=int(need),
                 limit_bytes=int(memory_limit),
             )
+        # hyperplanes are products of two coordinates (x_i ∧ x_j): refused by name where
+        # they would overflow or underflow, never computed as inf or 0
+        scale_exponent(X, "X")
         X = np.ascontiguousarray(X.copy())
         X.setflags(write=False)
         self.X = X
