@@ -801,6 +801,11 @@ def main(argv=None) -> int:
         description="ReLU networks seen through geometry: wedge-product Lasso dictionaries.",
     )
     parser.add_argument("--version", action="version", version=f"geolasso {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the Python traceback of an unexpected error (by default one line)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p_demo = sub.add_parser(
         "demo", help="the worked example, and a certified global fit on the built-in spiral"
@@ -916,6 +921,16 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"geolasso {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # anything else: one line, the traceback only with --debug
+        if args.debug:
+            raise
+        kind = "error" if isinstance(exc, (ValueError, TypeError)) else "unexpected error"
+        print(
+            f"geolasso {args.command}: {kind}: {type(exc).__name__}: {exc} "
+            "(geolasso --debug ... shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
     parser.print_help()
     return 2
 

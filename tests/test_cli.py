@@ -546,3 +546,21 @@ def test_a_byte_order_mark_is_not_part_of_a_column_name(tmp_path, rng, capsys):
     assert ReLUNetwork.load(model).metadata["columns"] == ["a", "b"]
     capsys.readouterr()
     assert main(["predict", model, str(data)]) == 0  # a file without the mark reads the same
+
+
+def test_an_unexpected_error_is_one_line_unless_debug(tmp_path, monkeypatch, capsys):
+    """A failure no check anticipated: one line naming it, exit 1; --debug re-raises it."""
+
+    def broken(args):
+        raise RuntimeError("something no check anticipated")
+
+    monkeypatch.setattr(geolasso.cli, "_fit_command", broken)
+    argv = ["fit", str(tmp_path / "d.csv"), "--target", "y", "--out", str(tmp_path / "m.npz")]
+    assert geolasso.cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "unexpected error: RuntimeError: something no check anticipated" in err
+    assert "--debug" in err
+    assert "Traceback" not in err
+    with pytest.raises(RuntimeError, match="no check anticipated"):
+        geolasso.cli.main(["--debug", *argv])
