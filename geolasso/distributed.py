@@ -59,6 +59,8 @@ from .planar import merge_passes, pass_block, sweep_block
 
 #: Attempts of a broadcast scatter (a worker may leave during one).
 _SCATTER_TRIES = 5
+#: Attempts of a pricing round whose scattered data were all lost with dead workers.
+_ROUND_TRIES = 3
 #: Largest angular order of one block (bytes) when the plans are rebuilt every pass.
 _FRESH_BYTES = 2**28
 
@@ -251,8 +253,11 @@ class PatternRunner:
         if n_rows is None:
             n_rows = Z.shape[0]
         self.n_rows = int(n_rows)
+        # what was scattered from here, kept to scatter again when every copy is lost
+        self._Z_host = None if _is_future(Z) else Z
         self._Z = Z if _is_future(Z) else _scatter(client, Z)
         self._own = []  # futures scattered here (released on close)
+        self._host_bits = {}  # block index -> its bits, for blocks scattered from here
         if not _is_future(Z):
             self._own.append(self._Z)
         if blocks is None:
@@ -272,35 +277,65 @@ class PatternRunner:
                 bits = np.packbits(masks[lo:stop], axis=1)
                 fut = _scatter(client, bits)
                 self._own.append(fut)
+                self._host_bits[len(blocks)] = bits
                 blocks.append((int(lo), int(stop), fut))
         self.blocks = list(blocks)
         self.n_patterns = self.blocks[-1][1] if self.blocks else 0
 
     def __call__(self, lam, n_pen, free, norm, gated, threshold):
         """Every pattern's bounds, as :func:`geolasso.crelu._price_all` returns them."""
+        from distributed import KilledWorker
+        from distributed.client import FutureCancelledError
+
         client = self.client
-        lam_f = _put(client, np.ascontiguousarray(lam, dtype=np.float64))
-        futures = [
-            client.submit(
-                price_block,
-                self._Z,
-                bits,
-                self.n_rows,
-                lam_f,
-                int(n_pen),
-                bool(free),
-                str(norm),
-                bool(gated),
-                float(threshold),
-                pure=False,
-            )
-            for _lo, _stop, bits in self.blocks
-        ]
-        parts = client.gather(futures)  # in block order
-        lam_f.release()
+        lam = np.ascontiguousarray(lam, dtype=np.float64)
+        for attempt in range(_ROUND_TRIES):
+            lam_f = _put(client, lam)
+            futures = [
+                client.submit(
+                    price_block,
+                    self._Z,
+                    bits,
+                    self.n_rows,
+                    lam_f,
+                    int(n_pen),
+                    bool(free),
+                    str(norm),
+                    bool(gated),
+                    float(threshold),
+                    pure=False,
+                )
+                for _lo, _stop, bits in self.blocks
+            ]
+            try:
+                parts = client.gather(futures)  # in block order
+                break
+            except (FutureCancelledError, KilledWorker):
+                # every copy of scattered data went with dead workers (a worker restarted
+                # after the broadcast holds none): scatter again from here, then redo the round
+                if attempt == _ROUND_TRIES - 1:
+                    raise
+                self._scatter_again()
+            finally:
+                lam_f.release()
         if not parts:
             return np.empty((0, 2))
         return np.concatenate(parts, axis=0)
+
+    def _scatter_again(self):
+        """Scatter anew the data this runner scattered (its copies may all be lost)."""
+        client = self.client
+        fresh = []
+        if self._Z_host is not None:
+            self._Z = _scatter(client, self._Z_host)
+            fresh.append(self._Z)
+        for i, bits in self._host_bits.items():
+            lo, stop, _ = self.blocks[i]
+            self.blocks[i] = (lo, stop, _scatter(client, bits))
+            fresh.append(self.blocks[i][2])
+        for f in self._own:
+            f.release()
+        self._own = fresh
 
     def close(self):
         """Release the cluster memory held for the pricing."""
@@ -416,7 +451,7 @@ def scheduler(spec: str):
     cluster = None
     if local:
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
         )
         client = Client(cluster)
     else:

@@ -16,7 +16,7 @@ from geolasso.planar import PlanarDictionary
 @pytest.fixture(scope="module")
 def client():
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with Client(cluster) as c:
         yield c
@@ -260,3 +260,26 @@ def test_cli_fit_on_a_local_cluster_writes_the_in_process_model(tmp_path):
     assert "scheduler must be an address or local:N" in bad.stderr
     assert "Traceback" not in bad.stderr
     assert not (tmp_path / "bad.npz").exists()
+
+
+def test_a_round_whose_scattered_data_are_lost_is_priced_again(client):
+    """Every copy of the scattered masks and samples gone (a worker restarted after
+    the broadcast holds none): the round scatters them again and gives the same bounds."""
+    from geolasso.crelu import _price_all
+    from geolasso.distributed import PatternRunner
+
+    rng = np.random.default_rng(7)
+    Z = np.column_stack([rng.normal(size=(200, 3)), np.ones(200)])
+    masks = rng.random((300, 200)) < 0.5
+    lam = rng.normal(size=200)
+    runner = PatternRunner(client, Z, masks, n_blocks=2)
+    try:
+        first = runner(lam, 4, False, "l2", True, 0.1)
+        # lose the data: the scheduler forgets every scattered key of the runner
+        client.cancel([runner._Z, *[f for _, _, f in runner.blocks]], force=True)
+        again = runner(lam, 4, False, "l2", True, 0.1)
+    finally:
+        runner.close()
+    expected = _price_all(Z, masks, lam, 4, False, "l2", True, 0.1)
+    assert np.array_equal(first, expected)
+    assert np.array_equal(again, expected)
