@@ -537,7 +537,7 @@ def _check_arrangement(norm, bias, gated):
         raise ValueError(
             "method='arrangement' solves the weight-decay program (norm='l2'); with the l1 "
             "first-layer norm the exact program is the wedge-patch Lasso: use "
-            "method='dictionary' (exact with the exhaustive dictionary)"
+            "method='wedge' (exact with the exhaustive dictionary)"
         )
     if gated and bias_name(bias) == "free":
         raise ValueError(
@@ -564,7 +564,8 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     ``‖f(X) − y‖² / (2n) + (α/2) Σ (‖w_j‖² + v_j²)`` (first-layer norm
     ``norm``) by one of two convex programs:
 
-    * ``method="dictionary"`` (default): the Lasso over the wedge-patch
+    * ``method="wedge"`` (default; ``"dictionary"`` is its former spelling,
+      deprecated): the Lasso over the wedge-patch
       dictionary (see the module overview): atoms are hyperplanes through
       patches of the training images (and coordinate axes), their features
       summed (or averaged) over every image's patches. With ``norm="l1"``
@@ -597,7 +598,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     bias : {True, False, "regularized"}, default=True
         Filter biases and output intercept free (True), absent (False), or
         biases inside the norm without intercept.
-    method : {"dictionary", "arrangement"}, default="dictionary"
+    method : {"wedge", "arrangement"}, default="wedge"
         The convex program (see above).
     patterns : "auto", "exact", int or ActivationPatterns, default="auto"
         ``method="arrangement"`` only: activation patterns of the stacked
@@ -615,7 +616,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         the gates.
     start : {"dictionary", None}, default="dictionary"
         ``method="arrangement"`` over sampled patterns (ReLU, ``norm="l2"``):
-        first fit the wedge-patch dictionary (as ``method="dictionary"``
+        first fit the wedge-patch dictionary (as ``method="wedge"``
         would, with ``norm="l2"``), add its filters' activation patterns to
         the sampled ones, and start the solver from that network. The
         result is then never worse than the dictionary fit, and it is
@@ -710,7 +711,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         bias=True,
         generators="data+basis",
         max_atoms="auto",
-        method="dictionary",
+        method="wedge",
         patterns="auto",
         gated=False,
         start="dictionary",
@@ -761,8 +762,15 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
 
         if self.pooling not in ("sum", "mean"):
             raise ValueError(f"pooling must be 'sum' or 'mean'; got {self.pooling!r}")
-        if self.method not in ("dictionary", "arrangement"):
-            raise ValueError(f"method must be 'dictionary' or 'arrangement'; got {self.method!r}")
+        if self.method == "dictionary":
+            warnings.warn(
+                "method='dictionary' is now spelled method='wedge', as in ConvexReLU; the old "
+                "spelling is accepted in this release and removed in the next",
+                FutureWarning,
+                stacklevel=2,
+            )
+        elif self.method not in ("wedge", "arrangement"):
+            raise ValueError(f"method must be 'wedge' or 'arrangement'; got {self.method!r}")
         if not isinstance(self.gated, (bool, np.bool_)):
             raise ValueError(f"gated must be True or False; got {self.gated!r}")
         if self.start not in ("dictionary", None):
@@ -989,7 +997,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
 
         n, K, h = P.shape
         M = P.reshape(n * K, h)
-        helper = self.__class__(**{**self.get_params(), "method": "dictionary", "norm": "l2"})
+        helper = self.__class__(**{**self.get_params(), "method": "wedge", "norm": "l2"})
         net = helper._fit_dictionary(P, y, alpha, where, shape).network_
         Z = M if patterns.bias == "none" else np.column_stack([M, np.ones(n * K)])
         seen = {m.tobytes() for m in patterns.patterns}

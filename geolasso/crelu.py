@@ -1655,7 +1655,7 @@ def _solve_crelu(
     if K > 1 and norm == "l1" and not gated:
         raise ValueError(
             "pooled rows are solved for the l2 norm (or gated=True); the l1 ReLU program "
-            "of a convolutional network is the wedge-patch Lasso (ConvexCNN, method='dictionary')"
+            "of a convolutional network is the wedge-patch Lasso (ConvexCNN, method='wedge')"
         )
     Z = X if bias == "none" else np.column_stack([X, np.ones(n_rows)])
     masks_all = np.ascontiguousarray(patterns.patterns, dtype=np.bool_)

@@ -138,8 +138,8 @@ def test_complex_images_are_refused_not_cast(classifier, rng):
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("arrangement", "dictionary"), ("dictionary", "arrangement")],
-    ids=["arrangement-then-dictionary", "dictionary-then-arrangement"],
+    [("arrangement", "wedge"), ("wedge", "arrangement")],
+    ids=["arrangement-then-wedge", "wedge-then-arrangement"],
 )
 def test_a_refit_with_another_method_keeps_nothing_of_the_first(first, second, rng):
     X = rng.standard_normal((6, 5))
@@ -153,8 +153,8 @@ def test_a_refit_with_another_method_keeps_nothing_of_the_first(first, second, r
     # a gated arrangement fit has no network; a refit without gates must not keep its gates
     gated = ConvexCNN(method="arrangement", gated=True, **params).fit(X, y)
     assert gated.gates_ is not None
-    gated.set_params(method="dictionary", gated=False).fit(X, y)
-    assert set(vars(gated)) == set(vars(ConvexCNN(method="dictionary", **params).fit(X, y)))
+    gated.set_params(method="wedge", gated=False).fit(X, y)
+    assert set(vars(gated)) == set(vars(ConvexCNN(method="wedge", **params).fit(X, y)))
 
 
 def test_the_network_objective_needs_a_non_negative_alpha(rng):
@@ -483,7 +483,7 @@ def test_the_arrangement_settings_are_checked(rng):
     X, y = rng.standard_normal((5, 5)), rng.standard_normal(5)
     with pytest.raises(ValueError, match="method must be"):
         ConvexCNN(kernel_size=2, method="admm").fit(X, y)
-    with pytest.raises(ValueError, match=r"norm='l2'.*method='dictionary'"):
+    with pytest.raises(ValueError, match=r"norm='l2'.*method='wedge'"):
         ConvexCNN(kernel_size=2, method="arrangement", norm="l1").fit(X, y)
     with pytest.raises(ValueError, match="degenerate"):
         ConvexCNN(kernel_size=2, method="arrangement", norm="l2", gated=True).fit(X, y)
@@ -504,3 +504,17 @@ def test_the_arrangement_settings_are_checked(rng):
         ConvexCNN(kernel_size=2, method="arrangement", norm="l2", bias=False, start="zero").fit(
             X, y
         )
+
+
+def test_the_former_method_name_dictionary_still_fits_with_a_future_warning(rng):
+    """method='wedge' as in ConvexReLU; 'dictionary' (the former spelling) gives the same
+    fit and says it is deprecated."""
+    images = rng.normal(size=(6, 1, 3, 3))
+    y = rng.normal(size=6)
+    new = ConvexCNN(kernel_size=2, alpha=1e-2, method="wedge").fit(images, y)
+    with pytest.warns(FutureWarning, match="method='wedge'"):
+        old = ConvexCNN(kernel_size=2, alpha=1e-2, method="dictionary").fit(images, y)
+    assert new.exact_
+    assert old.objective_ == new.objective_
+    with pytest.raises(ValueError, match="method must be 'wedge' or 'arrangement'"):
+        ConvexCNN(kernel_size=2, method="lasso").fit(images, y)
