@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, as_positive_int, scale_exponent
+from ._validation import as_float_array, as_positive_int, check_positive, scale_exponent
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, bias_name
 from .exceptions import DictionaryTooLargeError
 from .network import ReLUNetwork
@@ -362,9 +362,7 @@ def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memo
     # it overflows (a bound of inf would say nothing), so such scales are refused by name
     scale_exponent(X, "X")
     scale_exponent(y, "y")
-    from .lasso import _check_positive
-
-    alpha = _check_positive(alpha, "alpha")
+    alpha = check_positive(alpha, "alpha")
     if norm not in ("l1", "l2"):
         raise ValueError(f"norm must be 'l1' or 'l2'; got {norm!r}")
     setting = bias_name(bias)

@@ -56,7 +56,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from ._validation import forget_fit, refuse_complex, scale_exponent
+from ._validation import check_positive, forget_fit, refuse_complex, scale_exponent
 from .certificate import certify
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
@@ -67,7 +67,7 @@ from .dictionary import (
 )
 from .distributed import active_client, distributed_passes
 from .exceptions import DictionaryTooLargeError, GeolassoWarning
-from .lasso import _check_positive, lasso, lasso_path
+from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
 from .planar import PlanarDictionary, planar_bytes
 
@@ -340,7 +340,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _validate_params_here(self):
-        alpha = _check_positive(self.alpha, "alpha")
+        alpha = check_positive(self.alpha, "alpha")
         if self.method not in ("wedge", "arrangement"):
             raise ValueError(f"method must be 'wedge' or 'arrangement'; got {self.method!r}")
         if not isinstance(self.gated, (bool, np.bool_)):

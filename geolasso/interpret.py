@@ -55,7 +55,7 @@ from itertools import combinations
 
 import numpy as np
 
-from ._validation import as_float_array, as_positive_int, check_option
+from ._validation import as_float_array, as_positive_int, check_option, check_positive
 from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError
 from .network import ReLUNetwork
@@ -757,12 +757,10 @@ def explain(
     >>> rec["samples"], round(rec["angle"], 6), rec["agreement"]
     ((0, 2), 0.0, 1.0)
     """
-    from .lasso import _check_positive
-
     layer = _read_model(model, X)
     alpha, norm = _defaults(layer, alpha, norm, model)
     if alpha is not None:
-        alpha = _check_positive(alpha, "alpha")
+        alpha = check_positive(alpha, "alpha")
     setting = bias_name(bias)
     check_option(generators, "generators", ("data+basis", "data"))
     top = as_positive_int(top, "top", minimum=0)
@@ -985,9 +983,9 @@ def snap(
     >>> res.objective_after <= res.objective_snapped
     True
     """
-    from .lasso import _check_positive, lasso
+    from .lasso import lasso
 
-    alpha = _check_positive(alpha, "alpha")
+    alpha = check_positive(alpha, "alpha")
     ex = explain(
         model,
         X,
