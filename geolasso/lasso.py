@@ -830,4 +830,3 @@ def lasso_path(
         np.array(gaps),
         np.array(iters, dtype=np.int64),
     )
-
