@@ -51,7 +51,7 @@ import numpy as np
 from ._validation import as_float_array, as_positive_int, check_positive, scale_exponent
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, bias_name
 from .exceptions import DictionaryTooLargeError
-from .network import ReLUNetwork
+from .readers import as_network
 
 __all__ = ["Certificate", "certify"]
 
@@ -217,23 +217,6 @@ def _where(record) -> str:
     return " and ".join(parts) or "through the origin"
 
 
-def _as_network(model) -> ReLUNetwork:
-    """A ReLUNetwork from a network, a fitted estimator, weight arrays or a torch module."""
-    if isinstance(model, ReLUNetwork):
-        return model
-    network = getattr(model, "network_", None)
-    if isinstance(network, ReLUNetwork):
-        return network
-    if isinstance(model, (tuple, list)) and len(model) in (3, 4):
-        return ReLUNetwork.from_arrays(*model)
-    if type(model).__module__.split(".")[0] == "torch":
-        return ReLUNetwork.from_torch(model)
-    raise TypeError(
-        "model must be a ReLUNetwork, a fitted ConvexReLU, a tuple (W, b, v[, c]) or a torch "
-        f"Sequential(Linear, ReLU, Linear); got {type(model).__name__}"
-    )
-
-
 def certify(
     model,
     X,
@@ -324,7 +307,7 @@ def certify(
     (0.045, True, True)
     """
     rtol = _check_rtol(rtol)
-    network = _as_network(model)
+    network = as_network(model)
     cert = _certify(
         network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memory_limit, patterns
     )

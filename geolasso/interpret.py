@@ -59,6 +59,7 @@ from ._validation import as_float_array, as_positive_int, check_option, check_po
 from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError
 from .network import ReLUNetwork
+from .readers import last_layer
 
 __all__ = ["Explanation", "SnapResult", "explain", "snap"]
 
@@ -71,154 +72,6 @@ _EXTRA_COMPARED = 3
 
 #: Neurons matched per batch (bounds the memory of the candidate arrays).
 _BATCH_BYTES = 64 * 2**20
-
-_SUPPORTED = ("Linear", "ReLU", "Dropout", "Identity")
-
-
-# ---------------------------------------------------------------- the model
-@dataclass
-class _Layer:
-    """The explained layer: hidden weights, output weights and its inputs."""
-
-    W: np.ndarray  # (m, p)
-    b: np.ndarray  # (m,)
-    V: np.ndarray  # (m, c) output weights
-    c: np.ndarray  # (c,) output intercepts
-    H: np.ndarray  # (n, p) the layer's inputs on the training samples
-    depth: int  # hidden layers of the whole network
-    source: str  # what the model was
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def network(self) -> ReLUNetwork | None:
-        """The last two layers as a ReLUNetwork (one output only)."""
-        if self.V.shape[1] != 1:
-            return None
-        return ReLUNetwork(self.W, self.b, self.V[:, 0], float(self.c[0]), metadata=self.meta)
-
-
-def _torch_layers(module):
-    """The leaf layers of a (possibly nested, possibly scripted) torch Sequential."""
-    out = []
-    for child in module.children():
-        kind = getattr(child, "original_name", type(child).__name__)
-        if kind == "Sequential":
-            out.extend(_torch_layers(child))
-        else:
-            out.append((kind, child))
-    return out
-
-
-def _from_torch(module):
-    """(list of (W, b) of every Linear layer) from a Sequential of Linear and ReLU layers."""
-    layers = _torch_layers(module)
-    kind = getattr(module, "original_name", type(module).__name__)
-    if kind != "Sequential" or not layers:
-        raise TypeError(
-            "a torch model must be an nn.Sequential of Linear and ReLU layers (or a TorchScript "
-            f"of one); got {kind}"
-        )
-    linears, expect_linear = [], True
-    for k, (kind, layer) in enumerate(layers):
-        if kind not in _SUPPORTED:
-            raise TypeError(
-                f"layer {k} ({layer!r}) is not supported: explain handles networks made of "
-                "Linear and ReLU layers (Dropout and Identity are skipped); convolutions and "
-                "other activations have no wedge-atom reading here"
-            )
-        if kind in ("Dropout", "Identity"):
-            continue
-        if (kind == "Linear") != expect_linear:
-            want = "Linear" if expect_linear else "ReLU"
-            raise TypeError(
-                f"layer {k} ({layer!r}) must be {want}: the network must alternate Linear and "
-                "ReLU layers, starting and ending with Linear"
-            )
-        if kind == "Linear":
-            W = layer.weight.detach().cpu().double().numpy()
-            bias = getattr(layer, "bias", None)
-            b = np.zeros(W.shape[0]) if bias is None else bias.detach().cpu().double().numpy()
-            if linears and linears[-1][0].shape[0] != W.shape[1]:
-                raise TypeError(
-                    f"layer {k} ({layer!r}) takes {W.shape[1]} inputs, but the layer before "
-                    f"gives {linears[-1][0].shape[0]}"
-                )
-            linears.append((np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)))
-        expect_linear = not expect_linear
-    if expect_linear or len(linears) < 2:
-        raise TypeError(
-            "the torch network must end with a Linear layer and have at least one hidden "
-            f"Linear + ReLU layer; got the layers {[k for k, _ in layers]}"
-        )
-    return linears
-
-
-def _read_model(model, X) -> _Layer:
-    """The explained layer of ``model`` and its inputs on ``X``."""
-    meta = {}
-    source = f"a {type(model).__name__}"
-    if isinstance(model, ReLUNetwork):
-        linears = [(model.W, model.b), (model.v[None, :], np.array([model.c]))]
-        meta = dict(model.metadata)
-    elif isinstance(getattr(model, "network_", None), ReLUNetwork):
-        net = model.network_
-        linears = [(net.W, net.b), (net.v[None, :], np.array([net.c]))]
-        meta = dict(net.metadata)
-        source = f"a fitted {type(model).__name__}"
-    elif isinstance(model, (tuple, list)) and len(model) in (3, 4):
-        W, b, v, *c = model
-        W = as_float_array(W, "W", shape_doc="(n_neurons, n_features)")
-        if W.ndim != 2:
-            raise ValueError(f"W must have shape (n_neurons, n_features); got {W.shape}")
-        m = W.shape[0]
-        b = np.zeros(m) if b is None else as_float_array(b, "b", shape_doc=f"({m},)")
-        v = as_float_array(v, "v", shape_doc=f"({m},) or ({m}, n_outputs)")
-        if b.shape != (m,):
-            raise ValueError(f"b must have shape ({m},), one bias per neuron; got {b.shape}")
-        if v.shape[:1] != (m,) or v.ndim > 2:
-            raise ValueError(f"v must have shape ({m},) or ({m}, n_outputs); got {v.shape}")
-        V = v.reshape(m, -1)
-        c = as_float_array(c[0] if c else np.zeros(V.shape[1]), "c").reshape(-1)
-        if c.size == 1 and V.shape[1] > 1:
-            c = np.full(V.shape[1], c[0])
-        if c.shape != (V.shape[1],):
-            raise ValueError(f"c must have {V.shape[1]} entries, one per output; got {c.size}")
-        linears = [(W, b), (V.T, c)]
-        source = "a network given as weight arrays"
-    elif hasattr(model, "fit") and hasattr(model, "get_params"):
-        raise ValueError(
-            f"{type(model).__name__} has no network_: it is not fitted (call fit first), or "
-            "it fits no ReLU network (the gated model)"
-        )
-    elif type(model).__module__.split(".")[0] == "torch":
-        linears = _from_torch(model)
-        source = f"a torch {getattr(model, 'original_name', type(model).__name__)}"
-    else:
-        raise TypeError(
-            "model must be a ReLUNetwork, a fitted ConvexReLU, a tuple (W, b, v[, c]) or a torch "
-            f"nn.Sequential of Linear and ReLU layers; got {type(model).__name__}"
-        )
-    X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
-    width = linears[0][0].shape[1]
-    if X.ndim != 2 or X.shape[1] != width:
-        raise ValueError(
-            f"X must have shape (n_samples, {width}): the first layer takes {width} inputs; "
-            f"got {X.shape}"
-        )
-    H = X
-    for W, b in linears[:-2]:
-        H = np.maximum(H @ W.T + b, 0.0)
-    (W, b), (Vt, c) = linears[-2], linears[-1]
-    return _Layer(
-        W=np.ascontiguousarray(W, dtype=np.float64),
-        b=np.ascontiguousarray(b, dtype=np.float64),
-        V=np.ascontiguousarray(Vt.T, dtype=np.float64),
-        c=np.asarray(c, dtype=np.float64).reshape(-1),
-        H=np.ascontiguousarray(H),
-        depth=len(linears) - 1,
-        source=source,
-        meta=meta,
-    )
 
 
 # ---------------------------------------------------------------- matching
@@ -757,7 +610,7 @@ def explain(
     >>> rec["samples"], round(rec["angle"], 6), rec["agreement"]
     ((0, 2), 0.0, 1.0)
     """
-    layer = _read_model(model, X)
+    layer = last_layer(model, X)
     alpha, norm = _defaults(layer, alpha, norm, model)
     if alpha is not None:
         alpha = check_positive(alpha, "alpha")
@@ -998,7 +851,7 @@ def snap(
         candidates=candidates,
         certificate=False,
     )
-    layer = _read_model(model, X)
+    layer = last_layer(model, X)
     if layer.V.shape[1] != 1:
         raise ValueError(f"snap needs a network with one output; this one has {layer.V.shape[1]}")
     H = layer.H
