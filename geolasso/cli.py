@@ -701,19 +701,8 @@ def _write_atomically(path, text, flag="--out") -> None:
         raise
 
 
-def main(argv=None) -> int:
-    """Entry point of the ``geolasso`` console script.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Arguments; ``sys.argv[1:]`` by default.
-
-    Returns
-    -------
-    int
-        Exit status.
-    """
+def _parser():
+    """The argument parser of the ``geolasso`` command and its subcommands."""
     parser = argparse.ArgumentParser(
         prog="geolasso",
         description="ReLU networks seen through geometry: wedge-product Lasso dictionaries.",
@@ -736,6 +725,17 @@ def main(argv=None) -> int:
     p_gal.add_argument("--out", default="gallery_output", help="output directory")
     p_gal.add_argument("--only", help="run only the scripts whose name contains this")
     p_gal.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_fit_parser(sub)
+    p_pred = sub.add_parser("predict", help="predict with a model written by 'geolasso fit'")
+    p_pred.add_argument("model", help="model file (.npz)")
+    p_pred.add_argument("data", help="CSV file with the model's feature columns")
+    p_pred.add_argument("--out", help="CSV file to write (default: standard output)")
+    _add_inspect_parser(sub)
+    return parser
+
+
+def _add_fit_parser(sub):
+    """The ``geolasso fit`` subcommand and its options."""
     p_fit = sub.add_parser(
         "fit", help="train a two-layer ReLU network to its global optimum on a CSV file"
     )
@@ -761,10 +761,10 @@ def main(argv=None) -> int:
     )
     p_fit.add_argument("--quiet", action="store_true", help="no progress bar")
     p_fit.add_argument("--verbose", action="store_true", help="list every neuron")
-    p_pred = sub.add_parser("predict", help="predict with a model written by 'geolasso fit'")
-    p_pred.add_argument("model", help="model file (.npz)")
-    p_pred.add_argument("data", help="CSV file with the model's feature columns")
-    p_pred.add_argument("--out", help="CSV file to write (default: standard output)")
+
+
+def _add_inspect_parser(sub):
+    """The ``geolasso inspect`` subcommand and its options."""
     p_ins = sub.add_parser(
         "inspect",
         help="which wedge features (training samples) each neuron of a trained network uses",
@@ -812,6 +812,22 @@ def main(argv=None) -> int:
     p_ins.add_argument("--rows", type=_count, default=40, help="neurons listed in the table")
     p_ins.add_argument("--plot", help="image file: the neurons drawn over the data")
     p_ins.add_argument("--json", help="JSON file with every neuron's record")
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``geolasso`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":

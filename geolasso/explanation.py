@@ -648,22 +648,53 @@ def explain(
     scale = float(np.sqrt(np.mean(np.sum((H - centre) ** 2, axis=1))))
     if scale == 0.0:
         raise ValueError("X: every sample has the same representation; there is nothing to span")
+    notes = _layer_notes(layer, setting)
+    matches = _match(layer, setting, generators == "data+basis", candidates, top, scale)
+    neurons = _neuron_records(layer, matches, setting, norm, top, notes)
+    if y is not None and two_classes:
+        y = _signed_labels(y, classes, notes)
+    cert, missing = None, []
+    if y is not None and certificate:
+        cert, missing = _certificate(layer, y, alpha, norm, setting, memory_limit, notes)
+    what = "the hidden layer" if layer.depth == 1 else f"hidden layer {layer.depth}"
+    desc = (
+        f"{what} of {layer.source} ({layer.W.shape[0]} neurons on {p} inputs), atoms through "
+        f"{k} generators (bias {setting!r}, generators {generators!r})"
+    )
+    return Explanation(
+        neurons=neurons,
+        certificate=cert,
+        missing=missing,
+        setting=setting,
+        norm=norm,
+        layer=desc,
+        notes=notes,
+        inputs=H,
+    )
+
+
+def _layer_notes(layer, setting):
+    """The notes that the layer itself calls for: depth, biases against ``bias=False``."""
     notes = []
     if layer.depth > 1:
         notes.append(
             f"a {layer.depth}-hidden-layer network: its last hidden layer is explained on the "
-            f"{p}-dimensional representations that the layers before it compute (SPEC §4.6); "
-            "sample indices are rows of X"
+            f"{layer.H.shape[1]}-dimensional representations that the layers before it compute "
+            "(SPEC §4.6); sample indices are rows of X"
         )
     if setting == "none" and np.any(layer.b != 0.0):
         notes.append(
             f"bias=False, but {int(np.sum(layer.b != 0.0))} neurons have non-zero biases: their "
             "hyperplanes do not pass through the origin as the atoms do"
         )
-    matches = _match(layer, setting, generators == "data+basis", candidates, top, scale)
+    return notes
+
+
+def _neuron_records(layer, matches, setting, norm, top, notes):
+    """One record per neuron: its weights, contribution and best match (notes appended)."""
     contrib = np.linalg.norm(layer.V, axis=1) * neuron_norms(layer.W, layer.b, setting, norm)
     # a neuron zero on every sample adds nothing to the outputs there, whatever its weights
-    dead = ~np.any(H @ layer.W.T + layer.b > 0.0, axis=0)
+    dead = ~np.any(layer.H @ layer.W.T + layer.b > 0.0, axis=0)
     contrib[dead] = 0.0
     if dead.any():
         idx = np.flatnonzero(dead)
@@ -695,53 +726,42 @@ def explain(
             "vector, or nearest generators that span no hyperplane (repeated or dependent "
             "representations)"
         )
-    if y is not None and two_classes:
-        # a fitted two-class estimator: its targets are the labels mapped to -1 and +1
-        labels = np.asarray(y)
-        unknown = ~np.isin(labels, classes)
-        if unknown.any():
-            raise ValueError(
-                f"y holds labels outside the classifier's classes {list(classes)}: "
-                f"{np.unique(labels[unknown])[:5].tolist()}"
-            )
-        y = np.where(labels == classes[1], 1.0, -1.0)
-        notes.append(f"labels mapped to -1 ({classes[0]!r}) and +1 ({classes[1]!r}) as in the fit")
-    cert, missing = None, []
-    if y is not None and certificate:
-        net = layer.network
-        if alpha is None:
-            notes.append("no certificate: pass alpha (the training penalty) with y")
-        elif net is None:
-            notes.append("no certificate: the network has several outputs")
-        else:
-            from .certificate import certify
+    return neurons
 
-            try:
-                cert = certify(net, H, y, alpha, norm=norm, bias=setting, memory_limit=memory_limit)
-            except DictionaryTooLargeError as exc:
-                notes.append(f"no certificate: {exc}")
-            except ValueError as exc:
-                notes.append(f"no certificate: {exc}")
-            else:
-                missing = [
-                    {k_: v_ for k_, v_ in v.items() if k_ != "atom"} for v in cert.violations
-                ]
-                if layer.depth > 1:
-                    notes.append(
-                        "the certificate is for the last two layers on the fixed representations"
-                    )
-    what = "the hidden layer" if layer.depth == 1 else f"hidden layer {layer.depth}"
-    desc = (
-        f"{what} of {layer.source} ({layer.W.shape[0]} neurons on {p} inputs), atoms through "
-        f"{k} generators (bias {setting!r}, generators {generators!r})"
-    )
-    return Explanation(
-        neurons=neurons,
-        certificate=cert,
-        missing=missing,
-        setting=setting,
-        norm=norm,
-        layer=desc,
-        notes=notes,
-        inputs=H,
-    )
+
+def _signed_labels(y, classes, notes):
+    """A fitted two-class estimator's labels mapped to -1 and +1, as its fit maps them."""
+    labels = np.asarray(y)
+    unknown = ~np.isin(labels, classes)
+    if unknown.any():
+        raise ValueError(
+            f"y holds labels outside the classifier's classes {list(classes)}: "
+            f"{np.unique(labels[unknown])[:5].tolist()}"
+        )
+    notes.append(f"labels mapped to -1 ({classes[0]!r}) and +1 ({classes[1]!r}) as in the fit")
+    return np.where(labels == classes[1], 1.0, -1.0)
+
+
+def _certificate(layer, y, alpha, norm, setting, memory_limit, notes):
+    """The certificate of the last two layers and the atoms missing, or a note why not."""
+    net = layer.network
+    if alpha is None:
+        notes.append("no certificate: pass alpha (the training penalty) with y")
+        return None, []
+    if net is None:
+        notes.append("no certificate: the network has several outputs")
+        return None, []
+    from .certificate import certify
+
+    try:
+        cert = certify(net, layer.H, y, alpha, norm=norm, bias=setting, memory_limit=memory_limit)
+    except DictionaryTooLargeError as exc:
+        notes.append(f"no certificate: {exc}")
+        return None, []
+    except ValueError as exc:
+        notes.append(f"no certificate: {exc}")
+        return None, []
+    missing = [{k_: v_ for k_, v_ in v.items() if k_ != "atom"} for v in cert.violations]
+    if layer.depth > 1:
+        notes.append("the certificate is for the last two layers on the fixed representations")
+    return cert, missing
