@@ -589,10 +589,10 @@ CERTIFY_MAX_PATTERNS = 200_000
 
 def _l2_patterns(patterns, X, setting, memory_limit):
     """The patterns for an ℓ2 certificate: given, enumerated when few enough, or None."""
-    from .arrangements import _check_patterns, enumerate_patterns
+    from .arrangements import check_patterns, enumerate_patterns
 
     if patterns is not None:
-        _check_patterns(patterns, X.shape[0], setting)
+        check_patterns(patterns, X.shape[0], setting)
         return patterns
     try:
         return enumerate_patterns(

@@ -489,9 +489,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         """The activation patterns to solve over: enumerated, sampled, or given."""
         from .arrangements import (
             ActivationPatterns,
-            _check_patterns,
             _design,
             _row_space,
+            check_patterns,
             enumerate_patterns,
             pattern_count,
             sample_patterns,
@@ -501,7 +501,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         bias = bias_name(self.bias)
         spec = self.patterns
         if isinstance(spec, ActivationPatterns):
-            _check_patterns(spec, n, bias)
+            check_patterns(spec, n, bias)
             gates = spec.gates
             if self.scale_ != 1.0:
                 # gates of X as gates of the standardised samples scale_ · X: the weight
