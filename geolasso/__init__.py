@@ -44,6 +44,11 @@ Interpretation (:mod:`geolasso.interpret`)
     the optimality gap and the missing atoms (:class:`Explanation`);
     :func:`snap` replaces the neurons by their atoms and refits the output
     layer (:class:`SnapResult`).
+Reading models (:mod:`geolasso.readers`)
+    :func:`as_network` reads a network, a fitted estimator, weight arrays or
+    a torch module as a :class:`ReLUNetwork`; the module also reads deeper
+    networks layer by layer and loads model files (``.npz``, torch state
+    dicts, TorchScript only when trusted).
 Deeper networks (:mod:`geolasso.deep`, imported on demand)
     :func:`~geolasso.deep.mirror_dictionary` (1-D deep narrow chains:
     ramps, capped ramps, reflections 2x_i − x_j and reflections of
@@ -61,7 +66,7 @@ Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
     :class:`MemoryLimitError` (and its :class:`DictionaryTooLargeError`),
-    :class:`ComplexDataError`, :class:`ConvergenceWarning`,
+    :class:`ModelFileError`, :class:`ComplexDataError`, :class:`ConvergenceWarning`,
     :class:`GeolassoWarning`, :class:`NumbaCacheWarning`.
 Memory budgets (:mod:`geolasso.memory`)
     Everything that grows with the data is counted against ``memory_limit``
@@ -97,11 +102,13 @@ from .exceptions import (
     DictionaryTooLargeError,
     GeolassoWarning,
     MemoryLimitError,
+    ModelFileError,
     NumbaCacheWarning,
 )
 from .interpret import Explanation, SnapResult, explain, snap
 from .lasso import LassoPath, LassoResult, lasso_path
 from .network import ReLUNetwork
+from .readers import as_network
 
 __all__ = [
     "ActivationPatterns",
@@ -117,12 +124,14 @@ __all__ = [
     "LassoPath",
     "LassoResult",
     "MemoryLimitError",
+    "ModelFileError",
     "NumbaCacheWarning",
     "ReLUNetwork",
     "SnapResult",
     "WedgeDictionary",
     "__version__",
     "alpha_max",
+    "as_network",
     "blade_basis",
     "blade_norm",
     "certify",

@@ -321,6 +321,37 @@ def as_nonnegative_float(value, name: str) -> float:
     return value
 
 
+def check_positive(value, name: str) -> float:
+    """Check that ``value`` is a finite real number ``> 0`` and return it as float.
+
+    Parameters
+    ----------
+    value : float
+        The value to check (a Python or numpy real scalar; not a bool).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number.
+    ValueError
+        If it is not above zero, NaN or infinite.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
+    value = float(value)
+    if not (value > 0.0 and np.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    return value
+
+
 def check_option(value, name: str, valid) -> None:
     """Raise a ValueError listing the valid options unless ``value`` is one of them.
 

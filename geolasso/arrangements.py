@@ -540,7 +540,7 @@ def sample_patterns(
     return _finish(patterns[clear], gates, False, label, name, include_zero)
 
 
-def _check_patterns(patterns, n_samples, bias):
+def check_patterns(patterns, n_samples, bias):
     """Refuse patterns computed on other samples or with/without a bias column."""
     if not isinstance(patterns, ActivationPatterns):
         raise TypeError(f"patterns must be ActivationPatterns; got {type(patterns).__name__}")

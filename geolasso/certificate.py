@@ -48,10 +48,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_float_array, as_positive_int, scale_exponent
+from ._validation import as_float_array, as_positive_int, check_positive, scale_exponent
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, bias_name
 from .exceptions import DictionaryTooLargeError
-from .network import ReLUNetwork
+from .readers import as_network
 
 __all__ = ["Certificate", "certify"]
 
@@ -217,23 +217,6 @@ def _where(record) -> str:
     return " and ".join(parts) or "through the origin"
 
 
-def _as_network(model) -> ReLUNetwork:
-    """A ReLUNetwork from a network, a fitted estimator, weight arrays or a torch module."""
-    if isinstance(model, ReLUNetwork):
-        return model
-    network = getattr(model, "network_", None)
-    if isinstance(network, ReLUNetwork):
-        return network
-    if isinstance(model, (tuple, list)) and len(model) in (3, 4):
-        return ReLUNetwork.from_arrays(*model)
-    if type(model).__module__.split(".")[0] == "torch":
-        return ReLUNetwork.from_torch(model)
-    raise TypeError(
-        "model must be a ReLUNetwork, a fitted ConvexReLU, a tuple (W, b, v[, c]) or a torch "
-        f"Sequential(Linear, ReLU, Linear); got {type(model).__name__}"
-    )
-
-
 def certify(
     model,
     X,
@@ -324,7 +307,7 @@ def certify(
     (0.045, True, True)
     """
     rtol = _check_rtol(rtol)
-    network = _as_network(model)
+    network = as_network(model)
     cert = _certify(
         network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memory_limit, patterns
     )
@@ -346,15 +329,15 @@ def _check_rtol(rtol):
     return float(rtol)
 
 
-def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memory_limit, patterns):
-    """The body of :func:`certify` (without ``rtol`` and the rebalanced objective)."""
+def _checked(network, X, y, alpha, norm, bias):
+    """``X``, ``y``, ``alpha`` and the bias setting of :func:`certify`, checked by name."""
     X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
     if X.ndim != 2 or X.shape[1] != network.n_features:
         raise ValueError(
             f"X must have shape (n_samples, {network.n_features}) to match the network; "
             f"got {X.shape}"
         )
-    n, d = X.shape
+    n = X.shape[0]
     y = as_float_array(y, "y", shape_doc=f"({n},)")
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},), one target per sample; got {y.shape}")
@@ -362,9 +345,7 @@ def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memo
     # it overflows (a bound of inf would say nothing), so such scales are refused by name
     scale_exponent(X, "X")
     scale_exponent(y, "y")
-    from .lasso import _check_positive
-
-    alpha = _check_positive(alpha, "alpha")
+    alpha = check_positive(alpha, "alpha")
     if norm not in ("l1", "l2"):
         raise ValueError(f"norm must be 'l1' or 'l2'; got {norm!r}")
     setting = bias_name(bias)
@@ -380,6 +361,13 @@ def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memo
             "the network has non-zero hidden biases, but with bias=False the objective has "
             "none; certify it with bias=True or bias='regularized'"
         )
+    return X, y, alpha, setting
+
+
+def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memory_limit, patterns):
+    """The body of :func:`certify` (without ``rtol`` and the rebalanced objective)."""
+    X, y, alpha, setting = _checked(network, X, y, alpha, norm, bias)
+    n, d = X.shape
     top = as_positive_int(top, "top", minimum=0)
     if dictionary is None:
         dictionary = WedgeDictionary(
@@ -414,7 +402,7 @@ def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memo
         patterns = _l2_patterns(patterns, X, setting, memory_limit)
     if norm == "l1" or k == 1:
         ratios = np.abs(corr) / (n * alpha)
-        exact = True
+        exact, l2 = True, None
     else:
         # an ℓ1-normalised atom divided by its ℓ2 norm is a unit ℓ2 neuron: a true witness
         hyper = dictionary.hyperplanes
@@ -447,25 +435,7 @@ def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memo
     gap = max(objective - lower, 0.0)
 
     violated = np.flatnonzero(ratios > 1.0 + _VIOLATION_RTOL)
-    worst = violated[np.argsort(-ratios[violated], kind="stable")[:top]]
-    records = []
-    for j in worst:
-        samples, axes = dictionary.generators_of(int(j))
-        sign = 1.0 if j % 2 == 0 else -1.0
-        u = dictionary.hyperplanes[j // 2] * sign
-        if norm == "l2" and k > 1:
-            u = u / l2[j]
-        records.append(
-            {
-                "atom": int(j),
-                "ratio": float(ratios[j]),
-                "samples": samples,
-                "axes": axes,
-                "weight": u[:-1].copy(),
-                "bias": float(u[-1]),
-                "sign": 1 if corr[j] > 0 else -1,
-            }
-        )
+    records = _violations(dictionary, ratios, corr, violated, top, l2)
     return Certificate(
         objective=objective,
         lower_bound=lower,
@@ -481,6 +451,34 @@ def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memo
         n_atoms=dictionary.n_atoms,
         dictionary=dictionary,
     )
+
+
+def _violations(dictionary, ratios, corr, violated, top, l2):
+    """Records of the ``top`` atoms that violate their dual constraint most, worst first.
+
+    ``l2`` holds the atoms' ℓ2 norms when the objective is the ℓ2 one (the
+    atoms are then scaled to unit ℓ2 neurons), else None.
+    """
+    worst = violated[np.argsort(-ratios[violated], kind="stable")[:top]]
+    records = []
+    for j in worst:
+        samples, axes = dictionary.generators_of(int(j))
+        sign = 1.0 if j % 2 == 0 else -1.0
+        u = dictionary.hyperplanes[j // 2] * sign
+        if l2 is not None:
+            u = u / l2[j]
+        records.append(
+            {
+                "atom": int(j),
+                "ratio": float(ratios[j]),
+                "samples": samples,
+                "axes": axes,
+                "weight": u[:-1].copy(),
+                "bias": float(u[-1]),
+                "sign": 1 if corr[j] > 0 else -1,
+            }
+        )
+    return records
 
 
 def _certify_reduced(network, X, y, alpha, dictionary, objective, y_t, r, top, solve, tol, setting):
@@ -591,10 +589,10 @@ CERTIFY_MAX_PATTERNS = 200_000
 
 def _l2_patterns(patterns, X, setting, memory_limit):
     """The patterns for an ℓ2 certificate: given, enumerated when few enough, or None."""
-    from .arrangements import _check_patterns, enumerate_patterns
+    from .arrangements import check_patterns, enumerate_patterns
 
     if patterns is not None:
-        _check_patterns(patterns, X.shape[0], setting)
+        check_patterns(patterns, X.shape[0], setting)
         return patterns
     try:
         return enumerate_patterns(

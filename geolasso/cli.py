@@ -455,13 +455,12 @@ def _predict_command(args) -> int:
 
 def _load_network(path):
     """A geolasso model file, or a one-line error naming it."""
-    from .network import ReLUNetwork
+    from .exceptions import ModelFileError
+    from .readers import read_network_file
 
     try:
-        return ReLUNetwork.load(path)
-    except FileNotFoundError:
-        raise CLIError(f"{path}: no such file") from None
-    except ValueError as exc:
+        return read_network_file(path)
+    except ModelFileError as exc:
         raise CLIError(str(exc)) from None
 
 
@@ -544,94 +543,12 @@ def _model_metadata(path, net, *, fitted):
     return meta
 
 
-def _torch_module(path, widths, trust_torchscript=False):
-    """A torch module from a state dict (and optional widths) or, only when trusted, a
-    TorchScript file (loading one runs code from the file)."""
-    try:
-        import torch
-    except ImportError:
-        raise CLIError(
-            f"{path} is a torch file, but torch is not installed; install the torch extra: "
-            'pip install "geolasso[torch]"'
-        ) from None
-    import warnings
-
-    if _is_torchscript(path):
-        if not trust_torchscript:
-            raise CLIError(
-                f"{path} is a TorchScript module: loading one runs code from the file, so it "
-                "is not loaded by default. Pass --trust-torchscript if you trust its source, "
-                "or save the network's weights instead: torch.save(model.state_dict(), path)"
-            )
-        try:
-            with warnings.catch_warnings():  # torch deprecates TorchScript; files still load
-                warnings.simplefilter("ignore", FutureWarning)  # the category varies
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return torch.jit.load(str(path), map_location="cpu")
-        except (RuntimeError, ValueError) as exc:
-            raise CLIError(f"{path}: not a loadable TorchScript module ({exc})") from None
-    try:
-        state = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for foreign files
-        raise CLIError(
-            f"{path}: not a torch state dict ({exc}); save the network with "
-            "torch.save(model.state_dict(), path)"
-        ) from None
-    if not isinstance(state, dict):
-        raise CLIError(f"{path} holds a {type(state).__name__}, not a state dict")
-    weights = [(k, v) for k, v in state.items() if k.endswith("weight")]
-    shapes = [tuple(v.shape) for _, v in weights]
-    if any(len(sh) != 2 for sh in shapes) or len(shapes) < 2:
-        raise CLIError(
-            f"{path}: the state dict must hold the weights of two or more Linear layers "
-            f"(Sequential of Linear and ReLU); its weight shapes are {shapes}"
-        )
-    found = [shapes[0][1]] + [sh[0] for sh in shapes]
-    if widths is not None:
-        try:
-            wanted = [int(w) for w in widths.split(",")]
-        except ValueError:
-            raise CLIError(
-                f"--widths must be integers separated by commas; got {widths!r}"
-            ) from None
-        if wanted != found:
-            raise CLIError(f"--widths {widths} does not match the state dict's layers {found}")
-    for (name, _), a, b in zip(weights[1:], shapes, shapes[1:], strict=False):
-        if b[1] != a[0]:
-            raise CLIError(f"{path}: {name} takes {b[1]} inputs, but the layer before gives {a[0]}")
-    layers = []
-    for name, w in weights:
-        lin = torch.nn.Linear(w.shape[1], w.shape[0], dtype=torch.float64)
-        bias = state.get(name[: -len("weight")] + "bias")
-        with torch.no_grad():
-            lin.weight.copy_(w.to(torch.float64))
-            if bias is None:
-                lin.bias.zero_()
-            else:
-                lin.bias.copy_(bias.to(torch.float64))
-        layers += [lin, torch.nn.ReLU()]
-    return torch.nn.Sequential(*layers[:-1])
-
-
-def _is_torchscript(path) -> bool:
-    """Whether ``path`` is a TorchScript archive (a zip file with a ``code/`` directory and
-    ``constants.pkl``), read without unpickling anything."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return False
-    return any("/code/" in n or n.startswith("code/") for n in names) and any(
-        n.endswith("constants.pkl") for n in names
-    )
-
-
 def _inspect_command(args) -> int:
     from pathlib import Path
 
+    from .exceptions import ModelFileError
     from .interpret import explain
+    from .readers import is_torchscript, read_model_file
 
     path = Path(args.model)
     if not path.exists():
@@ -641,17 +558,18 @@ def _inspect_command(args) -> int:
         if out:
             _output_path(out, flag)
     meta, note = {}, None
+    try:
+        model = read_model_file(path, args.widths, trust_torchscript=args.trust_torchscript)
+    except ModelFileError as exc:
+        raise CLIError(str(exc)) from None
     if path.suffix.lower() == ".npz":
-        model = _load_network(path)
         meta = _model_metadata(path, model, fitted=False)
-    else:
-        model = _torch_module(path, args.widths, args.trust_torchscript)
-        if not _is_torchscript(path):
-            note = (
-                "note: a state dict stores no activation functions: it is read as Linear → "
-                "ReLU → … → Linear. If the network used another activation (Tanh, GELU, ...), "
-                "this reading does not describe it"
-            )
+    elif not is_torchscript(path):
+        note = (
+            "note: a state dict stores no activation functions: it is read as Linear → "
+            "ReLU → … → Linear. If the network used another activation (Tanh, GELU, ...), "
+            "this reading does not describe it"
+        )
     width = _input_width(path, model)  # the architecture, checked before the data is read
     target = args.target if args.target is not None else meta.get("target")
     columns = meta.get("columns")
@@ -702,13 +620,13 @@ def _inspect_command(args) -> int:
 def _input_width(path, model):
     """Inputs of the first layer of a network, or of a torch module whose layers
     ``explain`` reads (a CLIError naming the layer it cannot read otherwise)."""
-    from .interpret import _from_torch
     from .network import ReLUNetwork
+    from .readers import torch_linears
 
     if isinstance(model, ReLUNetwork):
         return model.n_features
     try:
-        linears = _from_torch(model)
+        linears = torch_linears(model)
     except TypeError as exc:
         raise CLIError(f"{path}: {exc}") from None
     return int(linears[0][0].shape[1])
@@ -783,19 +701,8 @@ def _write_atomically(path, text, flag="--out") -> None:
         raise
 
 
-def main(argv=None) -> int:
-    """Entry point of the ``geolasso`` console script.
-
-    Parameters
-    ----------
-    argv : list of str, optional
-        Arguments; ``sys.argv[1:]`` by default.
-
-    Returns
-    -------
-    int
-        Exit status.
-    """
+def _parser():
+    """The argument parser of the ``geolasso`` command and its subcommands."""
     parser = argparse.ArgumentParser(
         prog="geolasso",
         description="ReLU networks seen through geometry: wedge-product Lasso dictionaries.",
@@ -818,6 +725,17 @@ def main(argv=None) -> int:
     p_gal.add_argument("--out", default="gallery_output", help="output directory")
     p_gal.add_argument("--only", help="run only the scripts whose name contains this")
     p_gal.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_fit_parser(sub)
+    p_pred = sub.add_parser("predict", help="predict with a model written by 'geolasso fit'")
+    p_pred.add_argument("model", help="model file (.npz)")
+    p_pred.add_argument("data", help="CSV file with the model's feature columns")
+    p_pred.add_argument("--out", help="CSV file to write (default: standard output)")
+    _add_inspect_parser(sub)
+    return parser
+
+
+def _add_fit_parser(sub):
+    """The ``geolasso fit`` subcommand and its options."""
     p_fit = sub.add_parser(
         "fit", help="train a two-layer ReLU network to its global optimum on a CSV file"
     )
@@ -843,10 +761,10 @@ def main(argv=None) -> int:
     )
     p_fit.add_argument("--quiet", action="store_true", help="no progress bar")
     p_fit.add_argument("--verbose", action="store_true", help="list every neuron")
-    p_pred = sub.add_parser("predict", help="predict with a model written by 'geolasso fit'")
-    p_pred.add_argument("model", help="model file (.npz)")
-    p_pred.add_argument("data", help="CSV file with the model's feature columns")
-    p_pred.add_argument("--out", help="CSV file to write (default: standard output)")
+
+
+def _add_inspect_parser(sub):
+    """The ``geolasso inspect`` subcommand and its options."""
     p_ins = sub.add_parser(
         "inspect",
         help="which wedge features (training samples) each neuron of a trained network uses",
@@ -894,6 +812,22 @@ def main(argv=None) -> int:
     p_ins.add_argument("--rows", type=_count, default=40, help="neurons listed in the table")
     p_ins.add_argument("--plot", help="image file: the neurons drawn over the data")
     p_ins.add_argument("--json", help="JSON file with every neuron's record")
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``geolasso`` console script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        Exit status.
+    """
+    parser = _parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":

@@ -56,7 +56,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from ._validation import forget_fit, refuse_complex, scale_exponent
+from ._validation import check_positive, forget_fit, refuse_complex, scale_exponent
 from .certificate import certify
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
@@ -67,7 +67,7 @@ from .dictionary import (
 )
 from .distributed import active_client, distributed_passes
 from .exceptions import DictionaryTooLargeError, GeolassoWarning
-from .lasso import _check_positive, lasso, lasso_path
+from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
 from .planar import PlanarDictionary, planar_bytes
 
@@ -340,7 +340,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _validate_params_here(self):
-        alpha = _check_positive(self.alpha, "alpha")
+        alpha = check_positive(self.alpha, "alpha")
         if self.method not in ("wedge", "arrangement"):
             raise ValueError(f"method must be 'wedge' or 'arrangement'; got {self.method!r}")
         if not isinstance(self.gated, (bool, np.bool_)):
@@ -489,9 +489,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         """The activation patterns to solve over: enumerated, sampled, or given."""
         from .arrangements import (
             ActivationPatterns,
-            _check_patterns,
             _design,
             _row_space,
+            check_patterns,
             enumerate_patterns,
             pattern_count,
             sample_patterns,
@@ -501,7 +501,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         bias = bias_name(self.bias)
         spec = self.patterns
         if isinstance(spec, ActivationPatterns):
-            _check_patterns(spec, n, bias)
+            check_patterns(spec, n, bias)
             gates = spec.gates
             if self.scale_ != 1.0:
                 # gates of X as gates of the standardised samples scale_ · X: the weight

@@ -3,8 +3,9 @@
 Hierarchy::
 
     ValueError
-     └── MemoryLimitError           an allocation that grows with the data exceeds memory_limit
-          └── DictionaryTooLargeError   a dictionary (or its dense matrix) does
+     ├── MemoryLimitError           an allocation that grows with the data exceeds memory_limit
+     │    └── DictionaryTooLargeError   a dictionary (or its dense matrix) does
+     └── ModelFileError             a model file that cannot be read (geolasso.readers)
 
     TypeError, ValueError
      └── ComplexDataError           complex input where real numbers are needed
@@ -27,6 +28,7 @@ __all__ = [
     "DictionaryTooLargeError",
     "GeolassoWarning",
     "MemoryLimitError",
+    "ModelFileError",
     "NumbaCacheWarning",
 ]
 
@@ -111,4 +113,12 @@ class ComplexDataError(TypeError, ValueError):
     estimator contract, a :class:`ValueError`; the message names the argument
     and contains scikit-learn's phrase "Complex data not supported". Nothing
     is cast: casting would silently drop the imaginary parts.
+    """
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be read: missing, foreign, or not to be loaded.
+
+    Raised by :func:`geolasso.readers.read_model_file`; the message names the
+    file and the way out (the command line prints it as its one-line error).
     """

@@ -38,8 +38,9 @@ import math
 import numpy as np
 
 from ._validation import as_float_array, check_option, scale_exponent
-from .dictionary import DEFAULT_MEMORY_LIMIT, _gib
 from .exceptions import DictionaryTooLargeError
+from .memory import DEFAULT_MEMORY_LIMIT
+from .memory import format_bytes as _gib
 
 __all__ = ["PlanarDictionary", "planar_bytes"]
 

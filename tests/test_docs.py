@@ -17,9 +17,12 @@ MODULES = [
     "geolasso.deep",
     "geolasso.dictionary",
     "geolasso.estimators",
+    "geolasso.explanation",
     "geolasso.interpret",
     "geolasso.lasso",
     "geolasso.network",
+    "geolasso.readers",
+    "geolasso.snapping",
     "geolasso.symbolic",
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -71,6 +71,9 @@ DOCUMENTED_MODULES = [
     "geolasso.certificate",
     "geolasso.convex",
     "geolasso.crelu",
+    "geolasso.readers",
+    "geolasso.explanation",
+    "geolasso.snapping",
 ]
 
 

@@ -159,10 +159,10 @@ def plot_atoms(
 
 
 def _network_of(model):
-    from geolasso.certificate import _as_network
+    from geolasso.readers import as_network
 
     try:
-        return _as_network(model)
+        return as_network(model)
     except TypeError:
         if hasattr(model, "fit") and not hasattr(model, "network_"):
             raise ValueError(
