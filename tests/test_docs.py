@@ -19,6 +19,7 @@ MODULES = [
     "geolasso.estimators",
     "geolasso.interpret",
     "geolasso.lasso",
+    "geolasso.mirror",
     "geolasso.network",
     "geolasso.symbolic",
 ]
