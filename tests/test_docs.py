@@ -21,6 +21,7 @@ MODULES = [
     "geolasso.lasso",
     "geolasso.mirror",
     "geolasso.network",
+    "geolasso.reflection",
     "geolasso.symbolic",
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"
