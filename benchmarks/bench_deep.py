@@ -38,8 +38,8 @@ import numpy as np
 from bench_lasso import bench_problem, solvers
 
 import geolasso as gl
-from geolasso.deep import mirror_dictionary
 from geolasso.exceptions import DictionaryTooLargeError
+from geolasso.mirror import mirror_dictionary
 
 REPEATS = 5
 SLOW = 20.0

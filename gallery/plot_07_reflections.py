@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import viz
-from geolasso.deep import DeepConvexRegressor, reflection_dictionary
+from geolasso.deep import DeepConvexRegressor
+from geolasso.reflection import reflection_dictionary
 
 x = np.array([[0.0], [6], [7], [8], [9], [12], [14]])
 y = np.array([0.1, 0.1, 3.0, 2.0, 0.7, 1.3, 2.9])

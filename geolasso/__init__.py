@@ -49,14 +49,14 @@ Reading models (:mod:`geolasso.readers`)
     a torch module as a :class:`ReLUNetwork`; the module also reads deeper
     networks layer by layer and loads model files (``.npz``, torch state
     dicts, TorchScript only when trusted).
-Deeper networks (:mod:`geolasso.deep`, imported on demand)
-    :func:`~geolasso.deep.mirror_dictionary` (1-D deep narrow chains:
+Deeper networks (:mod:`~geolasso.mirror`, :mod:`~geolasso.deep`, :mod:`~geolasso.reflection`)
+    :func:`~geolasso.mirror.mirror_dictionary` (1-D deep narrow chains:
     ramps, capped ramps, reflections 2x_i − x_j and reflections of
     reflections), :class:`~geolasso.deep.DeepNarrowNetwork`,
     :class:`~geolasso.deep.DeepConvexRegressor` (global training of deep
     narrow networks on 1-D data) and
-    :func:`~geolasso.deep.reflection_dictionary` (d-D depth-3 reflection
-    features).
+    :func:`~geolasso.reflection.reflection_dictionary` (d-D depth-3
+    reflection features); imported on demand.
 Convolutional networks (:mod:`geolasso.cnn`, imported on demand)
     :func:`~geolasso.cnn.patches`, :class:`~geolasso.cnn.ConvexCNN` (global
     training of a two-layer CNN over the wedge-patch dictionary) and

@@ -12,14 +12,11 @@ import numpy as np
 import pytest
 from _oracles import lasso_value, solve
 
-from geolasso.deep import (
-    DeepConvexRegressor,
-    DeepNarrowNetwork,
-    mirror_dictionary,
-    reflection_dictionary,
-)
+from geolasso.deep import DeepConvexRegressor, DeepNarrowNetwork
 from geolasso.exceptions import DictionaryTooLargeError
 from geolasso.lasso import lasso
+from geolasso.mirror import mirror_dictionary
+from geolasso.reflection import reflection_dictionary
 
 
 def chains(D, anchors, signs):

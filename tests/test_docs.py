@@ -20,8 +20,10 @@ MODULES = [
     "geolasso.explanation",
     "geolasso.interpret",
     "geolasso.lasso",
+    "geolasso.mirror",
     "geolasso.network",
     "geolasso.readers",
+    "geolasso.reflection",
     "geolasso.snapping",
     "geolasso.symbolic",
 ]

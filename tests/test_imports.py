@@ -36,8 +36,6 @@ ALLOWED_PRIVATE = {
     ("convex", "arrangements", "_design"),
     ("convex", "arrangements", "_row_space"),
     ("crelu", "certificate", "_ray_bound"),
-    ("deep", "dictionary", "_gib"),
-    ("deep", "lasso", "_check_positive"),  # _validation.check_positive is the public twin
     ("distributed", "crelu", "_price_all"),
 }
 

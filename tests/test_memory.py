@@ -118,7 +118,7 @@ _REFUSED = {
         "DictionaryTooLargeError",
     ),
     "mirror_dictionary, 400 points, depth 4, memory_limit = 100 MB": (
-        "from geolasso.deep import mirror_dictionary\n"
+        "from geolasso.mirror import mirror_dictionary\n"
         "mirror_dictionary(np.sort(rng.normal(size=400)), depth=4, memory_limit=int(1e8))",
         "DictionaryTooLargeError",
     ),

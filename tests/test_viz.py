@@ -17,7 +17,9 @@ from matplotlib.collections import PolyCollection
 
 import geolasso as gl
 import viz
-from geolasso.deep import DeepConvexRegressor, mirror_dictionary, reflection_dictionary
+from geolasso.deep import DeepConvexRegressor
+from geolasso.mirror import mirror_dictionary
+from geolasso.reflection import reflection_dictionary
 
 
 @pytest.fixture(autouse=True)

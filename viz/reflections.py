@@ -12,13 +12,13 @@ __all__ = ["plot_reflections"]
 def plot_reflections(source, columns=None, *, ax=None, max_features=6, points=400):
     """Reflection features: 1-D chains with their mirror points, or 2-D mirrored planes.
 
-    1-D (a :class:`~geolasso.deep.MirrorDictionary` or a fitted
+    1-D (a :class:`~geolasso.mirror.MirrorDictionary` or a fitted
     :class:`~geolasso.deep.DeepConvexRegressor`): each feature over a grid,
     the data as ticks, every breakpoint marked; a breakpoint that is a
     reflection ``2 x_i − x_j`` gets an arrow from ``x_j`` over ``x_i`` and the
     label "2·x_i − x_j".
 
-    2-D (a :class:`~geolasso.deep.ReflectionDictionary`): for each column,
+    2-D (a :class:`~geolasso.reflection.ReflectionDictionary`): for each column,
     the hyperplane through ``x_j`` (solid), the plane of reflection through
     ``x_i`` (dotted) and the mirror image (dashed); the first column's
     feature (the distance to the pair) is the background.
@@ -41,7 +41,8 @@ def plot_reflections(source, columns=None, *, ax=None, max_features=6, points=40
     -------
     matplotlib Axes
     """
-    from geolasso.deep import MirrorDictionary, ReflectionDictionary
+    from geolasso.mirror import MirrorDictionary
+    from geolasso.reflection import ReflectionDictionary
 
     coef = None
     if hasattr(source, "dictionary_") and isinstance(source.dictionary_, MirrorDictionary):
