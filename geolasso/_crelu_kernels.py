@@ -1,4 +1,4 @@
-"""Numba kernels of the activation-pattern program: cone projections and dual pricing.
+"""Numba kernels of :mod:`geolasso.crelu`: NNLS on a pattern cone, pricing, proximal block passes.
 
 For a pattern ``m`` (bool, one entry per sample) the cone of neurons with that
 pattern is ``K = {u : A u >= 0}`` with rows ``a_j = (2 m_j - 1) z_j``. Two
@@ -16,6 +16,16 @@ without forming ``A``):
   is what a certificate needs; the NNLS optimum makes it tight (exact for the
   ℓ2 norm up to the bias equality, which is enforced by a weighted row and then
   made exact by moving one multiplier, see :func:`_price_one`).
+
+The kernels serve the driver (:mod:`geolasso.crelu`: pricing), the group
+helpers (:mod:`geolasso._crelu_groups`: cone projections, restricted dual
+values) and block coordinate descent (:mod:`geolasso._crelu_bcd`:
+:func:`_bcd_epochs`). They stay in one file because a cached kernel does not
+notice edits to a helper defined in another file: the block pass calls the
+cone NNLS and, for a free bias, the pricing of one pattern
+(:func:`_prox_free`), so the three share the whole NNLS chain. The two
+kernels of the active-set Newton finish, which need only :func:`_lstsq`,
+are in :mod:`geolasso._crelu_newton_kernels`.
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ import numpy as np
 from ._numba import njit
 
 
+# geolasso._crelu_newton_kernels holds a copy of _lstsq on purpose: a cached kernel does
+# not notice edits to a helper in another file, so each kernel module has its own
 @njit(cache=True)
 def _lstsq(A, b, rcond):
     """A basic least-squares solution of ``A z ≈ b`` (Householder QR, column pivoting).
@@ -238,71 +250,6 @@ def _cone_residual(Z, mask, scale, h, mu, res):
         sgn = 1.0 if mask[j] else -1.0
         for i in range(k):
             res[i] += sgn * Z[j, i] * scale[i] * mu[j]
-
-
-@njit(cache=True)
-def _face_multipliers(Z, masks, faces, groups, grads, row, low, top):
-    """The most negative multiplier of each group's face constraints.
-
-    For group ``g = groups[t]`` with face rows ``a_j = (2 m_j − 1) z_j`` (``j`` in
-    ``faces[g]``), the least-squares multipliers ``μ`` of ``Σ_j μ_j a_j =
-    grads[t]`` (:func:`_lstsq`'s basic solution, relative ``rcond`` at machine
-    precision times the larger dimension); writes the face row of the smallest
-    ``μ_j`` to ``row[t]`` (``-1`` for an empty face), that ``μ_j`` to ``low[t]``
-    and ``max |μ|`` to ``top[t]``.
-    """
-    r = Z.shape[1]
-    eps = np.finfo(np.float64).eps
-    for t in range(groups.size):
-        g = groups[t]
-        rows = np.flatnonzero(faces[g])
-        row[t] = -1
-        low[t] = 0.0
-        top[t] = 0.0
-        if rows.size == 0:
-            continue
-        A = np.empty((r, rows.size))
-        for k in range(rows.size):
-            j = rows[k]
-            sgn = 1.0 if masks[g, j] else -1.0
-            for i in range(r):
-                A[i, k] = sgn * Z[j, i]
-        mu = _lstsq(A, grads[t], eps * max(r, rows.size))
-        best = 0
-        for k in range(rows.size):
-            if mu[k] < mu[best]:
-                best = k
-            top[t] = max(top[t], abs(mu[k]))
-        row[t] = rows[best]
-        low[t] = mu[best]
-
-
-@njit(cache=True)
-def _step_ratios(masks, blocks, faces, free_rows, pre, dpre, ratios, first):
-    """Step lengths at which a step reaches each cone constraint of its groups.
-
-    Row ``k`` is group ``blocks[k]`` with pre-activations ``pre[k] = Z v`` and
-    their change ``dpre[k] = Z dv`` along the step; the constraint of sample
-    ``j`` (slack ``(2 m_j − 1) pre[k, j]``) is reached at
-    ``max(slack, 0) / −dslack`` when its slack decreases, never (``inf``)
-    otherwise, on the group's face (``faces[blocks[k], j]``) or when
-    ``free_rows[k]`` is False (no cone). Writes ``ratios`` (k, n) and each
-    row's minimum to ``first`` (k,).
-    """
-    nb, n = ratios.shape
-    for k in range(nb):
-        g = blocks[k]
-        low = np.inf
-        for j in range(n):
-            value = np.inf
-            if free_rows[k] and not faces[g, j]:
-                sgn = 1.0 if masks[g, j] else -1.0
-                dsl = sgn * dpre[k, j]
-                if dsl < 0.0:
-                    value = max(sgn * pre[k, j], 0.0) / -dsl
-            ratios[k, j] = value
-            low = min(low, value)
-        first[k] = low
 
 
 @njit(cache=True)
