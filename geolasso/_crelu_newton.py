@@ -13,6 +13,7 @@ has settled. The numba work is in :mod:`geolasso._crelu_newton_kernels`
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -147,85 +148,31 @@ def support_newton(
     steps = damped = 0
     ZZt = None  # Z Zᵀ, for the low-rank Newton solves (computed when first needed)
     gram = None  # the last BᵀB / n and its layout (blocks, bases, offsets)
-    basis = {}  # group -> null space of its face (dropped when the face changes)
-    normals = {}  # group -> orthonormal basis of its face's normals (beside basis[g])
-    design = {}  # group -> its columns A_g N_g, transposed
-    eye = np.eye(r)
+    # per group: the null space of its face (dropped when the face changes), an
+    # orthonormal basis of the face's normals, and its columns A_g N_g (transposed)
+    cache = _FaceCache({}, {}, {}, np.eye(r))
 
     def release():
         # optimal on this active set: release a face constraint with a negative multiplier,
         # or let a violating zero group enter (True), or stop (False)
         if not (gated or inf_norm) and _release(
-            Z, y, masks, M, signs, alpha, V, face, basis, n, n_pen, free, pooling
+            Z, y, masks, M, signs, alpha, V, face, cache.basis, n, n_pen, free, pooling
         ):
             return True
-        return _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis, pooling)
+        return _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, cache.basis, pooling)
 
     while steps < max_steps:
-        support = np.flatnonzero(np.any(V[:, :n_pen] != 0.0, axis=1))
-        if _newton_bytes(n, support.size * r, inf_norm or free) > _NEWTON_BYTES:
-            break  # the face columns would not fit: block coordinate descent goes on alone
-        blocks, cols = [], []
-        for g in support:
-            N = basis.get(g)
-            if N is None:
-                if inf_norm:
-                    N = eye[:, V[g] != 0.0]
-                elif open_[g]:
-                    N = eye[:, :n_pen]
-                elif gated or not face[g].any():
-                    N = eye
-                else:
-                    A = S[g][face[g]][:, None] * Z[face[g]]
-                    # every right singular vector, without the (rows x rows) left factor
-                    _, sv, Vt = np.linalg.svd(A, full_matrices=A.shape[0] < r)
-                    rank = int(np.sum(sv > 1e-10 * sv.max()))
-                    N = Vt[rank:].T
-                    normals[g] = Vt[:rank].T
-                basis[g] = N
-                # stored transposed (k, n): the blocks are then joined by contiguous copies
-                cols_g = signs[g] * pooled((M[g][:, None] * Z) @ N, K, pool)
-                if free:
-                    cols_g -= cols_g.mean(axis=0)
-                design[g] = np.ascontiguousarray(cols_g.T)
-            if N.shape[1] == 0:
-                V[g] = 0.0  # a face that is only the apex
-                continue
-            blocks.append(g)
-            cols.append(N)
-        if not blocks:
-            break
-        sizes = np.array([N.shape[1] for N in cols])
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        gid = np.repeat(np.arange(len(blocks)), sizes)
-        B = np.concatenate([design[g] for g in blocks], axis=0).T  # (n, K), Fortran order
-        theta = np.concatenate([N.T @ V[g] for g, N in zip(blocks, cols, strict=True)])
-        if free and theta.size > _FREE_NEWTON:
-            break  # too large for the dense solve: block coordinate descent goes on alone
-        # the penalised coordinates C θ (None: θ itself, every coordinate penalised)
-        C = None
-        pstarts = starts
-        if free:
-            C = np.zeros((n_pen * len(blocks), theta.size))
-            for k, N in enumerate(cols):
-                C[k * n_pen : (k + 1) * n_pen, starts[k] : starts[k] + sizes[k]] = N[:n_pen]
-            pstarts = np.arange(len(blocks), dtype=np.int64) * n_pen
-        pid = np.repeat(np.arange(len(blocks)), n_pen) if free else gid
-        # dense Newton systems while they are no larger than the n x n capacitance of the
-        # low-rank solve (always with a free bias); the low-rank direct solve beyond (ℓ2
-        # groups). BᵀB / n keeps the blocks of the groups whose columns did not change.
-        dense = inf_norm or free or theta.size <= max(_DENSE_NEWTON, n)
-        H0 = _gram(B, n, blocks, cols, starts, gram) if dense else None
-        gram = (list(blocks), list(cols), starts, H0) if dense else None
-        if dense and not inf_norm and C is None:
-            # the entries of the block-diagonal penalty Hessian
-            ii, jj = _block_entries(starts, sizes)
-            on_diag = (ii == jj).astype(np.float64)
-
-        value = partial(_face_value, y, B, pstarts, alpha, inf_norm, C)
-        gradient = partial(_face_gradient, y, B, pstarts, pid, alpha, inf_norm, C)
-        along = partial(_face_path, pstarts, gid, C, inf_norm)
-        store = partial(_face_store, V, blocks, cols, starts, sizes)
+        lay = _face_layout(
+            Z, masks, signs, M, S, V, face, open_, cache, gram, gated, norm, free, K, pool
+        )
+        if lay is None:
+            break  # too large, or no face variable left: block coordinate descent goes on
+        gram = lay.gram
+        theta = lay.theta
+        value = partial(_face_value, y, lay.B, lay.pstarts, alpha, inf_norm, lay.C)
+        gradient = partial(_face_gradient, y, lay.B, lay.pstarts, lay.pid, alpha, inf_norm, lay.C)
+        along = partial(_face_path, lay.pstarts, lay.gid, lay.C, inf_norm)
+        store = partial(_face_store, V, lay.blocks, lay.cols, lay.starts, lay.sizes)
         f = value(theta)
         rebuild = False
         damping = _LM_MIN
@@ -233,51 +180,11 @@ def support_newton(
         while steps < max_steps and not rebuild:
             steps += 1
             grad, w, nrm = gradient(theta)
-            if H0 is None:
-                if K == 1 and ZZt is None:
-                    ZZt = Z @ Z.T  # the plain groups' capacitance is a Hadamard product
-                # the face normals of each group (none: its columns are ±D_g Z itself)
-                face_q = None
-                if K == 1:
-                    none = eye[:, :0]
-                    face_q = [
-                        none if N is eye else (normals.get(g) if N.shape[0] == r else None)
-                        for g, N in zip(blocks, cols, strict=True)
-                    ]
-                step = _lowrank_step(
-                    B,
-                    theta,
-                    grad,
-                    starts,
-                    sizes,
-                    nrm,
-                    alpha,
-                    damping,
-                    Z,
-                    ZZt,
-                    M[blocks],
-                    face_q,
-                )
-            else:
-                H = H0.copy()
-                if not inf_norm and C is None:
-                    # α (I − w wᵀ / ‖w‖²) / ‖w‖ on each group's block
-                    H[ii, jj] += (alpha / nrm[ii]) * (on_diag - w[ii] * w[jj] / (nrm[ii] * nrm[ii]))
-                elif not inf_norm:  # block by block: α (CᵀC − Cᵀw wᵀC / ‖w‖²) / ‖w‖
-                    for k in range(len(blocks)):
-                        cut = slice(starts[k], starts[k] + sizes[k])
-                        Ck = C[k * n_pen : (k + 1) * n_pen, cut]
-                        cw = Ck.T @ w[k * n_pen : (k + 1) * n_pen]
-                        nk = nrm[k * n_pen]
-                        H[cut, cut] += (alpha / nk) * (Ck.T @ Ck - np.outer(cw, cw) / (nk * nk))
-                # Levenberg–Marquardt damping: with more face variables than samples the
-                # Hessian is singular (flat directions of the loss along the radial
-                # directions of the penalty), and a bare Newton step is no descent
-                # (Marquardt's scaling: groups near zero have a large penalty curvature)
-                diag = np.diagonal(H).copy()
-                H[np.diag_indices_from(H)] += damping * (diag + 1e-12 * max(diag.mean(), 1e-300))
-                step = -_spd_solve(H, grad)
-
+            if lay.H0 is None and K == 1 and ZZt is None:
+                ZZt = Z @ Z.T  # the plain groups' capacitance is a Hadamard product
+            step = _newton_direction(
+                lay, cache, theta, grad, w, nrm, alpha, damping, Z, ZZt, M, K, n_pen
+            )
             predicted = -float(grad @ step)
             if predicted <= enough or np.abs(step).max() <= 1e-13 * np.abs(theta).max():
                 if not release():
@@ -287,99 +194,34 @@ def support_newton(
                 break
             if not inf_norm:
                 # a group the full step sends through (or close to) zero leaves the support
-                new = theta + step if C is None else C @ (theta + step)
-                old = theta if C is None else C @ theta
-                before = np.sqrt(np.add.reduceat(old * old, pstarts))
-                after = np.sqrt(np.add.reduceat(new * new, pstarts))
-                turn = np.add.reduceat(old * new, pstarts)
-                dying = (turn <= 0.0) | (after < 0.1 * before)
-                if dying.any():
-                    cand = np.where(dying[gid], 0.0, theta)
-                    fc = value(cand)
-                    if gated:
-                        # or the full step with those groups at zero (no cone to leave)
-                        cand_step = np.where(dying[gid], 0.0, theta + step)
-                        fc_step = value(cand_step)
-                        if fc_step < fc:
-                            cand, fc = cand_step, fc_step
-                    if fc < f:
-                        theta, f, rebuild, damped = cand, fc, True, 0
-                        store(theta)
-                        break
-            t, hit = 1.0, None
-            if inf_norm:
-                cross = theta * step < 0.0
-                if cross.any():
-                    ratios = -theta[cross] / step[cross]
-                    k = int(np.argmin(ratios))
-                    if ratios[k] < 1.0:
-                        t, hit = (
-                            float(ratios[k]),
-                            ("coord", int(np.flatnonzero(cross)[k])),
-                        )
-            elif not gated:
-                dV = np.array(
-                    [N @ step[starts[k] : starts[k] + sizes[k]] for k, N in enumerate(cols)]
-                )
-                rows = np.asarray(blocks, dtype=np.int64)
-                ratios = np.empty((rows.size, Z.shape[0]))
-                first = np.empty(rows.size)
-                _step_ratios(
-                    masks,
-                    rows,
-                    face,
-                    ~open_[rows],
-                    V[rows] @ Z.T,
-                    dV @ Z.T,
-                    ratios,
-                    first,
-                )
-                if np.isfinite(first).any():
-                    blocked = ratios < _BLOCKED_STEP
-                    if blocked.any():
-                        # constraints (nearly) active already, the step would stop at once:
-                        # all of them join the faces, without a step
-                        for k, j in zip(*np.nonzero(blocked), strict=True):
-                            face[blocks[k], j] = True
-                            basis.pop(blocks[k], None)
-                        rebuild = True
-                        break
-                    k = int(np.argmin(first))
-                    j = int(np.argmin(ratios[k]))
-                    if ratios[k, j] < 1.0:
-                        t, hit = float(ratios[k, j]), ("row", blocks[k], j)
-                        # each group stopped at its own first constraint (the constraints
-                        # are separable by group): many join the faces in one step
-                        out = _truncated_step(theta, step, ratios, first, sizes, t, value, along, f)
-                        if out is not None:
-                            theta, f, reached = out
-                            for kk, jj in reached:
-                                face[blocks[kk], jj] = True
-                                basis.pop(blocks[kk], None)
-                            store(theta)
-                            rebuild, damped = True, 0
-                            break
+                out = _drop_dying(lay, theta, step, f, value, gated)
+                if out is not None:
+                    theta, f = out
+                    rebuild, damped = True, 0
+                    store(theta)
+                    break
+            limit = _step_limit(
+                Z, masks, face, open_, cache, V, lay, theta, step, f, value, along, inf_norm, gated
+            )
+            if limit is None:
+                # constraints (nearly) active already, the step would stop at once: all of
+                # them joined the faces, without a step
+                rebuild = True
+                break
+            t, hit, out = limit
+            if out is not None:
+                # each group stopped at its own first constraint: they joined the faces
+                theta, f = out
+                store(theta)
+                rebuild, damped = True, 0
+                break
             t_hit = t
             # a predicted decrease at the rounding level of f: the objective cannot rank
             # the step, so a full step is taken when it is no worse up to rounding (the
             # caller judges the result by its duality gap)
             polish = tight and predicted <= _POLISH_RTOL * f
-            while t > 1e-12:
-                cand, crossed = along(theta, step, t)
-                fc = value(cand)
-                if fc < f:
-                    break
-                if polish:
-                    # no worse up to rounding, and a smaller gradient
-                    if fc <= f + ROUND_RTOL * abs(f) and np.linalg.norm(
-                        gradient(cand)[0]
-                    ) < np.linalg.norm(grad):
-                        polished = True
-                        break
-                    t = 0.0
-                else:
-                    t *= 0.5
-            else:
+            found = _line_search(theta, step, t, f, grad, value, gradient, along, polish)
+            if found is None:
                 if damping < _LM_MAX:
                     damping *= 1e3  # a shorter, more gradient-like step
                     continue
@@ -390,17 +232,18 @@ def support_newton(
                     break
                 rebuild = True
                 break
-            theta, f = cand, fc
+            t, theta, f, crossed, rounded = found
+            polished = polished or rounded
             if crossed:
                 rebuild = True  # groups left the support
             if hit is not None and t == t_hit:
                 if hit[0] == "coord":
                     theta[hit[1]] = 0.0
                     f = value(theta)
-                    basis.pop(blocks[int(gid[hit[1]])], None)
+                    cache.basis.pop(lay.blocks[int(lay.gid[hit[1]])], None)
                 else:
                     face[hit[1], hit[2]] = True
-                    basis.pop(hit[1], None)
+                    cache.basis.pop(hit[1], None)
                 rebuild = True
             store(theta)
             damped = damped + 1 if (t < 1.0 and not rebuild) else 0
@@ -414,6 +257,286 @@ def support_newton(
                 V[g] = project_cone(Z, masks[g], np.ascontiguousarray(V[g]))
     f1 = full_value(V)
     return V if f1 < f0 or (polished and f1 <= f0 + ROUND_RTOL * abs(f0)) else None
+
+
+@dataclass
+class _FaceCache:
+    """Per group, kept across the layouts of :func:`support_newton`: the null space
+    ``N_g`` of its face (``basis``, dropped when the face changes), an orthonormal
+    basis of the face's normals (``normals``), its columns ``A_g N_g`` transposed
+    (``design``); ``eye`` is the identity basis of a group without a face."""
+
+    basis: dict
+    normals: dict
+    design: dict
+    eye: np.ndarray
+
+
+@dataclass
+class _Layout:
+    """One active set of :func:`support_newton`: the groups with face variables
+    (``blocks``, their bases ``cols``, ``sizes``, offsets ``starts`` and the
+    group of each variable ``gid``), the joined columns ``B`` (n, K), the face
+    coordinates ``theta`` of the current point, the penalised coordinates ``C θ``
+    (``C`` None: θ itself; ``pstarts`` and ``pid`` their group offsets and
+    groups), and for a dense system ``H0 = BᵀB / n`` with the entries ``ii``,
+    ``jj`` (and ``on_diag``) of its block-diagonal penalty Hessian; ``gram`` is
+    what the next layout reuses (:func:`_gram`)."""
+
+    blocks: list
+    cols: list
+    sizes: np.ndarray
+    starts: np.ndarray
+    gid: np.ndarray
+    B: np.ndarray
+    theta: np.ndarray
+    C: np.ndarray | None
+    pstarts: np.ndarray
+    pid: np.ndarray
+    H0: np.ndarray | None
+    gram: tuple | None
+    ii: np.ndarray | None = None
+    jj: np.ndarray | None = None
+    on_diag: np.ndarray | None = None
+
+
+def _face_layout(Z, masks, signs, M, S, V, face, open_, cache, gram, gated, norm, free, K, pool):
+    """The active set of ``V`` in the coordinates of its faces (a :class:`_Layout`).
+
+    Each non-zero group gets (or keeps, from ``cache``) the null space of its
+    active cone rows and its columns; a group whose face is the apex is set to
+    zero in ``V``. ``None`` when a Newton system would need more than
+    ``_NEWTON_BYTES``, when no group has a face variable, or with a free bias
+    above ``_FREE_NEWTON`` variables (block coordinate descent goes on alone).
+    """
+    n, r = Z.shape[0] // K, Z.shape[1]
+    n_pen = r - 1 if free else r
+    inf_norm = norm == "l1"
+    basis, normals, design, eye = cache.basis, cache.normals, cache.design, cache.eye
+    support = np.flatnonzero(np.any(V[:, :n_pen] != 0.0, axis=1))
+    if _newton_bytes(n, support.size * r, inf_norm or free) > _NEWTON_BYTES:
+        return None  # the face columns would not fit
+    blocks, cols = [], []
+    for g in support:
+        N = basis.get(g)
+        if N is None:
+            if inf_norm:
+                N = eye[:, V[g] != 0.0]
+            elif open_[g]:
+                N = eye[:, :n_pen]
+            elif gated or not face[g].any():
+                N = eye
+            else:
+                A = S[g][face[g]][:, None] * Z[face[g]]
+                # every right singular vector, without the (rows x rows) left factor
+                _, sv, Vt = np.linalg.svd(A, full_matrices=A.shape[0] < r)
+                rank = int(np.sum(sv > 1e-10 * sv.max()))
+                N = Vt[rank:].T
+                normals[g] = Vt[:rank].T
+            basis[g] = N
+            # stored transposed (k, n): the blocks are then joined by contiguous copies
+            cols_g = signs[g] * pooled((M[g][:, None] * Z) @ N, K, pool)
+            if free:
+                cols_g -= cols_g.mean(axis=0)
+            design[g] = np.ascontiguousarray(cols_g.T)
+        if N.shape[1] == 0:
+            V[g] = 0.0  # a face that is only the apex
+            continue
+        blocks.append(g)
+        cols.append(N)
+    if not blocks:
+        return None
+    sizes = np.array([N.shape[1] for N in cols])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    gid = np.repeat(np.arange(len(blocks)), sizes)
+    B = np.concatenate([design[g] for g in blocks], axis=0).T  # (n, K), Fortran order
+    theta = np.concatenate([N.T @ V[g] for g, N in zip(blocks, cols, strict=True)])
+    if free and theta.size > _FREE_NEWTON:
+        return None  # too large for the dense solve
+    # the penalised coordinates C θ (None: θ itself, every coordinate penalised)
+    C = None
+    pstarts = starts
+    if free:
+        C = np.zeros((n_pen * len(blocks), theta.size))
+        for k, N in enumerate(cols):
+            C[k * n_pen : (k + 1) * n_pen, starts[k] : starts[k] + sizes[k]] = N[:n_pen]
+        pstarts = np.arange(len(blocks), dtype=np.int64) * n_pen
+    pid = np.repeat(np.arange(len(blocks)), n_pen) if free else gid
+    # dense Newton systems while they are no larger than the n x n capacitance of the
+    # low-rank solve (always with a free bias); the low-rank direct solve beyond (ℓ2
+    # groups). BᵀB / n keeps the blocks of the groups whose columns did not change.
+    dense = inf_norm or free or theta.size <= max(_DENSE_NEWTON, n)
+    H0 = _gram(B, n, blocks, cols, starts, gram) if dense else None
+    lay = _Layout(
+        blocks,
+        cols,
+        sizes,
+        starts,
+        gid,
+        B,
+        theta,
+        C,
+        pstarts,
+        pid,
+        H0,
+        (list(blocks), list(cols), starts, H0) if dense else None,
+    )
+    if dense and not inf_norm and C is None:
+        # the entries of the block-diagonal penalty Hessian
+        lay.ii, lay.jj = _block_entries(starts, sizes)
+        lay.on_diag = (lay.ii == lay.jj).astype(np.float64)
+    return lay
+
+
+def _newton_direction(lay, cache, theta, grad, w, nrm, alpha, damping, Z, ZZt, M, K, n_pen):
+    """The damped Newton step at ``θ`` on the layout ``lay`` (gradient ``grad``; ``w``
+    and ``nrm`` the penalised coordinates and their group norms, None for ℓ1).
+
+    Dense (``lay.H0``): the penalty Hessian added block by block, then
+    Levenberg–Marquardt damping and Cholesky (:func:`_spd_solve`); otherwise
+    the low-rank direct solve (:func:`_lowrank_step`). ``K``: pooled rows per
+    sample; ``n_pen``: penalised coordinates per group (with ``lay.C``).
+    """
+    r = Z.shape[1]
+    eye = cache.eye
+    blocks, cols, starts, sizes, C = lay.blocks, lay.cols, lay.starts, lay.sizes, lay.C
+    if lay.H0 is None:
+        # the face normals of each group (none: its columns are ±D_g Z itself)
+        face_q = None
+        if K == 1:
+            none = eye[:, :0]
+            face_q = [
+                none if N is eye else (cache.normals.get(g) if N.shape[0] == r else None)
+                for g, N in zip(blocks, cols, strict=True)
+            ]
+        return _lowrank_step(
+            lay.B, theta, grad, starts, sizes, nrm, alpha, damping, Z, ZZt, M[blocks], face_q
+        )
+    inf_norm = w is None
+    H = lay.H0.copy()
+    if not inf_norm and C is None:
+        # α (I − w wᵀ / ‖w‖²) / ‖w‖ on each group's block
+        ii, jj = lay.ii, lay.jj
+        H[ii, jj] += (alpha / nrm[ii]) * (lay.on_diag - w[ii] * w[jj] / (nrm[ii] * nrm[ii]))
+    elif not inf_norm:  # block by block: α (CᵀC − Cᵀw wᵀC / ‖w‖²) / ‖w‖
+        for k in range(len(blocks)):
+            cut = slice(starts[k], starts[k] + sizes[k])
+            Ck = C[k * n_pen : (k + 1) * n_pen, cut]
+            cw = Ck.T @ w[k * n_pen : (k + 1) * n_pen]
+            nk = nrm[k * n_pen]
+            H[cut, cut] += (alpha / nk) * (Ck.T @ Ck - np.outer(cw, cw) / (nk * nk))
+    # Levenberg–Marquardt damping: with more face variables than samples the
+    # Hessian is singular (flat directions of the loss along the radial
+    # directions of the penalty), and a bare Newton step is no descent
+    # (Marquardt's scaling: groups near zero have a large penalty curvature)
+    diag = np.diagonal(H).copy()
+    H[np.diag_indices_from(H)] += damping * (diag + 1e-12 * max(diag.mean(), 1e-300))
+    return -_spd_solve(H, grad)
+
+
+def _drop_dying(lay, theta, step, f, value, gated):
+    """The point with the groups that the full step sends through (or close to) zero
+    set to zero, as ``(θ, value)`` when it is below ``f``; else ``None``.
+
+    In the gated model (no cone to leave) the full step with those groups at
+    zero is tried too, and the better of the two kept.
+    """
+    C, pstarts, gid = lay.C, lay.pstarts, lay.gid
+    new = theta + step if C is None else C @ (theta + step)
+    old = theta if C is None else C @ theta
+    before = np.sqrt(np.add.reduceat(old * old, pstarts))
+    after = np.sqrt(np.add.reduceat(new * new, pstarts))
+    turn = np.add.reduceat(old * new, pstarts)
+    dying = (turn <= 0.0) | (after < 0.1 * before)
+    if not dying.any():
+        return None
+    cand = np.where(dying[gid], 0.0, theta)
+    fc = value(cand)
+    if gated:
+        cand_step = np.where(dying[gid], 0.0, theta + step)
+        fc_step = value(cand_step)
+        if fc_step < fc:
+            cand, fc = cand_step, fc_step
+    return (cand, fc) if fc < f else None
+
+
+def _step_limit(
+    Z, masks, face, open_, cache, V, lay, theta, step, f, value, along, inf_norm, gated
+):
+    """How far the step may go before the active set changes: ``(t, hit, truncated)``.
+
+    ``t`` is the first step length at which an ℓ1 coordinate reaches zero
+    (``hit = ("coord", i)``) or a group reaches a cone constraint not on its
+    face (``hit = ("row", g, j)``), 1 and ``None`` when none does. For cone
+    constraints each group is first stopped at its own first one
+    (:func:`_truncated_step`): when that decreases the objective, those
+    constraints join the faces and ``truncated`` is the new ``(θ, value)``.
+    ``None`` when constraints already (nearly) active would stop the step at
+    once (within ``_BLOCKED_STEP``): they all join the faces, without a step.
+    """
+    t, hit = 1.0, None
+    if inf_norm:
+        cross = theta * step < 0.0
+        if cross.any():
+            ratios = -theta[cross] / step[cross]
+            k = int(np.argmin(ratios))
+            if ratios[k] < 1.0:
+                t, hit = float(ratios[k]), ("coord", int(np.flatnonzero(cross)[k]))
+        return t, hit, None
+    if gated:  # no cone to reach
+        return t, hit, None
+    blocks, cols, starts, sizes = lay.blocks, lay.cols, lay.starts, lay.sizes
+    dV = np.array([N @ step[starts[k] : starts[k] + sizes[k]] for k, N in enumerate(cols)])
+    rows = np.asarray(blocks, dtype=np.int64)
+    ratios = np.empty((rows.size, Z.shape[0]))
+    first = np.empty(rows.size)
+    _step_ratios(masks, rows, face, ~open_[rows], V[rows] @ Z.T, dV @ Z.T, ratios, first)
+    if not np.isfinite(first).any():
+        return t, hit, None
+    blocked = ratios < _BLOCKED_STEP
+    if blocked.any():
+        for k, j in zip(*np.nonzero(blocked), strict=True):
+            face[blocks[k], j] = True
+            cache.basis.pop(blocks[k], None)
+        return None
+    k = int(np.argmin(first))
+    j = int(np.argmin(ratios[k]))
+    if ratios[k, j] < 1.0:
+        t, hit = float(ratios[k, j]), ("row", blocks[k], j)
+        # each group stopped at its own first constraint (the constraints are separable
+        # by group): many join the faces in one step
+        out = _truncated_step(theta, step, ratios, first, sizes, t, value, along, f)
+        if out is not None:
+            theta, fc, reached = out
+            for kk, jj in reached:
+                face[blocks[kk], jj] = True
+                cache.basis.pop(blocks[kk], None)
+            return t, hit, (theta, fc)
+    return t, hit, None
+
+
+def _line_search(theta, step, t, f, grad, value, gradient, along, polish):
+    """Backtracking from the step length ``t``: ``(t, θ, value, crossed, rounded)`` at
+    the first point below ``f``, or ``None``.
+
+    ``polish``: the step is judged at ``t`` alone, and taken when it is no
+    worse up to rounding and has a smaller gradient (``rounded`` True).
+    """
+    while t > 1e-12:
+        cand, crossed = along(theta, step, t)
+        fc = value(cand)
+        if fc < f:
+            return t, cand, fc, crossed, False
+        if polish:
+            # no worse up to rounding, and a smaller gradient
+            if fc <= f + ROUND_RTOL * abs(f) and np.linalg.norm(gradient(cand)[0]) < np.linalg.norm(
+                grad
+            ):
+                return t, cand, fc, crossed, True
+            t = 0.0
+        else:
+            t *= 0.5
+    return None
 
 
 def _newton_bytes(n, n_var, always_dense=False):
@@ -517,18 +640,7 @@ def _truncated_step(theta, step, ratios, first, sizes, t_hit, value, along, f):
 
 
 def _lowrank_step(
-    B,
-    theta,
-    grad,
-    starts,
-    sizes,
-    nrm,
-    alpha,
-    damping,
-    Z=None,
-    ZZt=None,
-    masks=None,
-    normals=None,
+    B, theta, grad, starts, sizes, nrm, alpha, damping, Z=None, ZZt=None, masks=None, normals=None
 ):
     """Newton step ``-H⁻¹ grad`` through two Woodbury identities (many variables).
 

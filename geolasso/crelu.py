@@ -550,7 +550,13 @@ def _rounds(
     started,
 ):
     """The pricing rounds of :func:`solve_crelu`; ``price(λ, n_pen, free, norm, gated,
-    threshold)`` prices every pattern (in-process or on a cluster)."""
+    threshold)`` prices every pattern (in-process or on a cluster).
+
+    Each round prices (``price``), checks the certified gap, adds the violators
+    (:func:`_add_violators`), solves the restricted program
+    (:func:`_restricted_solve`) and drops the groups that are zero; the best
+    point seen is then made exactly feasible and reported (:func:`_result`).
+    """
     K, pool = pooling
     n = Z.shape[0] // K
     r = Z.shape[1]
@@ -560,26 +566,9 @@ def _rounds(
     intercept = free
     y_t = y - y.mean() if intercept else y.copy()
     threshold = n * alpha
-    # block coordinate descent where every block step is an exact proximal map (the ℓ2
-    # norm for ReLU groups, either norm for gated ones); the barrier method otherwise
-    use_bcd = gated or norm == "l2"
 
-    groups: list[tuple[int, int]] = []
-    in_ws: set[tuple[int, int]] = set()
-    V = np.zeros((0, r))
-    lam = y_t.copy()
-    if start is not None:
-        rows = {}
-        for p, s, row in zip(*start, strict=True):
-            key = (int(p), 0 if s > 0 else 1)
-            rows[key] = rows.get(key, 0.0) + np.asarray(row, dtype=np.float64)
-        groups = [g for g in rows if not (gated and g[1] == 1)]
-        in_ws = set(groups)
-        V = np.array([rows[g] for g in groups]).reshape(-1, r)
-        if groups:
-            idx = np.array([g[0] for g in groups], dtype=np.int64)
-            signs = np.array([1.0 if g[1] == 0 else -1.0 for g in groups])
-            lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated, (K, pool))[0]
+    groups, V, lam = _start_set(Z, y, y_t, masks_all, start, gated, intercept, pooling)
+    in_ws: set[tuple[int, int]] = set(groups)
     total_iter = 0
     history = []
     best = None
@@ -626,21 +615,8 @@ def _rounds(
             break  # no progress for _STALL_ROUNDS rounds: the restricted solves' accuracy
         if small_alpha and rounds >= _SMALL_ALPHA_ROUNDS:
             break  # the work bound below the designed range of penalties (warned below)
-        # add violators, largest first
-        flat = np.argsort(-bounds, axis=None, kind="stable")
         want = max(grow if grow is not None else max(20, n // 2), 0 if free else len(groups))
-        added = 0
-        for k in flat:
-            p, s = divmod(int(k), 2)
-            if bounds[p, s] <= threshold * (1.0 + PRICE_RTOL):
-                break
-            if (p, s) in in_ws or (gated and s == 1):
-                continue
-            groups.append((p, s))
-            in_ws.add((p, s))
-            added += 1
-            if added >= want:
-                break
+        added = _add_violators(bounds, threshold, groups, in_ws, gated, want)
         inner_tol = max(inner_rtol * max(primal, 1e-300), 0.1 * gap)  # inexact: still growing
         if added == 0:
             if inner_rtol < 1e-15:
@@ -648,49 +624,183 @@ def _rounds(
             inner_rtol *= 1e-2
             inner_tol = quiet_rtol * max(primal, 1e-300)
             quiet_rtol *= 1e-2
-        idx = np.array([g[0] for g in groups], dtype=np.int64)
-        signs = np.array([1.0 if g[1] == 0 else -1.0 for g in groups])
-        if use_bcd:
-            start = np.zeros((len(groups), r))
-            start[: V.shape[0]] = V  # warm start: the kept groups come first
-            V, it = solve_bcd(
-                Z,
-                y_t,
-                masks_all[idx],
-                signs,
-                alpha,
-                norm,
-                gated,
-                start,
-                inner_tol,
-                _SMALL_ALPHA_PASSES if small_alpha else _MAX_PASSES,
-                free,
-                (K, pool),
-                _SMALL_ALPHA_NEWTON if small_alpha else 400,
-            )
-        else:
-            prob = Barrier(Z, y, masks_all[idx], signs, alpha, n_pen, intercept)
-            V, it, _t = prob.solve(patterns.gates[idx], inner_rtol * max(primal, 1e-300), max_iter)
+        V, it, keep = _restricted_solve(
+            Z,
+            y,
+            y_t,
+            alpha,
+            patterns,
+            masks_all,
+            groups,
+            V,
+            norm,
+            gated,
+            free,
+            inner_tol,
+            inner_rtol * max(primal, 1e-300),
+            max_iter,
+            small_alpha,
+            pooling,
+        )
         total_iter += it
-        # drop the groups that are clearly zero at the optimum (pricing brings back any that
-        # is needed)
-        sizes = pen_norms(V, n_pen, norm)
-        if use_bcd:
-            keep = sizes > 0.0  # the proximal steps set zero groups exactly to zero
-        else:
-            lam_now = prob.residual(V)
-            values = np.empty((len(groups), 2))
-            _price(Z, masks_all[idx], lam_now, n_pen, free, norm == "l1", -1.0, values)
-            mine = values[np.arange(len(groups)), [g[1] for g in groups]]
-            # a group is zero at the optimum when its dual value is below n α
-            # (complementarity)
-            keep = (mine >= threshold * (1.0 - 1e-4)) | (sizes > 1e-3 * float(sizes.max(initial=0)))
-            keep &= sizes > 0.0
         for g in np.flatnonzero(~keep):
             in_ws.discard(groups[g])
         groups = [g for g, k in zip(groups, keep, strict=True) if k]
-        V, idx, signs = V[keep], idx[keep], signs[keep]
-        lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated, (K, pool))[0]
+        V = V[keep]
+        idx, signs = _group_arrays(groups)
+        lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated, pooling)[0]
+    return _result(
+        Z,
+        y,
+        y_t,
+        alpha,
+        patterns,
+        masks_all,
+        norm,
+        gated,
+        tol,
+        pooling,
+        best,
+        history,
+        rounds,
+        total_iter,
+        small_alpha,
+    )
+
+
+def _group_arrays(groups):
+    """The pattern indices and signs (±1) of a list of (pattern, 0 for + / 1 for −) groups."""
+    idx = np.array([g[0] for g in groups], dtype=np.int64)
+    signs = np.array([1.0 if g[1] == 0 else -1.0 for g in groups])
+    return idx, signs
+
+
+def _start_set(Z, y, y_t, masks_all, start, gated, intercept, pooling):
+    """The first working set: ``(groups, V, λ)``, empty (``λ`` = the targets) or ``start``'s.
+
+    Duplicate (pattern, sign) pairs of ``start`` are summed; in the gated model
+    its negative groups are left out.
+    """
+    r = Z.shape[1]
+    if start is None:
+        return [], np.zeros((0, r)), y_t.copy()
+    rows = {}
+    for p, s, row in zip(*start, strict=True):
+        key = (int(p), 0 if s > 0 else 1)
+        rows[key] = rows.get(key, 0.0) + np.asarray(row, dtype=np.float64)
+    groups = [g for g in rows if not (gated and g[1] == 1)]
+    V = np.array([rows[g] for g in groups]).reshape(-1, r)
+    if not groups:
+        return groups, V, y_t.copy()
+    idx, signs = _group_arrays(groups)
+    lam = _feasible_residual(Z, y, masks_all[idx], signs, V, intercept, gated, pooling)[0]
+    return groups, V, lam
+
+
+def _add_violators(bounds, threshold, groups, in_ws, gated, want):
+    """Append to ``groups`` (and ``in_ws``) the groups whose dual bound is above
+    ``threshold`` (``n α``), largest first, at most ``want``; returns how many."""
+    flat = np.argsort(-bounds, axis=None, kind="stable")
+    added = 0
+    for k in flat:
+        p, s = divmod(int(k), 2)
+        if bounds[p, s] <= threshold * (1.0 + PRICE_RTOL):
+            break
+        if (p, s) in in_ws or (gated and s == 1):
+            continue
+        groups.append((p, s))
+        in_ws.add((p, s))
+        added += 1
+        if added >= want:
+            break
+    return added
+
+
+def _restricted_solve(
+    Z,
+    y,
+    y_t,
+    alpha,
+    patterns,
+    masks_all,
+    groups,
+    V,
+    norm,
+    gated,
+    free,
+    inner_tol,
+    barrier_tol,
+    max_iter,
+    small_alpha,
+    pooling,
+):
+    """The restricted program on the working set ``groups``, warm-started from ``V``.
+
+    Block coordinate descent (:func:`geolasso._crelu_bcd.solve_bcd`) where every
+    block step is an exact proximal map (the ℓ2 norm for ReLU groups, either
+    norm for gated ones) to the gap ``inner_tol``, the barrier method
+    (:class:`geolasso._crelu_barrier.Barrier`) to ``barrier_tol`` otherwise.
+    Returns ``(V, inner iterations, keep)``, ``keep`` the groups that are not
+    clearly zero at the optimum (pricing brings back any that is needed).
+    """
+    r = Z.shape[1]
+    n_pen = r - 1 if free else r
+    threshold = (Z.shape[0] // pooling[0]) * alpha
+    idx, signs = _group_arrays(groups)
+    if gated or norm == "l2":
+        start = np.zeros((len(groups), r))
+        start[: V.shape[0]] = V  # warm start: the kept groups come first
+        V, it = solve_bcd(
+            Z,
+            y_t,
+            masks_all[idx],
+            signs,
+            alpha,
+            norm,
+            gated,
+            start,
+            inner_tol,
+            _SMALL_ALPHA_PASSES if small_alpha else _MAX_PASSES,
+            free,
+            pooling,
+            _SMALL_ALPHA_NEWTON if small_alpha else 400,
+        )
+        return V, it, pen_norms(V, n_pen, norm) > 0.0  # prox steps set zero groups to zero
+    prob = Barrier(Z, y, masks_all[idx], signs, alpha, n_pen, free)
+    V, it, _t = prob.solve(patterns.gates[idx], barrier_tol, max_iter)
+    sizes = pen_norms(V, n_pen, norm)
+    lam_now = prob.residual(V)
+    values = np.empty((len(groups), 2))
+    _price(Z, masks_all[idx], lam_now, n_pen, free, norm == "l1", -1.0, values)
+    mine = values[np.arange(len(groups)), [g[1] for g in groups]]
+    # a group is zero at the optimum when its dual value is below n α (complementarity)
+    keep = (mine >= threshold * (1.0 - 1e-4)) | (sizes > 1e-3 * float(sizes.max(initial=0)))
+    return V, it, keep & (sizes > 0.0)
+
+
+def _result(
+    Z,
+    y,
+    y_t,
+    alpha,
+    patterns,
+    masks_all,
+    norm,
+    gated,
+    tol,
+    pooling,
+    best,
+    history,
+    rounds,
+    total_iter,
+    small_alpha,
+):
+    """The :class:`CReLUResult` of the best round: made exactly feasible, with its gap
+    certified by that round's lower bound, and a warning when it is not converged."""
+    r = Z.shape[1]
+    free = patterns.bias == "free"
+    n_pen = r - 1 if free else r
+    intercept = free
     V_best, groups_best, gap, lower = best
     unfinished = gap > max(tol, _WARN_RTOL) * max(_best_primal(history), 1e-300)
     if unfinished and not small_alpha:
@@ -699,37 +809,22 @@ def _rounds(
             f"of {gap / max(_best_primal(history), 1e-300):.2e}, above tol = {tol:g}: the "
             "objective is an upper bound that far from the optimum over these patterns",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
-    idx = np.array([g[0] for g in groups_best], dtype=np.int64)
-    signs = np.array([1.0 if g[1] == 0 else -1.0 for g in groups_best])
+    idx, signs = _group_arrays(groups_best)
     keep = pen_norms(V_best, n_pen, norm) > 0.0
     if free:
         keep |= np.abs(V_best[:, -1]) > 0.0
     V_best, idx, signs = V_best[keep], idx[keep], signs[keep]
     lam, c = (
-        _feasible_residual(Z, y, masks_all[idx], signs, V_best, intercept, gated, (K, pool))
+        _feasible_residual(Z, y, masks_all[idx], signs, V_best, intercept, gated, pooling)
         if V_best.shape[0]
         else (y_t.copy(), float(y.mean()) if intercept else 0.0)
     )
     objective = _objective(y, lam, V_best, n_pen, norm, alpha)
     final_gap = max(objective - lower, 0.0)
     if unfinished and small_alpha:
-        how = (
-            f"at its bound of {_SMALL_ALPHA_ROUNDS} pricing rounds"
-            if rounds == _SMALL_ALPHA_ROUNDS
-            else f"after {rounds} rounds"
-        )
-        # the gap named is the result's: its objective minus the certified lower bound
-        warnings.warn(
-            f"alpha = {alpha:.3g} is below the range the arrangement solver is designed for "
-            f"(alpha >= {_DESIGN_RATIO:g} · alpha_max = {_DESIGN_RATIO * small_alpha:.3g}, "
-            f"alpha_max = {small_alpha:.3g}): it stopped {how} with a relative duality gap of "
-            f"{final_gap / objective if objective > 0 else 0.0:.2e} (certified), above tol = "
-            f"{tol:g}. Use a larger alpha (at least {_DESIGN_RATIO * small_alpha:.3g})",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
+        _warn_small_alpha(alpha, small_alpha, rounds, tol, final_gap, objective)
     return CReLUResult(
         coef=V_best,
         pattern=idx,
@@ -743,6 +838,25 @@ def _rounds(
         n_iter=total_iter,
         n_rounds=rounds,
         history=history,
+    )
+
+
+def _warn_small_alpha(alpha, alpha_max, rounds, tol, gap, objective):
+    """The warning of a solve below the designed range of penalties that stopped unfinished."""
+    how = (
+        f"at its bound of {_SMALL_ALPHA_ROUNDS} pricing rounds"
+        if rounds == _SMALL_ALPHA_ROUNDS
+        else f"after {rounds} rounds"
+    )
+    # the gap named is the result's: its objective minus the certified lower bound
+    warnings.warn(
+        f"alpha = {alpha:.3g} is below the range the arrangement solver is designed for "
+        f"(alpha >= {_DESIGN_RATIO:g} · alpha_max = {_DESIGN_RATIO * alpha_max:.3g}, "
+        f"alpha_max = {alpha_max:.3g}): it stopped {how} with a relative duality gap of "
+        f"{gap / objective if objective > 0 else 0.0:.2e} (certified), above tol = "
+        f"{tol:g}. Use a larger alpha (at least {_DESIGN_RATIO * alpha_max:.3g})",
+        ConvergenceWarning,
+        stacklevel=6,
     )
 
 
@@ -862,9 +976,5 @@ def start_from_network(
         idx.append(k)
         sign.append(1.0 if v > 0 else -1.0)
         coef.append(row)
-    start = (
-        np.array(idx, dtype=np.int64),
-        np.array(sign),
-        np.array(coef).reshape(-1, Z.shape[1]),
-    )
+    start = (np.array(idx, dtype=np.int64), np.array(sign), np.array(coef).reshape(-1, Z.shape[1]))
     return start, missing
