@@ -597,7 +597,6 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
     n_rows = Z.shape[0]
     pooled = A.shape[0] > 0
     n = A.shape[1] if pooled else n_rows
-    n_pen = r - 1 if free else r
     u = np.empty(r)
     delta = np.empty(r)
     ones = np.ones(r)  # the projection onto a cone is the NNLS residual, unscaled
@@ -610,37 +609,13 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
             if L <= 0.0:
                 continue
             s = signs[g]
-            for i in range(r):
-                u[i] = 0.0
-            count = 0
-            if pooled:
-                for j in range(n_rows):
-                    if masks[g, j]:
-                        count += 1
-                for a in range(n):
-                    for i in range(r):
-                        u[i] += A[g, a, i] * res[a]
-            else:
-                for j in range(n_rows):
-                    if masks[g, j]:
-                        count += 1
-                        rj = res[j]
-                        for i in range(r):
-                            u[i] += Z[j, i] * rj
+            count = _block_correlation(Z, masks[g], A, g, res, u)
             for i in range(r):
                 u[i] = V[g, i] + s * u[i] / (n * L)
             thr = alpha / L
-            if free and cone and count < n_rows:
-                u = _prox_free(Z, masks[g], u, thr, mu, faces[g])
-            else:
-                if cone and not free and _worst_slack(Z, masks[g], u) < 0.0:
-                    u = _nnls_cone(Z, masks[g], ones, u, mu, faces[g])
-                if inf_norm:
-                    for i in range(n_pen):
-                        excess = abs(u[i]) - thr
-                        u[i] = np.sign(u[i]) * excess if excess > 0.0 else 0.0
-                else:
-                    _shrink(u, n_pen, thr)
+            u = _block_prox(
+                Z, masks[g], u, thr, cone, inf_norm, free, count < n_rows, ones, mu, faces[g]
+            )
             moved = False
             for i in range(r):
                 delta[i] = u[i] - V[g, i]
@@ -649,20 +624,82 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
                     change = max(change, abs(delta[i]))
                 V[g, i] = u[i]
             if moved:
-                shift = 0.0
-                for a in range(n):
-                    t = 0.0
-                    if pooled:
-                        for i in range(r):
-                            t += A[g, a, i] * delta[i]
-                    elif masks[g, a]:
-                        for i in range(r):
-                            t += Z[a, i] * delta[i]
-                    if t != 0.0:
-                        res[a] -= s * t
-                        shift += s * t
-                if free:
-                    shift /= n
-                    for j in range(n):
-                        res[j] += shift
+                _block_move(Z, masks[g], A, g, s, delta, free, res)
     return change
+
+
+@njit(cache=True)
+def _block_correlation(Z, mask, A, g, res, u):
+    """``u = A_gᵀ res`` without the sign (a step of :func:`_bcd_epochs`); returns the
+    number of active rows of the pattern ``mask``.
+
+    ``A_g`` is the pooled block ``A[g]`` (per sample) when ``A`` is not empty,
+    else the active rows of ``Z``.
+    """
+    n_rows, r = Z.shape
+    for i in range(r):
+        u[i] = 0.0
+    count = 0
+    if A.shape[0] > 0:
+        for j in range(n_rows):
+            if mask[j]:
+                count += 1
+        for a in range(A.shape[1]):
+            for i in range(r):
+                u[i] += A[g, a, i] * res[a]
+    else:
+        for j in range(n_rows):
+            if mask[j]:
+                count += 1
+                rj = res[j]
+                for i in range(r):
+                    u[i] += Z[j, i] * rj
+    return count
+
+
+@njit(cache=True)
+def _block_prox(Z, mask, u, thr, cone, inf_norm, free, bounded, ones, mu, face):
+    """The proximal map of a block step of :func:`_bcd_epochs` at the gradient point ``u``.
+
+    ``thr`` = ``α / L_g``; ``bounded``: the pattern is not active on every row
+    (with ``free``, a group active everywhere has no cone constraint). Returns
+    the new block (``u`` itself, changed in place, or a new array).
+    """
+    r = u.size
+    n_pen = r - 1 if free else r
+    if free and cone and bounded:
+        return _prox_free(Z, mask, u, thr, mu, face)
+    if cone and not free and _worst_slack(Z, mask, u) < 0.0:
+        u = _nnls_cone(Z, mask, ones, u, mu, face)
+    if inf_norm:
+        for i in range(n_pen):
+            excess = abs(u[i]) - thr
+            u[i] = np.sign(u[i]) * excess if excess > 0.0 else 0.0
+    else:
+        _shrink(u, n_pen, thr)
+    return u
+
+
+@njit(cache=True)
+def _block_move(Z, mask, A, g, s, delta, free, res):
+    """``res -= s A_g δ`` (in place) after a block step of :func:`_bcd_epochs`, then
+    re-centred with ``free`` (the intercept minimised out)."""
+    pooled = A.shape[0] > 0
+    n = A.shape[1] if pooled else Z.shape[0]
+    r = delta.size
+    shift = 0.0
+    for a in range(n):
+        t = 0.0
+        if pooled:
+            for i in range(r):
+                t += A[g, a, i] * delta[i]
+        elif mask[a]:
+            for i in range(r):
+                t += Z[a, i] * delta[i]
+        if t != 0.0:
+            res[a] -= s * t
+            shift += s * t
+    if free:
+        shift /= n
+        for j in range(n):
+            res[j] += shift
