@@ -123,26 +123,13 @@ def solve_bcd(
         if len(last) > _ANDERSON + 1:
             last.pop(0)
         if len(last) == _ANDERSON + 1:
-            Xk = np.array(last)
-            U = np.diff(Xk, axis=0)
-            try:
-                c = np.linalg.solve(
-                    U @ U.T + 1e-14 * np.eye(len(U)) * np.trace(U @ U.T), np.ones(len(U))
-                )
-                c /= c.sum()
-                W = (c @ Xk[1:]).reshape(V.shape)
-                if cone:
-                    # the extrapolation may leave the cones: such groups are projected back
-                    for g in np.flatnonzero(bound):
-                        if np.any(S[g] * (Z @ W[g]) < 0.0):
-                            W[g] = project_cone(Z, masks[g], np.ascontiguousarray(W[g]))
+            W = _extrapolated(last, V.shape, Z, masks, S, bound, cone)
+            if W is not None:
                 res_w = residual(W)
                 p_w = objective(W, res_w)
                 if p_w < primal:
                     V, res, primal = W, res_w, p_w
                     last = [V.ravel().copy()]
-            except np.linalg.LinAlgError:
-                pass
         values = values_at(res)
         lower = ray_bound(y, res, dual_ratio(values, threshold))
         if primal - lower <= tol_abs:
@@ -190,6 +177,29 @@ def solve_bcd(
                     if primal - lower <= tol_abs:
                         break
     return V, passes
+
+
+def _extrapolated(last, shape, Z, masks, S, bound, cone):
+    """The Anderson extrapolation of the iterates ``last`` (flattened, oldest first).
+
+    With ``cone``, each ``bound`` group that it takes out of its cone (``S``:
+    the patterns' row signs) is projected back. ``None`` when the
+    extrapolation's system is singular.
+    """
+    Xk = np.array(last)
+    U = np.diff(Xk, axis=0)
+    try:
+        c = np.linalg.solve(U @ U.T + 1e-14 * np.eye(len(U)) * np.trace(U @ U.T), np.ones(len(U)))
+    except np.linalg.LinAlgError:
+        return None
+    c /= c.sum()
+    W = (c @ Xk[1:]).reshape(shape)
+    if cone:
+        # the extrapolation may leave the cones: such groups are projected back
+        for g in np.flatnonzero(bound):
+            if np.any(S[g] * (Z @ W[g]) < 0.0):
+                W[g] = project_cone(Z, masks[g], np.ascontiguousarray(W[g]))
+    return W
 
 
 def _support_key(Z, masks, V, norm, gated):

@@ -113,11 +113,18 @@ def support_newton(
     ``_FREE_NEWTON`` variables). A group active on every sample has
     no face and its bias (absorbed by the intercept) is held fixed.
 
-    ``pooling``: as in :func:`geolasso._crelu_bcd.solve_bcd` (the columns ``A_g N_g`` pooled).
+    ``pooling``: as in :func:`geolasso._crelu_bcd.solve_bcd` (the columns
+    ``A_g N_g`` pooled).
 
     The method stops (block coordinate descent goes on alone) when a system
     would need more than ``_NEWTON_BYTES`` of working memory
     (:func:`_newton_bytes`).
+
+    Each pass reads the active set off ``V`` (:func:`_face_layout`), then
+    repeats: a damped Newton direction (:func:`_newton_direction`), groups
+    through zero dropped (:func:`_drop_dying`), the first constraint or ℓ1
+    zero the step reaches (:func:`_step_limit`), and a backtracking line
+    search (:func:`_line_search`).
     """
     K, pool = pooling
     n, r = Z.shape[0] // K, Z.shape[1]
@@ -140,11 +147,7 @@ def support_newton(
     tight = target <= _POLISH_TARGET * f0
     enough = 0.0 if tight else 1e-15 * f0
     polished = False
-    face = None
-    if not gated:
-        slack = S * (V @ Z.T)
-        scale = np.abs(Z).sum(axis=1)[None, :] * np.abs(V).max(axis=1, keepdims=True)
-        face = (slack <= 1e-10 * scale) & ~open_[:, None]
+    face = None if gated else _active_faces(Z, S, V, open_)
     steps = damped = 0
     ZZt = None  # Z Zᵀ, for the low-rank Newton solves (computed when first needed)
     gram = None  # the last BᵀB / n and its layout (blocks, bases, offsets)
@@ -252,11 +255,24 @@ def support_newton(
                 steps = max_steps  # not in Newton's quadratic region: leave it to the caller
                 break
     if not gated:
-        for g in np.flatnonzero(~open_):  # rounding-level slips back into the cone
-            if np.any(V[g] != 0.0) and np.any(S[g] * (Z @ V[g]) < 0.0):
-                V[g] = project_cone(Z, masks[g], np.ascontiguousarray(V[g]))
+        _into_cones(Z, masks, S, open_, V)
     f1 = full_value(V)
     return V if f1 < f0 or (polished and f1 <= f0 + ROUND_RTOL * abs(f0)) else None
+
+
+def _active_faces(Z, S, V, open_):
+    """The cone constraints active at ``V`` (G, n): slack at most ``1e-10`` of its scale
+    (none for the ``open_`` groups, which have no cone; ``S`` the row signs)."""
+    slack = S * (V @ Z.T)
+    scale = np.abs(Z).sum(axis=1)[None, :] * np.abs(V).max(axis=1, keepdims=True)
+    return (slack <= 1e-10 * scale) & ~open_[:, None]
+
+
+def _into_cones(Z, masks, S, open_, V):
+    """Project back (in place) the groups that slipped out of their cones by rounding."""
+    for g in np.flatnonzero(~open_):
+        if np.any(V[g] != 0.0) and np.any(S[g] * (Z @ V[g]) < 0.0):
+            V[g] = project_cone(Z, masks[g], np.ascontiguousarray(V[g]))
 
 
 @dataclass
