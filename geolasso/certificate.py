@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._dual import ray_bound as _ray_bound  # its home is the shared module since the crelu split
 from ._validation import as_float_array, as_positive_int, check_positive, scale_exponent
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, bias_name
 from .exceptions import DictionaryTooLargeError
@@ -531,15 +532,6 @@ def _certify_reduced(network, X, y, alpha, dictionary, objective, y_t, r, top, s
     )
 
 
-def _ray_bound(y_t, r, top_ratio):
-    """The best dual value on the ray ``t r``, feasible for ``t <= 1 / max(1, top_ratio)``."""
-    rr = float(r @ r)
-    t = 0.0 if rr == 0.0 else float(y_t @ r) / rr
-    t = min(max(t, 0.0), 1.0 / max(1.0, top_ratio))
-    shifted = y_t - t * r
-    return (float(y_t @ y_t) - float(shifted @ shifted)) / (2 * len(y_t))
-
-
 def _check_dictionary(dictionary, X, setting):
     from .planar import PlanarDictionary
 
@@ -608,7 +600,7 @@ def _l2_pattern_max(X, lam, setting, patterns, floor):
     Values at or below ``floor`` may be reported loosely (the certificate only
     needs the maximum when it exceeds ``n α``).
     """
-    from ._arrangement_kernels import _price_groups
+    from ._crelu_kernels import _price_groups
 
     n, d = X.shape
     Z = X if setting == "none" else np.column_stack([X, np.ones(n)])

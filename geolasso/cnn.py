@@ -1024,8 +1024,9 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         return patterns, start
 
     def _fit_arrangement(self, images, P, y, alpha, where, shape):
+        from ._crelu_groups import pen_norms
         from .convex import EXACT_RTOL, _Progress
-        from .crelu import _pen_norms, solve_crelu, to_network
+        from .crelu import solve_crelu, to_network
 
         n, K, h = P.shape
         M = P.reshape(n * K, h)
@@ -1080,7 +1081,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         )
         self.exact_ = bool(patterns.exact) and res.relative_gap <= max(self.tol, EXACT_RTOL)
         n_pen = h if patterns.bias == "free" else res.coef.shape[1]
-        keep = _pen_norms(res.coef, n_pen, self.norm) > 0.0  # the rows to_network keeps
+        keep = pen_norms(res.coef, n_pen, self.norm) > 0.0  # the rows to_network keeps
         for f, (p, w, b, v) in enumerate(zip(res.pattern[keep], net.W, net.b, net.v, strict=True)):
             values = M @ w + b
             on = np.abs(values) <= 1e-9 * (np.abs(M).sum(axis=1) * np.abs(w).max() + abs(b))

@@ -847,11 +847,11 @@ def _pattern_in_words(feature) -> str:
 
 def _arrangement_features(res, patterns, network, X):
     """One record per neuron of a C-ReLU solution, in the network's order."""
-    from .crelu import _pen_norms
+    from ._crelu_groups import pen_norms
 
     d = network.n_features
     n_pen = d if patterns.bias == "free" else res.coef.shape[1]
-    sizes = _pen_norms(res.coef, n_pen, "l2")
+    sizes = pen_norms(res.coef, n_pen, "l2")
     records = []
     k = 0
     for _row, p, sign, size in zip(res.coef, res.pattern, res.sign, sizes, strict=True):

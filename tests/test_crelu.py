@@ -8,6 +8,7 @@ import pytest
 from _oracles import activation_patterns, crelu_value, solve
 from numpy.testing import assert_allclose
 
+import geolasso._crelu_newton as crelu_newton
 import geolasso.convex as convex_module
 import geolasso.crelu as crelu
 from geolasso import certify
@@ -220,7 +221,7 @@ def test_degenerate_data_repeated_and_collinear_samples():
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_cone_proximal_map_is_the_shrunk_projection(seed):
     # the block step of the coordinate-descent solver: prox of μ‖·‖₂ + ι_K = shrink ∘ project
-    from geolasso.crelu import _project_cone
+    from geolasso._crelu_groups import project_cone as _project_cone
 
     rng = np.random.default_rng(seed)
     n, r = 9, 3
@@ -244,7 +245,7 @@ def test_cone_proximal_map_is_the_shrunk_projection(seed):
 def test_free_bias_proximal_map_matches_clarabel():
     # the block step with a free bias: prox of τ‖u_w‖₂ + ι_K (the bias coordinate unpenalised)
     # is not shrink ∘ project; the kernel's fixed-point search must still be the minimiser
-    from geolasso._arrangement_kernels import _prox_free
+    from geolasso._crelu_kernels import _prox_free
 
     rng = np.random.default_rng(11)
     searched = 0  # instances where neither cheap case applies (the fixed-point search)
@@ -276,7 +277,7 @@ def test_warm_started_nnls_matches_scipy():
     # the cone projections start from the previous passive set; any start gives the optimum
     from scipy.optimize import nnls
 
-    from geolasso._arrangement_kernels import _nnls_warm
+    from geolasso._crelu_kernels import _nnls_warm
 
     rng = np.random.default_rng(4)
     for _ in range(30):
@@ -356,7 +357,7 @@ def test_sampled_program_at_small_penalty_matches_clarabel(bias, gated, newton, 
     # Newton finish (its memory budget at 0 bytes) coordinate descent must get there alone
     # in the gated model (with cones it stalls far from the optimum: the finish is needed)
     if not newton:
-        monkeypatch.setattr(crelu, "_NEWTON_BYTES", 0)
+        monkeypatch.setattr(crelu_newton, "_NEWTON_BYTES", 0)
     rng = np.random.default_rng(11)
     n, d = 40, 2
     X, y = rng.normal(size=(n, d)), np.sign(rng.normal(size=n))
@@ -409,7 +410,7 @@ def _damped_newton_hessian(B, theta, starts, sizes, nrm, alpha, damping, per_gro
 def test_woodbury_newton_step_matches_a_dense_solve():
     # the low-rank Newton step (two Woodbury identities, U never formed) against the
     # explicitly assembled Hessian solved by LAPACK
-    from geolasso.crelu import _lowrank_step
+    from geolasso._crelu_newton import _lowrank_step
 
     rng = np.random.default_rng(12)
     n, alpha = 15, 0.03
@@ -431,7 +432,7 @@ def test_hadamard_capacitance_newton_step_matches_a_dense_solve():
     # minus a rank-f correction, with one damping value per such group (its mean diagonal):
     # against the explicitly assembled, identically damped Hessian solved by LAPACK, with
     # the faced groups through the correction and through their own columns
-    from geolasso.crelu import _lowrank_step
+    from geolasso._crelu_newton import _lowrank_step
 
     rng = np.random.default_rng(14)
     n, r, alpha = 14, 4, 0.05
@@ -475,7 +476,7 @@ def test_hadamard_capacitance_newton_step_matches_a_dense_solve():
 def test_pivoted_qr_least_squares_matches_lapack(seed):
     # the kernels' least squares (full rank: LAPACK's unique solution; rank deficient: a
     # solution with LAPACK's residual, zero on the dependent columns it leaves out)
-    from geolasso._arrangement_kernels import _lstsq
+    from geolasso._crelu_kernels import _lstsq
 
     rng = np.random.default_rng(seed)
     eps = np.finfo(float).eps
@@ -500,7 +501,7 @@ def test_pivoted_qr_least_squares_matches_lapack(seed):
 def test_warm_started_dual_values_match_the_cone_program():
     # the gap checks start each group's NNLS from its last passive set; with any start the
     # value is max hᵀu over the pattern's cone and the unit ball (cvxpy/Clarabel)
-    from geolasso._arrangement_kernels import _price_groups
+    from geolasso._crelu_kernels import _price_groups
 
     rng = np.random.default_rng(13)
     n, d = 25, 3
@@ -595,7 +596,7 @@ def test_cone_nnls_without_the_matrix_matches_scipy():
     # scipy's NNLS on the explicitly formed matrix, from cold and warm starts
     from scipy.optimize import nnls
 
-    from geolasso._arrangement_kernels import _nnls_cone
+    from geolasso._crelu_kernels import _nnls_cone
 
     rng = np.random.default_rng(14)
     for _ in range(30):
@@ -618,8 +619,8 @@ def test_cone_nnls_without_the_matrix_matches_scipy():
 def test_newton_face_helpers_match_their_explicit_forms():
     # the active-set Newton method's pieces against plain numpy: the Gram matrix kept across
     # a change of faces, the face multipliers (least squares) and the step ratios
-    from geolasso._arrangement_kernels import _face_multipliers, _step_ratios
-    from geolasso.crelu import _block_entries, _gram
+    from geolasso._crelu_newton import _block_entries, _gram
+    from geolasso._crelu_newton_kernels import _face_multipliers, _step_ratios
 
     rng = np.random.default_rng(15)
     n, r = 40, 4
@@ -743,7 +744,7 @@ def test_gated_pricing_in_blocks_of_patterns_and_rows_equals_each_patterns_produ
 def test_relu_pricing_from_the_blocked_products_equals_the_kernels_own_sums(monkeypatch):
     # the h of every pattern from the padded BLAS blocks, against the pricing kernel's own
     # masked sums (threshold -1: every bound is the NNLS optimum, both signs)
-    from geolasso._arrangement_kernels import _price_groups
+    from geolasso._crelu_kernels import _price_groups
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(90, 3))

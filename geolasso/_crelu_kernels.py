@@ -1,4 +1,4 @@
-"""Numba kernels of the activation-pattern program: cone projections and dual pricing.
+"""Numba kernels of :mod:`geolasso.crelu`: NNLS on a pattern cone, pricing, proximal block passes.
 
 For a pattern ``m`` (bool, one entry per sample) the cone of neurons with that
 pattern is ``K = {u : A u >= 0}`` with rows ``a_j = (2 m_j - 1) z_j``. Two
@@ -16,6 +16,16 @@ without forming ``A``):
   is what a certificate needs; the NNLS optimum makes it tight (exact for the
   ℓ2 norm up to the bias equality, which is enforced by a weighted row and then
   made exact by moving one multiplier, see :func:`_price_one`).
+
+The kernels serve the driver (:mod:`geolasso.crelu`: pricing), the group
+helpers (:mod:`geolasso._crelu_groups`: cone projections, restricted dual
+values) and block coordinate descent (:mod:`geolasso._crelu_bcd`:
+:func:`_bcd_epochs`). They stay in one file because a cached kernel does not
+notice edits to a helper defined in another file: the block pass calls the
+cone NNLS and, for a free bias, the pricing of one pattern
+(:func:`_prox_free`), so the three share the whole NNLS chain. The two
+kernels of the active-set Newton finish, which need only :func:`_lstsq`,
+are in :mod:`geolasso._crelu_newton_kernels`.
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ import numpy as np
 from ._numba import njit
 
 
+# geolasso._crelu_newton_kernels holds a copy of _lstsq on purpose: a cached kernel does
+# not notice edits to a helper in another file, so each kernel module has its own
 @njit(cache=True)
 def _lstsq(A, b, rcond):
     """A basic least-squares solution of ``A z ≈ b`` (Householder QR, column pivoting).
@@ -238,71 +250,6 @@ def _cone_residual(Z, mask, scale, h, mu, res):
         sgn = 1.0 if mask[j] else -1.0
         for i in range(k):
             res[i] += sgn * Z[j, i] * scale[i] * mu[j]
-
-
-@njit(cache=True)
-def _face_multipliers(Z, masks, faces, groups, grads, row, low, top):
-    """The most negative multiplier of each group's face constraints.
-
-    For group ``g = groups[t]`` with face rows ``a_j = (2 m_j − 1) z_j`` (``j`` in
-    ``faces[g]``), the least-squares multipliers ``μ`` of ``Σ_j μ_j a_j =
-    grads[t]`` (:func:`_lstsq`'s basic solution, relative ``rcond`` at machine
-    precision times the larger dimension); writes the face row of the smallest
-    ``μ_j`` to ``row[t]`` (``-1`` for an empty face), that ``μ_j`` to ``low[t]``
-    and ``max |μ|`` to ``top[t]``.
-    """
-    r = Z.shape[1]
-    eps = np.finfo(np.float64).eps
-    for t in range(groups.size):
-        g = groups[t]
-        rows = np.flatnonzero(faces[g])
-        row[t] = -1
-        low[t] = 0.0
-        top[t] = 0.0
-        if rows.size == 0:
-            continue
-        A = np.empty((r, rows.size))
-        for k in range(rows.size):
-            j = rows[k]
-            sgn = 1.0 if masks[g, j] else -1.0
-            for i in range(r):
-                A[i, k] = sgn * Z[j, i]
-        mu = _lstsq(A, grads[t], eps * max(r, rows.size))
-        best = 0
-        for k in range(rows.size):
-            if mu[k] < mu[best]:
-                best = k
-            top[t] = max(top[t], abs(mu[k]))
-        row[t] = rows[best]
-        low[t] = mu[best]
-
-
-@njit(cache=True)
-def _step_ratios(masks, blocks, faces, free_rows, pre, dpre, ratios, first):
-    """Step lengths at which a step reaches each cone constraint of its groups.
-
-    Row ``k`` is group ``blocks[k]`` with pre-activations ``pre[k] = Z v`` and
-    their change ``dpre[k] = Z dv`` along the step; the constraint of sample
-    ``j`` (slack ``(2 m_j − 1) pre[k, j]``) is reached at
-    ``max(slack, 0) / −dslack`` when its slack decreases, never (``inf``)
-    otherwise, on the group's face (``faces[blocks[k], j]``) or when
-    ``free_rows[k]`` is False (no cone). Writes ``ratios`` (k, n) and each
-    row's minimum to ``first`` (k,).
-    """
-    nb, n = ratios.shape
-    for k in range(nb):
-        g = blocks[k]
-        low = np.inf
-        for j in range(n):
-            value = np.inf
-            if free_rows[k] and not faces[g, j]:
-                sgn = 1.0 if masks[g, j] else -1.0
-                dsl = sgn * dpre[k, j]
-                if dsl < 0.0:
-                    value = max(sgn * pre[k, j], 0.0) / -dsl
-            ratios[k, j] = value
-            low = min(low, value)
-        first[k] = low
 
 
 @njit(cache=True)
@@ -650,7 +597,6 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
     n_rows = Z.shape[0]
     pooled = A.shape[0] > 0
     n = A.shape[1] if pooled else n_rows
-    n_pen = r - 1 if free else r
     u = np.empty(r)
     delta = np.empty(r)
     ones = np.ones(r)  # the projection onto a cone is the NNLS residual, unscaled
@@ -663,37 +609,13 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
             if L <= 0.0:
                 continue
             s = signs[g]
-            for i in range(r):
-                u[i] = 0.0
-            count = 0
-            if pooled:
-                for j in range(n_rows):
-                    if masks[g, j]:
-                        count += 1
-                for a in range(n):
-                    for i in range(r):
-                        u[i] += A[g, a, i] * res[a]
-            else:
-                for j in range(n_rows):
-                    if masks[g, j]:
-                        count += 1
-                        rj = res[j]
-                        for i in range(r):
-                            u[i] += Z[j, i] * rj
+            count = _block_correlation(Z, masks[g], A, g, res, u)
             for i in range(r):
                 u[i] = V[g, i] + s * u[i] / (n * L)
             thr = alpha / L
-            if free and cone and count < n_rows:
-                u = _prox_free(Z, masks[g], u, thr, mu, faces[g])
-            else:
-                if cone and not free and _worst_slack(Z, masks[g], u) < 0.0:
-                    u = _nnls_cone(Z, masks[g], ones, u, mu, faces[g])
-                if inf_norm:
-                    for i in range(n_pen):
-                        excess = abs(u[i]) - thr
-                        u[i] = np.sign(u[i]) * excess if excess > 0.0 else 0.0
-                else:
-                    _shrink(u, n_pen, thr)
+            u = _block_prox(
+                Z, masks[g], u, thr, cone, inf_norm, free, count < n_rows, ones, mu, faces[g]
+            )
             moved = False
             for i in range(r):
                 delta[i] = u[i] - V[g, i]
@@ -702,20 +624,82 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
                     change = max(change, abs(delta[i]))
                 V[g, i] = u[i]
             if moved:
-                shift = 0.0
-                for a in range(n):
-                    t = 0.0
-                    if pooled:
-                        for i in range(r):
-                            t += A[g, a, i] * delta[i]
-                    elif masks[g, a]:
-                        for i in range(r):
-                            t += Z[a, i] * delta[i]
-                    if t != 0.0:
-                        res[a] -= s * t
-                        shift += s * t
-                if free:
-                    shift /= n
-                    for j in range(n):
-                        res[j] += shift
+                _block_move(Z, masks[g], A, g, s, delta, free, res)
     return change
+
+
+@njit(cache=True)
+def _block_correlation(Z, mask, A, g, res, u):
+    """``u = A_gᵀ res`` without the sign (a step of :func:`_bcd_epochs`); returns the
+    number of active rows of the pattern ``mask``.
+
+    ``A_g`` is the pooled block ``A[g]`` (per sample) when ``A`` is not empty,
+    else the active rows of ``Z``.
+    """
+    n_rows, r = Z.shape
+    for i in range(r):
+        u[i] = 0.0
+    count = 0
+    if A.shape[0] > 0:
+        for j in range(n_rows):
+            if mask[j]:
+                count += 1
+        for a in range(A.shape[1]):
+            for i in range(r):
+                u[i] += A[g, a, i] * res[a]
+    else:
+        for j in range(n_rows):
+            if mask[j]:
+                count += 1
+                rj = res[j]
+                for i in range(r):
+                    u[i] += Z[j, i] * rj
+    return count
+
+
+@njit(cache=True)
+def _block_prox(Z, mask, u, thr, cone, inf_norm, free, bounded, ones, mu, face):
+    """The proximal map of a block step of :func:`_bcd_epochs` at the gradient point ``u``.
+
+    ``thr`` = ``α / L_g``; ``bounded``: the pattern is not active on every row
+    (with ``free``, a group active everywhere has no cone constraint). Returns
+    the new block (``u`` itself, changed in place, or a new array).
+    """
+    r = u.size
+    n_pen = r - 1 if free else r
+    if free and cone and bounded:
+        return _prox_free(Z, mask, u, thr, mu, face)
+    if cone and not free and _worst_slack(Z, mask, u) < 0.0:
+        u = _nnls_cone(Z, mask, ones, u, mu, face)
+    if inf_norm:
+        for i in range(n_pen):
+            excess = abs(u[i]) - thr
+            u[i] = np.sign(u[i]) * excess if excess > 0.0 else 0.0
+    else:
+        _shrink(u, n_pen, thr)
+    return u
+
+
+@njit(cache=True)
+def _block_move(Z, mask, A, g, s, delta, free, res):
+    """``res -= s A_g δ`` (in place) after a block step of :func:`_bcd_epochs`, then
+    re-centred with ``free`` (the intercept minimised out)."""
+    pooled = A.shape[0] > 0
+    n = A.shape[1] if pooled else Z.shape[0]
+    r = delta.size
+    shift = 0.0
+    for a in range(n):
+        t = 0.0
+        if pooled:
+            for i in range(r):
+                t += A[g, a, i] * delta[i]
+        elif mask[a]:
+            for i in range(r):
+                t += Z[a, i] * delta[i]
+        if t != 0.0:
+            res[a] -= s * t
+            shift += s * t
+    if free:
+        shift /= n
+        for j in range(n):
+            res[j] += shift
