@@ -30,12 +30,9 @@ ALLOWED_PRIVATE = {
     ("cnn", "network", "_import_torch"),
     ("cnn", "lasso", "_check_positive"),  # _validation.check_positive is the public twin
     ("cnn", "convex", "_Progress"),
-    ("cnn", "crelu", "_pen_norms"),
     ("convex", "dictionary", "_build_bytes"),
-    ("convex", "crelu", "_pen_norms"),
     ("convex", "arrangements", "_design"),
     ("convex", "arrangements", "_row_space"),
-    ("crelu", "certificate", "_ray_bound"),
     ("distributed", "crelu", "_price_all"),
 }
 
