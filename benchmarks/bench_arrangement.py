@@ -1,6 +1,6 @@
 """geolasso's C-ReLU / C-GReLU solver against pyscnn and cvxpy + Clarabel on identical programs.
 
-The program (SPEC §2.2 and §2.4, geolasso scaling of SPEC §0.1), over one
+The program (docs/mathematics.md §2.2 and §2.4, geolasso scaling of §0.1 there), over one
 sampled set of activation patterns ``D_1, …, D_P`` per problem:
 
 * C-ReLU:  min (1/(2n))‖y − Σ_i D_i Z (v_i − u_i)‖² + α Σ_i (‖v_i‖₂ + ‖u_i‖₂)
@@ -28,7 +28,7 @@ no intercept), so that all three libraries solve the same problem:
   must be off: pyscnn's default rescales the columns of ``Z`` to unit norm
   before computing the patterns and penalises the weights of the rescaled
   data, a different program with different patterns.
-* cvxpy + Clarabel (``tol_gap_abs = tol_gap_rel = tol_feas = 1e-10``, SPEC §9),
+* cvxpy + Clarabel (``tol_gap_abs = tol_gap_rel = tol_feas = 1e-10``, docs/mathematics.md §9),
   the interior-point reference, skipped when the constraint matrix exceeds
   CVXPY_MAX_NNZ non-zeros or Clarabel hits its time limit.
 
@@ -41,7 +41,7 @@ of every row gives the solver's own value of the objective at its solution
 (for pyscnn: its ``model_loss`` metric, recorded at the end of the warm-up fit
 only) beside ours, a check of the scaling.
 
-Problems: the 2-D spiral (SPEC §8.2, n = 160) and three data sets bundled
+Problems: the 2-D spiral (docs/mathematics.md §8.2, n = 160) and three data sets bundled
 with scikit-learn (features standardised, classification targets ±1,
 regression targets standardised, seeded subsamples of at most MAX_SAMPLES
 rows); one seeded set of N_GATES Gaussian gates per problem; α = α_max · 1e-1,
@@ -174,7 +174,7 @@ def datasets(quick, max_samples=MAX_SAMPLES, n_gates=N_GATES, names=None):
         return StandardScaler().fit_transform(X)
 
     def make_spiral():
-        X, y = spiral()  # n = 160 as in SPEC §8.2, not subsampled
+        X, y = spiral()  # n = 160 as in docs/mathematics.md §8.2, not subsampled
         return Problem("spiral", X, y, "n = 160, d = 2, labels ±1 (raw coordinates)", n_gates)
 
     def make_iris():

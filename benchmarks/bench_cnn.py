@@ -3,7 +3,7 @@
 Problem: digits 3 against 8 (labels ±1, squared loss), the first N_TRAIN
 images for training and the rest for testing, pixels scaled to [0, 1]; 3x3
 filters, ReLU, sum pooling over the 36 patches, a linear output; objective
-(SPEC §0.1 with weight decay, free biases and intercept)
+(docs/mathematics.md §0.1 with weight decay, free biases and intercept)
 
     J = ‖f(X) − y‖² / (2n) + (α/2) Σ_j (‖w_j‖₂² + v_j²),   α = ALPHA.
 
@@ -28,10 +28,10 @@ Accuracy is the arg-max over the ten outputs.
 
 Also printed: activation-pattern counts of stacked patch matrices of real
 data (rows of digit images as 1-D signals, filters of length 2), enumerated
-exactly, against the bound of SPEC §6.
+exactly, against the bound of docs/mathematics.md §6.
 
 ``--arrangement`` runs only the weight-decay arrangement program instead
-(SPEC §6: ``ConvexCNNClassifier(method="arrangement")``, certified over its
+(docs/mathematics.md §6: ``ConvexCNNClassifier(method="arrangement")``, certified over its
 patterns) on the first N_ARR training images with ARR_GATES seeded Gaussian
 gates of the stacked patches, started from the dictionary fit (whose
 filters' patterns join them), once, beside the dictionary fit alone and
@@ -165,7 +165,8 @@ def pattern_counts():
     rows = load_digits().images.reshape(-1, 8) / 16.0  # pixel rows as signals
     print("\n== activation patterns of stacked patch matrices (digit rows, filters of length 2) ==")
     print(
-        "| signals | stacked rows | rank (with bias) | patterns (enumerated) | bound of SPEC §6 |"
+        "| signals | stacked rows | rank (with bias) | patterns (enumerated) "
+        "| bound of docs/mathematics.md §6 |"
     )
     print("|---|---|---|---|---|")
     for count in (10, 20, 40):

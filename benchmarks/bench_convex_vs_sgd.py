@@ -1,6 +1,6 @@
 """Global convex training (geolasso) against local search (torch SGD/Adam) on one objective.
 
-The objective is the network objective of SPEC §0.1,
+The objective is the network objective of docs/mathematics.md §0.1,
 ``J = (1/(2n))‖f(X) - y‖² + (α/2) Σ_j (‖w_j‖_p² + v_j²)`` with free biases and
 a free intercept, in two modes:
 
@@ -10,7 +10,7 @@ a free intercept, in two modes:
 * weight-decay mode, ``p = 2``: two geolasso fits. The wedge fit is an
   *upper bound* ``P_wedge`` on the optimum (its certificate, exact for 2-D
   data, bounds how far); the arrangement program (``method="arrangement"``,
-  SPEC §2.2) is the exact optimum when every activation pattern is
+  docs/mathematics.md §2.2) is the exact optimum when every activation pattern is
   enumerated (``exact_``; otherwise an upper bound over sampled patterns).
   Local search is compared with the better of the two. A geolasso fit whose
   first run takes over ``SLOW`` seconds is timed by that run alone.
@@ -26,7 +26,7 @@ certificate), median of 5 after one warm-up fit; the first fit (JIT compile
 included) is reported separately. Everything runs on one core: BLAS, torch and
 numba threads are all pinned to 1.
 
-Data: the 2-D spiral (SPEC §8.2, n = 160) and three data sets bundled with
+Data: the 2-D spiral (docs/mathematics.md §8.2, n = 160) and three data sets bundled with
 scikit-learn, standardized and reduced by PCA so the exhaustive dictionary
 fits (d = 2 or 3; said in the table). ``α = α_max / 100`` of each exact
 dictionary, as in ANCHORS.md.
@@ -186,7 +186,7 @@ def main():
                 continue
             label = f"{name} ({norm})"
             # ℓ1: the wedge Lasso is exact. ℓ2 (weight decay): the wedge fit is an upper
-            # bound, the arrangement program (SPEC §2.2) the exact optimum when every
+            # bound, the arrangement program (docs/mathematics.md §2.2) the exact optimum when every
             # activation pattern is enumerated; the reference is the best of the two
             methods = ("wedge",) if norm == "l1" else ("wedge", "arrangement")
             fits = {}

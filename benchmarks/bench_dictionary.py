@@ -2,7 +2,7 @@
 
 Cases (all exhaustive, exact mode: free bias, data+basis generators, ℓ1):
 
-* the 2-D spiral of SPEC §8.2 (n = 160, about 25 k atoms);
+* the 2-D spiral of docs/mathematics.md §8.2 (n = 160, about 25 k atoms);
 * n = 1000 uniform points in [-1, 1]^2 (about 1 M atoms, matrix-free only: the
   dense matrix would need 8 GB);
 * n = 60 Gaussian points in R^3.

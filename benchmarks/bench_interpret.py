@@ -4,8 +4,8 @@ Target (issue "Interpret any trained ReLU network"): ``geolasso.explain``
 under 5 s per network on this 2-core machine.
 
 No library explains a network's neurons by wedge atoms (ANCHORS.md), so the
-side-by-side reference is the "polishing" step of the research code (SPEC
-§4.7 item 3), written here in numpy: each neuron is replaced by the
+side-by-side reference is the "polishing" step of the research code
+(docs/mathematics.md §4.7 item 3), written here in numpy: each neuron is replaced by the
 hyperplane through its ``k`` nearest samples (one null-space SVD per neuron),
 with no comparison of candidates. Both are run on the same planted networks
 (neurons through random generator subsets, built from scipy null spaces, then
@@ -53,7 +53,7 @@ def planted(n, d, m, noise, seed):
 
 
 def polish(X, model):
-    """SPEC §4.7 item 3: the hyperplane through each neuron's d nearest samples."""
+    """docs/mathematics.md §4.7 item 3: the hyperplane through each neuron's d nearest samples."""
     W, b, _ = model
     n, d = X.shape
     Z = np.column_stack([X, np.ones(n)])

@@ -25,7 +25,7 @@ Lasso (:mod:`geolasso.lasso`, :mod:`geolasso.estimators`)
     is the module's), :func:`lasso_path`, and the scikit-learn estimator
     :class:`Lasso` (imported on first use, with scikit-learn).
 Networks (:mod:`geolasso.network`)
-    :class:`ReLUNetwork`: a plain two-layer ReLU network, its SPEC §0.1
+    :class:`ReLUNetwork`: a plain two-layer ReLU network, its docs/mathematics.md §0.1
     objective, torch conversion, ``.npz`` save/load, and the network of a
     wedge Lasso solution.
 Activation patterns (:mod:`geolasso.arrangements`)

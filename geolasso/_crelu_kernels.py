@@ -10,7 +10,7 @@ without forming ``A``):
 * the Euclidean projection of ``x`` onto ``K`` is ``x + Aᵀμ*`` for ``h = x``
   (Moreau: ``K``'s polar cone is ``{-Aᵀμ : μ >= 0}``);
 * the largest value of ``hᵀu`` over ``u ∈ K`` with ``‖u_pen‖ <= 1`` (the dual
-  constraint of SPEC §2.3 for one pattern) equals, by Lagrange duality,
+  constraint of docs/mathematics.md §2.3 for one pattern) equals, by Lagrange duality,
   ``min ‖(h + Aᵀμ)_pen‖_*`` over ``μ >= 0`` with the free-bias coordinate of
   ``h + Aᵀμ`` equal to zero. Every such ``μ`` gives an **upper bound**, which
   is what a certificate needs; the NNLS optimum makes it tight (exact for the
@@ -586,7 +586,7 @@ def _bcd_epochs(Z, masks, signs, lips, V, res, alpha, cone, inf_norm, free, face
     and ``faces`` are updated in place; returns the largest change of a
     coordinate in the last pass.
 
-    Pooled rows (convolutional networks, SPEC §6): the rows of ``Z`` are the
+    Pooled rows (convolutional networks, docs/mathematics.md §6): the rows of ``Z`` are the
     stacked patches, ``K`` consecutive rows per sample, and ``A`` (G, n, r)
     holds each group's pooled block ``pool · Σ_k D_g Z`` per sample (without
     the sign); the gradients and residual updates use it, ``res`` has one

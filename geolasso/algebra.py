@@ -23,9 +23,9 @@ their wedge, :math:`\\times(A) = (a_1 \\wedge \\dots \\wedge a_{d-1}) I^{-1}`:
 where :math:`A^{(k)}` is :math:`A` without column :math:`k` (1-indexed). It is
 orthogonal to every :math:`a_i`, its length is the (d-1)-volume of their
 parallelotope, and for d = 3 it is the ordinary cross product. This is the
-single sign convention of geolasso (SPEC §0.2, §3.3).
+single sign convention of geolasso (docs/mathematics.md §0.2, §3.3).
 
-**Hyperplanes through points** (SPEC §3.4): for points :math:`p_1..p_d` put
+**Hyperplanes through points** (docs/mathematics.md §3.4): for points :math:`p_1..p_d` put
 :math:`(w, b) = \\times(\\tilde p_1, \\dots, \\tilde p_d)` with
 :math:`\\tilde p = (p, 1)`. Then :math:`w \\cdot p_i + b = 0` and
 
@@ -539,7 +539,7 @@ def hyperplane(points, *, method: str = "auto") -> tuple[np.ndarray, np.ndarray]
     """The hyperplane ``w·x + b = 0`` through d points of R^d.
 
     ``(w, b)`` is the generalized cross product of the augmented points
-    ``(p_i, 1)`` (SPEC §3.4), so that for every x
+    ``(p_i, 1)`` (docs/mathematics.md §3.4), so that for every x
 
     ``w·x + b = det[(x, 1); (p_1, 1); ...; (p_d, 1)] = (-1)^d det[p_1 - x; ...; p_d - x]``.
 

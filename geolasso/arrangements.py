@@ -7,9 +7,9 @@ with ``z_iᵀu > 0``, where ``z_i`` is the sample (no bias, ``Z = X``) or the
 sample with a 1 appended (``Z = [X, 1]``). Its **activation pattern**
 ``1[Z u > 0]`` is constant on each cell of the central hyperplane arrangement
 ``{u : z_iᵀu = 0}``; the convex program of a two-layer ReLU network has one
-pair of variables per pattern (SPEC §2.1–2.2).
+pair of variables per pattern (docs/mathematics.md §2.1–2.2).
 
-**Exact enumeration** (:func:`enumerate_patterns`, SPEC §2.1). Every cell of
+**Exact enumeration** (:func:`enumerate_patterns`, docs/mathematics.md §2.1). Every cell of
 an essential arrangement in ``R^r`` (``r >= 2``) has an extreme ray, and every
 extreme ray is ``±×(Z_S)``, the generalized cross product of ``r - 1``
 linearly independent rows (a wedge of samples). The cells around a ray ``c``
@@ -27,7 +27,7 @@ polynomial in ``n`` for fixed rank, exponential in ``r``.
 In general position the number of cells is ``2 Σ_{k<r} C(n - 1, k)``
 (:func:`pattern_count`); degenerate data have fewer.
 
-**Sampling** (:func:`sample_patterns`, SPEC §2.1): Gaussian gates, wedge
+**Sampling** (:func:`sample_patterns`, docs/mathematics.md §2.1): Gaussian gates, wedge
 gates (hyperplanes through randomly drawn samples, nudged into an adjacent
 cell), and Gaussian weights with a bias chosen so that a given proportion of
 the samples is active (``active_proportion``). Sampled patterns are a subset
@@ -101,7 +101,7 @@ class ActivationPatterns:
 def pattern_count(n_samples: int, rank: int) -> int:
     """Cells of a central arrangement of ``n`` hyperplanes in general position in ``R^r``.
 
-    ``2 Σ_{k=0}^{r-1} C(n - 1, k)`` (SPEC §2.1); an upper bound for any data
+    ``2 Σ_{k=0}^{r-1} C(n - 1, k)`` (docs/mathematics.md §2.1); an upper bound for any data
     of that rank. With a free bias ``r = d + 1`` (no ``d + 1`` samples on a
     common affine hyperplane), without one ``r = d``. The count includes the
     all-zero pattern when the arrangement has that cell.
@@ -363,7 +363,7 @@ def enumerate_patterns(
 
     Examples
     --------
-    SPEC T9: seven samples in general position in the plane.
+    docs/mathematics.md T9: seven samples in general position in the plane.
 
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(7, 2))

@@ -2,14 +2,14 @@
 
 Overview
 --------
-For the network objective of SPEC §0.1,
+For the network objective of docs/mathematics.md §0.1,
 
 .. math::
 
     J = \\frac{1}{2n} \\lVert f(X) - y \\rVert^2
         + \\frac{\\alpha}{2} \\sum_j \\left(\\lVert w_j \\rVert_p^2 + v_j^2\\right),
 
-the convex dual (SPEC §2.3, in code scale) gives, for any residual vector
+the convex dual (docs/mathematics.md §2.3, in code scale) gives, for any residual vector
 ``r`` (centred when the intercept is free), the lower bound
 
 .. math::
@@ -20,14 +20,14 @@ the convex dual (SPEC §2.3, in code scale) gives, for any residual vector
     t \\max_{\\lVert u^{(w)} \\rVert_p \\le 1} |r^T (Z u)_+| \\le n \\alpha .
 
 With the ℓ1 norm (``p = 1``) the maximum is attained at an atom of the exact
-wedge dictionary (data and basis generators, SPEC §4.3), so it is a finite,
+wedge dictionary (data and basis generators, docs/mathematics.md §4.3), so it is a finite,
 matrix-free pass over the atoms: :func:`certify` evaluates it at the network's
 own residual, with the best step ``t``, and reports ``gap = J - D ≥ J - J*``.
 At a global optimum the gap is zero (up to rounding): the residual satisfies
 every dual constraint, with equality on the network's neurons.
 
 With weight decay (``p = 2``, ``d ≥ 2``) the maximum over the Euclidean ball
-is not attained on finitely many wedge atoms (SPEC §4.4). For 2-D data (with
+is not attained on finitely many wedge atoms (docs/mathematics.md §4.4). For 2-D data (with
 a free bias or none) it is still computed exactly, by a sweep: for a fixed
 ``w`` the best bias puts the hyperplane through a sample, and around each
 sample the value is linear in ``w`` on arcs of the unit circle between the
@@ -70,7 +70,7 @@ class Certificate:
     Attributes
     ----------
     objective : float
-        The network objective ``J`` (SPEC §0.1).
+        The network objective ``J`` (docs/mathematics.md §0.1).
     lower_bound : float
         A lower bound on the global optimum ``J*`` from a dual-feasible point.
     gap : float
@@ -249,7 +249,7 @@ def certify(
     y : array_like, shape (n_samples,)
         Targets.
     alpha : float
-        Penalty of the objective (SPEC's scaling: the papers' β is ``n α``).
+        Penalty of the objective (the mathematics page's scaling: the papers' β is ``n α``).
     norm : {"l1", "l2"}, default="l1"
         First-layer norm of the objective: ℓ1 (exact certificate) or ℓ2
         (weight decay: exact for 1-D and 2-D data with a free bias or none,
@@ -274,7 +274,7 @@ def certify(
         Budget for building the dictionary.
     patterns : ActivationPatterns, optional
         For ``norm="l2"`` beyond the 2-D sweep: the activation patterns over
-        which the dual constraint is maximised (SPEC §2.3: per pattern, the
+        which the dual constraint is maximised (docs/mathematics.md §2.3: per pattern, the
         largest ``±λᵀD_iZu`` over its cone and the unit ball, bounded from
         above by one non-negative least-squares problem). Exact when they were
         enumerated; when sampled, the maximum misses the other cells, so the
@@ -297,7 +297,7 @@ def certify(
 
     Examples
     --------
-    SPEC T10: ``X = (0, 1)``, ``y = (0, 1)``, ``β = 0.1`` (``α = 0.05``); the
+    docs/mathematics.md T10: ``X = (0, 1)``, ``y = (0, 1)``, ``β = 0.1`` (``α = 0.05``); the
     global optimum is ``f(x) = 0.8 (x)_+ + 0.1`` with objective ``0.045``.
 
     >>> from geolasso.network import ReLUNetwork

@@ -150,7 +150,8 @@ def _training_demo(say, X, y, alpha, quiet, plot=None) -> None:
     say()
     say(
         f"Global training of a two-layer ReLU network on the spiral at alpha = {alpha:.4g} "
-        f"(β = nα = {alpha * len(y):g} in the papers' scaling, SPEC §8.2), ℓ1 first-layer "
+        f"(β = nα = {alpha * len(y):g} in the papers' scaling, "
+        "docs/mathematics.md §8.2), ℓ1 first-layer "
         "norm (the exact mode):"
     )
     say(

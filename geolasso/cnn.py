@@ -10,7 +10,7 @@ sum (or average) pooling and a linear output,
     f(x) = c + \\sum_{j=1}^m v_j \\sum_{k=1}^K (w_j \\cdot p_k(x) + b_j)_+ ,
 
 is a two-layer ReLU network whose hidden features are summed over the
-``K`` patches ``p_k(x)`` of each image (SPEC §6). Its convex form shares one
+``K`` patches ``p_k(x)`` of each image (docs/mathematics.md §6). Its convex form shares one
 activation pattern over the *stacked* patch matrix (every patch of every
 image); the number of those patterns is polynomial in the number of patches
 for a fixed filter size ``h`` (:func:`patch_pattern_bound`), hence the
@@ -20,14 +20,14 @@ In geolasso's language, an optimal filter (ℓ1 first-layer norm) is a wedge
 atom of the stacked patches: the hyperplane through ``h`` patches (``h − 1``
 without a bias, coordinate axes possibly among the generators), and its
 feature on an image is the sum over the image's patches of the ReLU of a
-signed volume. The argument of SPEC §4.3 carries over unchanged (the dual
+signed volume. The argument of docs/mathematics.md §4.3 carries over unchanged (the dual
 constraint is linear in the filter on each cell of the stacked patches'
 arrangement), so :class:`ConvexCNN` with ``norm="l1"`` and the exhaustive
 dictionary (data and basis generators) is the global optimum; sampled
 dictionaries, or ``norm="l2"``, give upper bounds.
 
 With standard weight decay (ℓ2 first-layer norm) the exact program is the
-group Lasso with cone constraints of SPEC §6 over the activation patterns of
+group Lasso with cone constraints of docs/mathematics.md §6 over the activation patterns of
 the stacked patches; :class:`ConvexCNN` with ``method="arrangement"``
 solves it with :func:`geolasso.crelu.solve_crelu` (pooled rows), certified
 by its duality gap: the global optimum when the patterns are enumerated
@@ -335,7 +335,7 @@ def patches(images, kernel_size, *, stride=1, padding=0):
 
 
 def patch_pattern_bound(n_rows: int, rank: int) -> int:
-    """Upper bound on the activation patterns of a stacked patch matrix (SPEC §6).
+    """Upper bound on the activation patterns of a stacked patch matrix (docs/mathematics.md §6).
 
     ``P ≤ 2 Σ_{l < r} C(N − 1, l)`` for ``N`` stacked rows of rank ``r``
     (``r ≤ h``, plus one with a bias column): polynomial in the number of
@@ -543,7 +543,7 @@ def _check_arrangement(norm, bias, gated):
         raise ValueError(
             "gated=True with free filter biases (bias=True) is degenerate: a gated filter "
             "with weights 0 and a free bias reproduces its gate's patch count at no cost, so "
-            "the optimum fits any targets with zero penalty (SPEC §2.4). Use "
+            "the optimum fits any targets with zero penalty (docs/mathematics.md §2.4). Use "
             "bias='regularized' or bias=False"
         )
 
@@ -571,7 +571,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
       summed (or averaged) over every image's patches. With ``norm="l1"``
       and the exhaustive dictionary this is the global optimum; otherwise (a
       sampled dictionary, or ``norm="l2"``) an upper bound.
-    * ``method="arrangement"``: the exact weight-decay program of SPEC §6,
+    * ``method="arrangement"``: the exact weight-decay program of docs/mathematics.md §6,
       the group Lasso with cone constraints over the activation patterns of
       the *stacked* patch matrix (one gate shared by all patches of all
       images), solved by :func:`geolasso.crelu.solve_crelu` with pooled rows
@@ -587,7 +587,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     kernel_size : int or (int, int), default=3
         Filter size (an int for 1-D signals).
     alpha : float, default=1e-3
-        Penalty (SPEC's scaling, ``β = n α``).
+        Penalty (the mathematics page's scaling, ``β = n α``).
     stride, padding : int or (int, int), default=1 and 0
         As in :func:`patches`.
     pooling : {"sum", "mean"}, default="sum"

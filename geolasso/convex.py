@@ -3,7 +3,7 @@
 Overview
 --------
 :class:`ConvexReLU` fits ``f(x) = c + Σ_j v_j (w_j·x + b_j)_+`` by minimising
-the network objective of SPEC §0.1,
+the network objective of docs/mathematics.md §0.1,
 
 .. math::
 
@@ -18,22 +18,22 @@ not by local search but through its convex form (``method="wedge"``):
    first-layer norm, in both orientations;
 2. solve the Lasso over it with geolasso's certified solver
    (:func:`geolasso.lasso.lasso`);
-3. map the solution back to a network (SPEC §4.3): atom ``a`` with
+3. map the solution back to a network (docs/mathematics.md §4.3): atom ``a`` with
    coefficient ``z`` becomes the neuron ``√|z| · a`` with output weight
    ``sign(z) √|z|``, so ``J`` at the network equals the Lasso optimum;
 4. certify the network (:func:`geolasso.certificate.certify`).
 
 **What is exact.** With ``norm="l1"`` (``p = 1``) and the exhaustive dictionary
 with data and basis generators, the Lasso optimum *is* the global optimum of
-``J`` over networks of any width (SPEC §4.3), and the certificate proves it.
+``J`` over networks of any width (docs/mathematics.md §4.3), and the certificate proves it.
 With ``norm="l2"`` (standard weight decay) and ``d >= 2`` the dictionary holds
 only some of the possible neurons, so the fitted network is an upper bound on
-the weight-decay optimum, often tight but not certified as optimal (SPEC §4.4);
+the weight-decay optimum, often tight but not certified as optimal (docs/mathematics.md §4.4);
 ``exact_`` says which case a fit is. In 1-D both norms are exact. When the
 exhaustive dictionary is too large, a seeded sample of it is used
 (``exact_ = False``, with a warning that names the sample size).
 
-The papers' regularization ``β`` equals ``n · alpha`` (SPEC §0.1).
+The papers' regularization ``β`` equals ``n · alpha`` (docs/mathematics.md §0.1).
 
 **Scale.** Fitting ``(c X, y)`` with penalty ``c · alpha`` is fitting ``(X, y)``
 with ``alpha``: each neuron ``(w, b, v)`` becomes ``(w / √c, b √c, v √c)``,
@@ -131,7 +131,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     Parameters
     ----------
     alpha : float, default=1e-3
-        Penalty of the objective ``J`` (SPEC §0.1; the papers' ``β = n α``).
+        Penalty of the objective ``J`` (docs/mathematics.md §0.1; the papers' ``β = n α``).
         It carries the units of ``X``: scaling ``X`` by ``c`` and ``alpha``
         by ``c`` gives the same function (module overview, "Scale").
         ``method="arrangement"`` is designed for ``alpha >= 1e-6 ·
@@ -149,7 +149,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     method : {"wedge", "arrangement"}, default="wedge"
         ``"wedge"``: the wedge-product Lasso (module overview).
         ``"arrangement"``: the convex program over activation patterns
-        (C-ReLU, SPEC §2.2; :mod:`geolasso.crelu`), exact for either norm
+        (C-ReLU, docs/mathematics.md §2.2; :mod:`geolasso.crelu`), exact for either norm
         when the patterns are enumerated — the way to the exact optimum of
         standard weight decay (``norm="l2"``) for ``d >= 2``. With enumerated
         patterns and ``norm="l2"`` the solver starts from the wedge-ℓ2 fit
@@ -163,7 +163,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     bias : {True, False, "regularized"}, default=True
         Free hidden biases and a free output intercept (True); no biases and
         no intercept (False); or biases penalised with the weights and no
-        intercept ("regularized") — SPEC §4.3 settings B, A and C.
+        intercept ("regularized") — docs/mathematics.md §4.3 settings B, A and C.
     generators : {"data+basis", "data"}, default="data+basis"
         Generators of the dictionary's hyperplanes: samples and coordinate
         directions (needed for exactness with ``"l1"``, and a tighter bound
@@ -195,7 +195,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         enumerate_patterns` / :func:`~geolasso.arrangements.sample_patterns`.
     gated : bool, default=False
         ``method="arrangement"`` only: fit the gated-ReLU relaxation
-        (SPEC §2.4; each neuron acts where its fixed gate is active) instead
+        (docs/mathematics.md §2.4; each neuron acts where its fixed gate is active) instead
         of the ReLU network. Refused with free biases (``bias=True``), where
         it is degenerate (T15); use ``bias="regularized"`` or ``False``.
         There is no ``network_`` then; ``gates_`` and ``solution_`` hold the
@@ -293,7 +293,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
 
     Examples
     --------
-    SPEC T10: two points, ``β = 0.1`` (``α = β / n = 0.05``); the global
+    docs/mathematics.md T10: two points, ``β = 0.1`` (``α = β / n = 0.05``); the global
     optimum is ``f(x) = 0.8 (x)_+ + 0.1`` with objective ``0.09 / 2``.
 
     >>> model = ConvexReLU(alpha=0.05).fit([[0.0], [1.0]], [0.0, 1.0])
@@ -353,7 +353,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             raise ValueError(
                 "gated=True with free hidden biases (bias=True) is degenerate: a gated neuron "
                 "with weights 0 and a free bias reproduces its gate's indicator at no cost, so "
-                "the optimum fits any targets with zero penalty (SPEC §2.4, T15). Use "
+                "the optimum fits any targets with zero penalty (docs/mathematics.md §2.4, "
+                "T15). Use "
                 "bias='regularized' (the gate biases' neurons penalised with their weights) or "
                 "bias=False"
             )
@@ -605,7 +606,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     def _wedge_start(self, X, y, alpha, patterns):
         """A starting point for the weight-decay program: the wedge-ℓ2 fit's neurons.
 
-        The wedge fit is an upper bound close to the optimum (SPEC §4.4) with
+        The wedge fit is an upper bound close to the optimum (docs/mathematics.md §4.4) with
         few neurons, each on an enumerated pattern; it is cheap when the
         exhaustive dictionary is small (at most ``WARM_START_ATOMS`` atoms).
         Returns ``None`` when it is not.

@@ -4,7 +4,8 @@ Overview
 --------
 For activation patterns ``D_1, …, D_P`` of the data (:mod:`geolasso.arrangements`)
 the weight-decay training problem of a two-layer ReLU network is the group
-Lasso with cone constraints of SPEC §2.2, in geolasso's scaling (SPEC §0.1):
+Lasso with cone constraints of docs/mathematics.md §2.2, in geolasso's scaling
+(docs/mathematics.md §0.1):
 
 .. math::
 
@@ -16,15 +17,15 @@ with ``Z = [X, 1]`` (free bias and intercept, only the weights ``v^{(w)}`` in
 the norm), ``Z = [X, 1]`` with the whole vector in the norm and no intercept
 (``bias="regularized"``) or ``Z = X`` (``bias=False``). The norm is ℓ2
 (standard weight decay) or ℓ1 (ℓ1 first-layer norm). Over **all** patterns its
-optimum equals the network optimum (SPEC §2.2, [PE20]); over sampled patterns
-it is an upper bound. The gated-ReLU relaxation (SPEC §2.4) drops the cone
+optimum equals the network optimum (docs/mathematics.md §2.2, [PE20]); over sampled patterns
+it is an upper bound. The gated-ReLU relaxation (docs/mathematics.md §2.4) drops the cone
 constraints and merges ``v_i - u_i``.
 
 **Solver** (:func:`solve_crelu`). An optimum uses at most ``n + 1`` of the
 ``2P`` variables, so the solver works on a small *working set* of
 (pattern, sign) groups and grows it by *pricing*:
 
-1. the dual constraint of SPEC §2.3 is evaluated for every pattern at the
+1. the dual constraint of docs/mathematics.md §2.3 is evaluated for every pattern at the
    current residual ``λ``: ``max ±λᵀ D_i Z u`` over the pattern's cone and the
    unit ball of the norm, one small non-negative least-squares problem per
    pattern (``geolasso._crelu_kernels``; an LP per flagged pattern for
@@ -110,14 +111,14 @@ samples in about 13 s at ``α = 1e-4`` (``α_max / 6,900``) and 3 s at
 with ``method="arrangement"``): the rows of ``X`` are the stacked patches of
 a convolutional network, ``K`` per sample, a sample's feature is the
 weighted sum of its rows' ReLU values, and the patterns (shared gates) are
-over the rows (SPEC §6). Pricing uses the residual spread over each
+over the rows (docs/mathematics.md §6). Pricing uses the residual spread over each
 sample's rows, the block steps and the Newton finish use each group's pooled
 block, and the cone constraints stay on the rows.
 
 The solution is then made exactly feasible (each group projected onto its
 cone, a change at the level of the augmented Lagrangian's constraint
 violation) and mapped to a :class:`~geolasso.network.ReLUNetwork`
-(SPEC §2.2 recovery): ``(w, b) = v_i / √‖v_i^{(w)}‖`` with output weight
+(docs/mathematics.md §2.2 recovery): ``(w, b) = v_i / √‖v_i^{(w)}‖`` with output weight
 ``±√‖v_i^{(w)}‖``, so the network objective *is* the convex objective of the
 returned point, and the reported gap bounds its distance to the optimum over
 the given patterns (to the global optimum when the patterns were enumerated).
@@ -359,7 +360,7 @@ def solve_crelu(
     X : ndarray, shape (n_samples, n_features)
     y : ndarray, shape (n_samples,)
     alpha : float
-        Penalty in SPEC's scaling (the papers' β is ``n α``). The solver is
+        Penalty in the mathematics page's scaling (the papers' β is ``n α``). The solver is
         designed for ``alpha >= 1e-6 · alpha_max`` (``alpha_max``: the largest
         dual value of the targets over the patterns, divided by ``n``; the
         smallest penalty with the zero solution). Measured on the enumerated
@@ -403,7 +404,7 @@ def solve_crelu(
         Called after every round as ``callback(round, objective, gap,
         working_set_size)`` (``gap`` absolute).
     pooling : tuple (K, weight), optional
-        Pooled rows, for convolutional networks (SPEC §6): ``X`` is the
+        Pooled rows, for convolutional networks (docs/mathematics.md §6): ``X`` is the
         stacked patch matrix, ``K`` consecutive rows (patches) per sample,
         ``y`` has ``len(X) / K`` entries, the patterns are over the rows, and
         a sample's feature is ``weight`` times the sum of its rows' ReLU
@@ -422,7 +423,7 @@ def solve_crelu(
 
     Examples
     --------
-    SPEC T11: two samples, ``β = 0.1`` (``α = 0.05``); the exact optimum is
+    docs/mathematics.md T11: two samples, ``β = 0.1`` (``α = 0.05``); the exact optimum is
     ``0.09 / n``, which no hyperplane through the data alone reaches.
 
     >>> from geolasso.arrangements import enumerate_patterns
@@ -881,7 +882,7 @@ def _objective(y, lam, V, n_pen, norm, alpha):
 
 
 def to_network(result: CReLUResult, patterns: ActivationPatterns, norm: str) -> ReLUNetwork:
-    """The ReLU network of a C-ReLU solution (SPEC §2.2 recovery map).
+    """The ReLU network of a C-ReLU solution (docs/mathematics.md §2.2 recovery map).
 
     Each row ``x`` of ``coef`` becomes the neuron ``x / √‖x_pen‖`` with
     output weight ``sign · √‖x_pen‖``; a row with zero weights (a constant on
@@ -928,7 +929,7 @@ def start_from_network(
 
     Neuron ``(w, b)`` with output weight ``v`` becomes the group
     ``|v| (w, b)`` with sign ``sign(v)`` on the neuron's activation pattern
-    (SPEC §2.2: same function, and a penalty equal to the network's at
+    (docs/mathematics.md §2.2: same function, and a penalty equal to the network's at
     balanced weights). A neuron through samples (a wedge neuron) is on the
     boundary of several cells; the first of its patterns found in
     ``patterns`` is used, trying the tied samples inactive, then active.

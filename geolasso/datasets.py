@@ -3,7 +3,7 @@
 Functions
 ---------
 :func:`spiral`
-    The two-arm spiral of the geometric-algebra Lasso experiments (SPEC §8.2).
+    The two-arm spiral of the geometric-algebra Lasso experiments (docs/mathematics.md §8.2).
 :func:`teacher`
     Regression targets from a random two-layer ReLU "teacher" network.
 """
@@ -23,7 +23,7 @@ def spiral(n_samples: int = 160, *, shuffle: bool = True, random_state=1):
     points ``(r cos φ / 13 + 0.5, r sin φ / 13 + 0.5)``, arm ``-1`` their
     reflections ``(-r cos φ / 13 + 0.5, -r sin φ / 13 + 0.5)``; all points are
     then mapped by ``x ↦ 2x - 1``. With the default 160 samples this is the
-    data set of the Randomized-Geometric-Algebra spiral notebook (SPEC §8.2);
+    data set of the Randomized-Geometric-Algebra spiral notebook (docs/mathematics.md §8.2);
     other sizes sample the same two curves more or less densely.
 
     Parameters

@@ -3,7 +3,7 @@
 Overview
 --------
 On one-dimensional data, training a *deep narrow* network with a depth-``L``
-penalty is a Lasso over the chain features of a mirror dictionary (SPEC §5,
+penalty is a Lasso over the chain features of a mirror dictionary (docs/mathematics.md §5,
 the "Library of Mirrors" results; see :mod:`geolasso.mirror`). Each chain
 
 .. math::
@@ -16,11 +16,11 @@ with signs ``s_l = ±1`` and anchors ``a_l`` at training points, is one
 chain of scalar neurons of the network.
 
 :class:`DeepNarrowNetwork` is the parallel architecture (one independent
-chain per feature, summed; SPEC §5.2 explains why chains shared between
+chain per feature, summed; docs/mathematics.md §5.2 explains why chains shared between
 features are not equivalent) with its depth-``L`` objective
 ``‖f(x) − y‖² / (2n) + (α / L) Σ |t|^L`` over all non-bias weights ``t``;
 :class:`DeepConvexRegressor` fits it globally (Lasso, then reconstruction,
-SPEC §5.3), so that the network objective equals the Lasso optimum.
+docs/mathematics.md §5.3), so that the network objective equals the Lasso optimum.
 
 The dictionaries live in their own modules and are re-exported here:
 :func:`mirror_dictionary` and :class:`MirrorDictionary` (1-D chains,
@@ -28,7 +28,7 @@ The dictionaries live in their own modules and are re-exported here:
 :class:`ReflectionDictionary` (the d-dimensional depth-3 absolute-value
 analogue, :mod:`geolasso.reflection`).
 
-Scaling follows SPEC §0.1: the papers' ``β`` is ``n α``, and objectives are
+Scaling follows docs/mathematics.md §0.1: the papers' ``β`` is ``n α``, and objectives are
 the papers' values divided by ``n``.
 """
 
@@ -66,7 +66,7 @@ __all__ = [
 
 # ---------------------------------------------------------------- networks
 class DeepNarrowNetwork:
-    """Independent deep narrow chains, summed: the parallel architecture of SPEC §5.2.
+    """Independent deep narrow chains, summed (docs/mathematics.md §5.2: parallel architecture).
 
     ``f(x) = ξ + Σ_k u_k h_k(x)`` where each chain ``k`` has ``L − 1`` scalar
     layers ``h ← σ(t_{k,l} h + c_{k,l})`` starting from ``h = x``.
@@ -89,7 +89,7 @@ class DeepNarrowNetwork:
 
     Examples
     --------
-    The chain of SPEC T18 (anchors 7, 2; signs −, −), amplitude 1:
+    The chain of docs/mathematics.md T18 (anchors 7, 2; signs −, −), amplitude 1:
 
     >>> net = DeepNarrowNetwork([[-1.0, -1.0]], [[7.0, 5.0]], [1.0])
     >>> net.predict([0.0, 2.0, 4.5, 7.0, 9.0])
@@ -171,7 +171,7 @@ class DeepNarrowNetwork:
         return float((np.sum(np.abs(self.weights) ** L) + np.sum(np.abs(self.output) ** L)) / L)
 
     def objective(self, x, y, alpha) -> float:
-        """``‖f(x) − y‖² / (2n) + α · penalty()`` (SPEC §5.2 divided by ``n``; β = nα).
+        """``‖f(x) − y‖² / (2n) + α · penalty()`` (docs/mathematics.md §5.2 over ``n``; β = nα).
 
         Parameters
         ----------
@@ -192,7 +192,7 @@ class DeepNarrowNetwork:
 
     @classmethod
     def from_lasso(cls, dictionary, coef, intercept=0.0) -> DeepNarrowNetwork:
-        """One chain per non-zero coefficient (SPEC §5.3 reconstruction).
+        """One chain per non-zero coefficient (docs/mathematics.md §5.3 reconstruction).
 
         With amplitude ``z`` and ``γ = |z|^(1/L)``: layer ``l`` has weight
         ``s_l γ`` and bias ``−s_l φ_l(a_l) γ^l``, the output weight is
@@ -245,7 +245,7 @@ class DeepNarrowNetwork:
 
 
 class DeepConvexRegressor(RegressorMixin, BaseEstimator):
-    """A deep narrow network on 1-D data, trained to its global optimum (SPEC §5).
+    """A deep narrow network on 1-D data, trained to its global optimum (docs/mathematics.md §5).
 
     Builds :func:`mirror_dictionary`, solves its Lasso with geolasso's
     solver (certified duality gap, free intercept) and reconstructs the
@@ -261,7 +261,7 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
         Activation. Sign and threshold chains are not rescalable: the fit is
         the Lasso over their features with ``network_ = None``.
     alpha : float, default=1e-3
-        Penalty (SPEC's scaling: the papers' β is ``n α``).
+        Penalty (the mathematics page's scaling: the papers' β is ``n α``).
     leak : float, default=0.01
         Leaky-ReLU slope.
     reflections : bool, default=True
@@ -300,7 +300,7 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
 
     Examples
     --------
-    SPEC §5.4's closed form: two points, ``β = 0.1`` (``α = 0.05``), depth 2:
+    docs/mathematics.md §5.4's closed form: two points, ``β = 0.1`` (``α = 0.05``), depth 2:
     the optimum is ``(β − β²) / 2 = 0.045``.
 
     >>> model = DeepConvexRegressor(depth=2, alpha=0.05).fit([[0.0], [1.0]], [0.0, 1.0])

@@ -11,7 +11,7 @@ the penalty ``(α/2) Σ_j (‖w_j‖_1² + v_j²)`` is equivalent to a Lasso
     + \\alpha \\lVert z \\rVert_1
 
 over a finite dictionary ``K`` whose atoms are hyperplanes through training
-samples (SPEC §4.3). Each atom comes from a set ``S`` of *generators*: for a
+samples (docs/mathematics.md §4.3). Each atom comes from a set ``S`` of *generators*: for a
 free bias (setting B), ``d`` points among the augmented samples
 ``x̃_i = (x_i, 1)`` and the directions ``(e_k, 0)``; its normal
 ``(w_S, b_S) = ×(S)`` is their generalized cross product
@@ -29,7 +29,7 @@ atom is a hyperplane through ``d`` samples, or through fewer samples and
 parallel to coordinate axes; its two *orientations* ``±`` are both needed
 because the ReLU is not odd.
 
-The three settings of SPEC §4.3:
+The three settings of docs/mathematics.md §4.3:
 
 ======  ==================  =================================  ====================
 name    ``bias=``           generators (subset size)           normalizer
@@ -41,7 +41,7 @@ C       ``"regularized"``   ``x̃_i``, ``e_1..e_{d+1}`` (d)      ``‖(w, b)‖`
                                                                intercept)
 ======  ==================  =================================  ====================
 
-**What is exact** (SPEC §0.4, §4.4). With ``norm="l1"`` and
+**What is exact** (docs/mathematics.md §0.4, §4.4). With ``norm="l1"`` and
 ``generators="data+basis"`` the Lasso optimum equals the global optimum of
 the network with an ℓ1 first-layer norm (any width at least the number of
 non-zero coefficients). ``generators="data"`` with ``norm="l2"`` is the
@@ -65,7 +65,7 @@ Sizes are counted before anything is allocated; a dictionary (or matrix) that
 would exceed ``memory_limit`` raises :class:`DictionaryTooLargeError`, which
 says how to sample instead (``max_atoms`` draws a seeded uniform sample of the
 generator subsets; :meth:`WedgeDictionary.sample` is the randomized
-geometric-algebra sampler of SPEC §4.7, with an optional sparse sketch for
+geometric-algebra sampler of docs/mathematics.md §4.7, with an optional sparse sketch for
 high dimensions).
 
 References
@@ -174,7 +174,7 @@ def dictionary_size(
     """Number of atoms of an exhaustive wedge dictionary, counted without building it.
 
     Twice the number of generator subsets (both orientations), before
-    linearly dependent subsets and duplicate atoms are removed (SPEC §4.3):
+    linearly dependent subsets and duplicate atoms are removed (docs/mathematics.md §4.3):
     ``2 C(n + d, d - 1)`` (no bias), ``2 (C(n + d, d) - 1)`` (free bias),
     ``2 C(n + d + 1, d)`` (regularized bias) with basis generators, and
     ``2 C(n, d - 1)`` / ``2 C(n, d)`` with data generators only.
@@ -262,7 +262,7 @@ class WedgeDictionary:
         Training samples. Duplicate samples are allowed: the subsets they make
         dependent are dropped and counted.
     bias : {True, False, "free", "none", "regularized"}, default=True
-        The setting of SPEC §4.3: ``True`` / ``"free"`` is a free first-layer
+        The setting of docs/mathematics.md §4.3: ``True`` / ``"free"`` is a free first-layer
         bias with a free output intercept (B); ``False`` / ``"none"`` no bias
         and no intercept (A); ``"regularized"`` a bias inside the penalised
         norm and no intercept (C).
@@ -296,7 +296,7 @@ class WedgeDictionary:
     X : ndarray of float64, shape (n_samples, n_features)
         A read-only copy of the training samples.
     setting : {"A", "B", "C"}
-        The setting of SPEC §4.3.
+        The setting of docs/mathematics.md §4.3.
     bias : {"none", "free", "regularized"}
         The same, by name.
     fit_intercept : bool
@@ -349,7 +349,7 @@ class WedgeDictionary:
 
     Examples
     --------
-    The three points of SPEC T8 with a free bias: 9 subsets, 2 of which repeat
+    The three points of docs/mathematics.md T8 with a free bias: 9 subsets, 2 of which repeat
     the line through the first two points, leave 7 lines and 14 atoms.
 
     >>> D = WedgeDictionary([[0, 0], [4, 0], [1, 3]])
@@ -590,7 +590,7 @@ class WedgeDictionary:
         tol: float = 1e-10,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
     ) -> WedgeDictionary:
-        """The randomized geometric-algebra sampler (SPEC §4.7, [2]_).
+        """The randomized geometric-algebra sampler (docs/mathematics.md §4.7, [2]_).
 
         Draws ``n_atoms // 2`` hyperplanes through random training samples
         (data generators only) and keeps both orientations of each. Without a
@@ -700,7 +700,7 @@ class WedgeDictionary:
         """Whether the Lasso over this dictionary equals the network's global optimum.
 
         True for the exhaustive dictionary with ``norm="l1"`` and
-        ``generators="data+basis"`` (SPEC §4.3), and for 1-D data without a
+        ``generators="data+basis"`` (docs/mathematics.md §4.3), and for 1-D data without a
         bias or with a free one (the ramp dictionary, exact for either norm).
         """
         if self.sampled:
@@ -1297,7 +1297,7 @@ def _first_unique_rows(keys):
 
 
 def alpha_max(dictionary, y, *, fit_intercept: bool | None = None) -> float:
-    """The smallest Lasso penalty for which ``z = 0`` is optimal (SPEC T22).
+    """The smallest Lasso penalty for which ``z = 0`` is optimal (docs/mathematics.md T22).
 
     .. math::
 

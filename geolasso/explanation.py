@@ -4,11 +4,11 @@ Overview
 --------
 A neuron ``(w, b)`` of a two-layer ReLU network is a hyperplane ``w·x + b = 0``
 with an active side. The neurons of a globally optimal network (ℓ1 first-layer
-norm, SPEC §4.3) are *wedge atoms*: hyperplanes through ``d`` training samples
+norm, docs/mathematics.md §4.3) are *wedge atoms*: hyperplanes through ``d`` training samples
 (``d - 1`` without biases; coordinate axes may replace samples), whose feature
 on a sample ``x`` is the ReLU of the signed volume ``det[x̃; x̃_i1; …]`` of the
 parallelotope spanned by ``x`` and the generators. With weight decay, the
-atoms are an approximation of the optimum (SPEC §4.4). :func:`explain` matches
+atoms are an approximation of the optimum (docs/mathematics.md §4.4). :func:`explain` matches
 every neuron of *any* network to its nearest atom:
 
 1. the candidate generators are the samples nearest to the neuron's
@@ -16,7 +16,7 @@ every neuron of *any* network to its nearest atom:
    hyperplane is closest to being parallel to, their distance measured across
    the data's extent);
 2. every ``k``-subset of the ``k + candidates`` nearest candidates spans a
-   hyperplane (their generalized cross product, SPEC §3.3–3.4); the ones
+   hyperplane (their generalized cross product, docs/mathematics.md §3.3–3.4); the ones
    whose normals make the smallest angles with the neuron's are compared on
    the training data;
 3. they are ranked by the *similarity* of their features with the neuron's,
@@ -35,7 +35,7 @@ residual violates most, the features a global optimum would use.
 
 Deeper networks (a torch ``Sequential`` of ``Linear`` and ``ReLU`` layers)
 are explained at their last hidden layer, on the representations that the
-layers before it compute (SPEC §4.6: at a global optimum the last two layers
+layers before it compute (docs/mathematics.md §4.6: at a global optimum the last two layers
 solve the two-layer problem on those representations); samples are still
 indexed as rows of ``X``. Models are read by :mod:`geolasso.readers`;
 :mod:`geolasso.snapping` builds on the matches.
@@ -572,7 +572,7 @@ def explain(
         certificate of optimality and the atoms it is missing. For a fitted
         two-class estimator, its labels (mapped to ±1 as in its fit).
     alpha : float, optional
-        Penalty of the training objective (SPEC's scaling); taken from the
+        Penalty of the training objective (the mathematics page's scaling); taken from the
         model when geolasso trained it.
     norm : {"l1", "l2"}, optional
         First-layer norm: of the contributions ``|v|·‖w‖`` and of the
@@ -584,7 +584,7 @@ def explain(
         biases must then be zero for the match to be meaningful).
     generators : {"data+basis", "data"}, default="data+basis"
         Whether coordinate axes may replace samples among the generators (as
-        in the exact ℓ1 dictionary, SPEC §4.3).
+        in the exact ℓ1 dictionary, docs/mathematics.md §4.3).
     top : int, default=3
         Alternative atoms listed per neuron.
     candidates : int, default=2
@@ -680,7 +680,7 @@ def _layer_notes(layer, setting):
         notes.append(
             f"a {layer.depth}-hidden-layer network: its last hidden layer is explained on the "
             f"{layer.H.shape[1]}-dimensional representations that the layers before it compute "
-            "(SPEC §4.6); sample indices are rows of X"
+            "(docs/mathematics.md §4.6); sample indices are rows of X"
         )
     if setting == "none" and np.any(layer.b != 0.0):
         notes.append(

@@ -2,7 +2,7 @@
 
 Overview
 --------
-geolasso solves (SPEC §0.1, the scikit-learn convention)
+geolasso solves (docs/mathematics.md §0.1, the scikit-learn convention)
 
 .. math::
 

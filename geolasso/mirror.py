@@ -3,7 +3,7 @@
 Overview
 --------
 On one-dimensional data, training a *deep narrow* network with a depth-``L``
-penalty is a Lasso over a fixed dictionary (SPEC §5, the "Library of
+penalty is a Lasso over a fixed dictionary (docs/mathematics.md §5, the "Library of
 Mirrors" results). Every feature is a *chain*
 
 .. math::
@@ -12,7 +12,7 @@ Mirrors" results). Every feature is a *chain*
     \\varphi_{l+1}(x) = \\sigma\\bigl(s_l(\\varphi_l(x) - \\varphi_l(a_l))\\bigr),
     \\quad l = 1, \\dots, L - 1,
 
-with signs ``s_l = ±1`` and anchors ``a_l`` at training points (SPEC §5.3).
+with signs ``s_l = ±1`` and anchors ``a_l`` at training points (docs/mathematics.md §5.3).
 Two layers give ramps ``(x − x_j)_+``; three give capped ramps between two
 data points; at depth four the first anchor may be the **reflection**
 ``2 x_{j_2} − x_{j_1}`` of one data point about another, so features break
@@ -26,7 +26,7 @@ columns anywhere and explains each one: anchors, breakpoints, reflections and
 a description in words. The networks built from it and their estimator live
 in :mod:`geolasso.deep`.
 
-Scaling follows SPEC §0.1: the papers' ``β`` is ``n α``, and objectives are
+Scaling follows docs/mathematics.md §0.1: the papers' ``β`` is ``n α``, and objectives are
 the papers' values divided by ``n``.
 """
 
@@ -356,7 +356,7 @@ def mirror_dictionary(
     deduplicate: bool = True,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> MirrorDictionary:
-    """The Lasso dictionary of deep narrow networks on one-dimensional data (SPEC §5.3).
+    """The Lasso dictionary of deep narrow networks on 1-D data (docs/mathematics.md §5.3).
 
     Every column is a chain ``φ_{l+1} = σ(s_l (φ_l(x) − φ_l(a_l)))`` with
     anchors at the data points, built layer by layer; chains equal on the
@@ -381,7 +381,7 @@ def mirror_dictionary(
     reflections : bool, default=True
         ReLU at depth 4: also chains whose first anchor is the reflection
         ``2 x_{j2} − x_{j1}`` of a data point about the second anchor (the
-        ``k = 1`` chains of SPEC §5.3).
+        ``k = 1`` chains of docs/mathematics.md §5.3).
     max_features : int, optional
         Draw this many chains uniformly from the index set (seeded by
         ``random_state``) instead of enumerating them all; fewer columns
@@ -414,7 +414,7 @@ def mirror_dictionary(
 
     Examples
     --------
-    SPEC T17: at depth 4 the chain with anchors (0, 4, 5), signs (−, −, +)
+    docs/mathematics.md T17: at depth 4 the chain with anchors (0, 4, 5), signs (−, −, +)
     and a reflected first anchor is a ramp from 5 capped at 2·4 − 0 = 8, the
     reflection of 0 about 4 (it vanishes on these three points, so the
     deduplicated dictionary drops it; the data {0, 1, 3, 7} keep reflections).

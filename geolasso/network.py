@@ -4,7 +4,7 @@ Overview
 --------
 A :class:`ReLUNetwork` is ``f(x) = c + Σ_j v_j (w_j·x + b_j)_+`` with hidden
 weights ``W`` (m, d), biases ``b`` (m,), output weights ``v`` (m,) and an
-output intercept ``c``. Its training objective (SPEC §0.1) is
+output intercept ``c``. Its training objective (docs/mathematics.md §0.1) is
 
 .. math::
 
@@ -15,7 +15,7 @@ with ``p = 1`` (exact mode) or ``p = 2`` (weight decay), the biases and ``c``
 unpenalised (a free bias); with a regularized bias the norm covers ``(w_j, b_j)``.
 
 :meth:`ReLUNetwork.from_lasso` maps a Lasso solution over a
-:class:`~geolasso.dictionary.WedgeDictionary` to a network (SPEC §4.3): each
+:class:`~geolasso.dictionary.WedgeDictionary` to a network (docs/mathematics.md §4.3): each
 non-zero coefficient ``z`` of an atom ``a = (w, b)`` (normalised to unit norm)
 becomes the neuron ``√|z| · a`` with output weight ``sign(z) √|z|``. The
 network computes ``K z + c`` and its penalty equals ``α ‖z‖₁``, so ``J`` equals
@@ -297,7 +297,7 @@ class ReLUNetwork:
         )
 
     def objective(self, X, y, alpha, *, norm: str = "l1", bias: str = "free") -> float:
-        """The training objective ``J`` of the module overview (SPEC §0.1).
+        """The training objective ``J`` of the module overview (docs/mathematics.md §0.1).
 
         Parameters
         ----------
@@ -335,7 +335,7 @@ class ReLUNetwork:
 
     @classmethod
     def from_lasso(cls, dictionary, coef, intercept=0.0) -> ReLUNetwork:
-        """The network of a Lasso solution over a wedge dictionary (SPEC §4.3).
+        """The network of a Lasso solution over a wedge dictionary (docs/mathematics.md §4.3).
 
         Parameters
         ----------

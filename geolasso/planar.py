@@ -215,7 +215,7 @@ class PlanarDictionary:
     X : array_like, shape (n_samples, 2)
         Training samples.
     norm : {"l1", "l2"}, default="l1"
-        Atom normalisation: ``"l1"`` is the exact mode (SPEC §4.3), ``"l2"``
+        Atom normalisation: ``"l1"`` is the exact mode (docs/mathematics.md §4.3), ``"l2"``
         the weight-decay approximation (an upper bound).
     memory_limit : int, default=2 GiB
         Budget for the sweep order (:func:`planar_bytes`); above it

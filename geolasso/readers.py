@@ -19,7 +19,7 @@ two-layer, one-output :class:`~geolasso.network.ReLUNetwork` that
 every ``Linear`` layer of a deeper network and several outputs, and
 :func:`last_layer` evaluates the layers before the last hidden one on the
 samples: :func:`geolasso.explain` and :func:`geolasso.snap` read a deep network
-at its last hidden layer (SPEC §4.6). :func:`read_model_file` loads the files
+at its last hidden layer (docs/mathematics.md §4.6). :func:`read_model_file` loads the files
 that ``geolasso inspect`` accepts.
 """
 

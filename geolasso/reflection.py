@@ -3,7 +3,7 @@
 Overview
 --------
 A depth-3 network with absolute-value activations on d-dimensional data is a
-Lasso over *reflection* features (SPEC §4.6): each is the distance from ``x``
+Lasso over *reflection* features (docs/mathematics.md §4.6): each is the distance from ``x``
 to the union of a hyperplane ``H_j`` through a sample ``x_j`` and its mirror
 image across the parallel hyperplane ``H_i`` through another sample ``x_i``,
 
@@ -45,7 +45,7 @@ class ReflectionDictionary:
     ``i = first[k]``, ``j = second[k]``:
     ``φ(x) = | |w·x − w·x_i| − |w·x_j − w·x_i| |``, the distance from ``x`` to
     the union of the hyperplane ``H_j`` through ``x_j`` and its mirror image
-    across the parallel hyperplane ``H_i`` through ``x_i`` (SPEC §4.6).
+    across the parallel hyperplane ``H_i`` through ``x_i`` (docs/mathematics.md §4.6).
 
     Attributes
     ----------
@@ -148,7 +148,7 @@ def reflection_dictionary(
     random_state=None,
     memory_limit: int = DEFAULT_MEMORY_LIMIT,
 ) -> ReflectionDictionary:
-    """Depth-3 absolute-value reflection features of d-dimensional data (SPEC §4.6).
+    """Depth-3 absolute-value reflection features of d-dimensional data (docs/mathematics.md §4.6).
 
     Every column is the distance from ``x`` to the union of a hyperplane
     through a sample ``x_j`` and its mirror image across the parallel

@@ -6,7 +6,7 @@ Overview
 (:func:`geolasso.explain`), replaces the neuron by the atom's unit normal with
 the neuron's contribution as output weight, and refits the output layer: a
 Lasso over the snapped features, which is the training objective ``J`` of the
-balanced network (SPEC §1.1). It reports ``J`` before snapping, after snapping
+balanced network (docs/mathematics.md §1.1). It reports ``J`` before snapping, after snapping
 and after the refit (:class:`SnapResult`). The module is named ``snapping``
 so that ``geolasso.snap`` stays the function.
 """
@@ -87,8 +87,8 @@ def snap(
     """Replace each neuron by its matched wedge atom and refit the output layer.
 
     The snapped neuron ``j`` is the atom's unit normal ``u_j`` (unit in
-    ``norm``) with output coefficient ``z_j = v_j ‖w_j‖`` (balanced, SPEC
-    §1.1). The refit minimises ``‖y − Σ_j z_j (x̃·u_j)_+ − c‖² / (2n) + α‖z‖₁``
+    ``norm``) with output coefficient ``z_j = v_j ‖w_j‖`` (balanced,
+    docs/mathematics.md §1.1). The refit minimises ``‖y − Σ_j z_j (x̃·u_j)_+ − c‖² / (2n) + α‖z‖₁``
     (a Lasso over the snapped features, with the intercept free when the bias
     is), which equals ``J`` of the balanced network, from that point.
 
@@ -101,7 +101,7 @@ def snap(
     y : array_like, shape (n_samples,)
         Targets.
     alpha : float
-        Penalty (SPEC's scaling).
+        Penalty (the mathematics page's scaling).
     norm : {"l1", "l2"}, optional
         First-layer norm of the objective (default as in :func:`explain`).
     bias : {True, False, "free", "none", "regularized"}, default=True

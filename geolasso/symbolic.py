@@ -4,7 +4,7 @@ Overview
 --------
 The functions mirror :mod:`geolasso.algebra` with the same conventions
 (lexicographic blade order, the cofactor sign of the generalized cross product,
-the augmented hyperplane of SPEC §3.4) but compute with sympy, exactly, on
+the augmented hyperplane of docs/mathematics.md §3.4) but compute with sympy, exactly, on
 integers, rationals or symbols. They serve two purposes: an independent oracle
 for the floating-point kernels in the tests, and formulas for lectures
 (:func:`blade_expression` and :func:`latex`).

@@ -2,7 +2,7 @@
 
 Nothing here uses geolasso: activation patterns come from null spaces computed
 by scipy and from Gaussian gates, the convex programs are written out in
-cvxpy from SPEC §2.2 and §0.1.
+cvxpy from docs/mathematics.md §2.2 and §0.1.
 """
 
 import itertools
@@ -12,7 +12,7 @@ import cvxpy as cp
 import numpy as np
 from scipy.linalg import null_space
 
-#: Clarabel settings of SPEC §9 (tight interior-point tolerances).
+#: Clarabel settings of docs/mathematics.md §9 (tight interior-point tolerances).
 CLARABEL = {
     "solver": cp.CLARABEL,
     "tol_gap_abs": 1e-10,
@@ -38,14 +38,17 @@ def lasso_value(K, y, alpha, *, fit_intercept):
 
 
 def general_position_count(n, r):
-    """Cells of a central arrangement of n rows in general position in R^r (SPEC §2.1)."""
+    """Cells of a central arrangement of n rows in general position in R^r.
+
+    See docs/mathematics.md §2.1.
+    """
     return 2 * sum(math.comb(n - 1, k) for k in range(r))
 
 
 def activation_patterns(Z, *, n_gaussian=20000, seed=0):
     """All full-dimensional activation patterns 1[Zu > 0] of the rows of Z.
 
-    Extreme rays of every cell are null vectors of r - 1 rows (SPEC §2.1); a
+    Extreme rays of every cell are null vectors of r - 1 rows (docs/mathematics.md §2.1); a
     small step off each ray in every sign direction reaches every cell that
     ray bounds. Gaussian gates are added as a cross-check.
     """
@@ -76,7 +79,7 @@ def activation_patterns(Z, *, n_gaussian=20000, seed=0):
 
 
 def _crelu_solve(X, y, alpha, bias, norm):
-    """Solve the convex two-layer ReLU program (SPEC §2.2) over all activation patterns.
+    """Solve the convex two-layer ReLU program (docs/mathematics.md §2.2) over all patterns.
 
     Returns (value, V, U, c, cols, p, P): the optimum, the solution's variables
     (one row per pattern), the intercept (0 without one), the penalised columns,
@@ -106,7 +109,7 @@ def _crelu_solve(X, y, alpha, bias, norm):
 
 
 def crelu_value(X, y, alpha, *, bias, norm):
-    """Optimal value of the convex two-layer ReLU program (SPEC §2.2), code scale.
+    """Optimal value of the convex two-layer ReLU program (docs/mathematics.md §2.2), code scale.
 
     bias: "none" (Z = X, no intercept), "free" (Z = [X, 1], free intercept,
     bias outside the norm) or "regularized" (Z = [X, 1], whole vector in the
@@ -118,7 +121,7 @@ def crelu_value(X, y, alpha, *, bias, norm):
 
 
 def crelu_network(X, y, alpha, *, bias, norm):
-    """The optimal value of C-ReLU and the network recovered from its solution (SPEC §2.2).
+    """The optimal value of C-ReLU and its recovered network (docs/mathematics.md §2.2).
 
     Returns (value, W, b, v, c) with one neuron per non-zero v_i or u_i:
     (w, b) = v_i / sqrt(‖v_i^(w)‖), outer weight ±sqrt(‖v_i^(w)‖).

@@ -1,4 +1,4 @@
-"""geolasso.algebra against SPEC §9 (T1–T8), algebraic laws and independent oracles.
+"""geolasso.algebra against docs/mathematics.md §9 (T1–T8), algebraic laws and independent oracles.
 
 Oracles: numpy's LU determinant (``numpy.linalg.det``) of explicitly assembled
 matrices, ``numpy.cross``, and exact sympy arithmetic (in test_symbolic.py).
@@ -32,7 +32,7 @@ def scale(*arrays):
     return out
 
 
-# ----------------------------------------------------------------- SPEC §9, T1–T8
+# ----------------------------------------------------------------- docs/mathematics.md §9, T1–T8
 def test_t1_wedge_2d():
     x, y = [1, 2], [3, 4]
     assert_array_equal(gl.wedge([x, y]), [-2.0])
@@ -56,7 +56,7 @@ def test_t3_cross_3d():
     assert c @ a == 0.0
     assert c @ b == 0.0
     assert c[0] == -3.0 == gl.signed_volume([[1, 0, 0], a, b])
-    assert_array_equal(gl.wedge([a, b]), [-3.0, -6.0, -3.0])  # SPEC §0.3 layout
+    assert_array_equal(gl.wedge([a, b]), [-3.0, -6.0, -3.0])  # docs/mathematics.md §0.3 layout
     assert gl.blade_norm([a, b]) ** 2 == pytest.approx(54.0, rel=1e-15)
 
 
@@ -209,7 +209,7 @@ def test_reflect_involution_and_isometry(Z, data):
 
 
 def test_reflect_in_1d_is_the_mirror_point():
-    # SPEC §3.5: the reflection of x_j about x_i is 2 x_i - x_j.
+    # docs/mathematics.md §3.5: the reflection of x_j about x_i is 2 x_i - x_j.
     assert_array_equal(gl.reflect([[3.0], [5.0]], [1.0], [1.0, 4.0]), [[-1.0], [3.0]])
     # a non-unit normal describes the same mirror
     assert_allclose(gl.reflect([3.0, 1.0], [0.0, 2.0], 2.0), [3.0, 1.0])

@@ -16,7 +16,7 @@ def as_vector(x, d):
 
 
 def test_t1_geometric_product():
-    """SPEC T1: xy = x·y + x∧y = 11 - 2 e12, built from geolasso's wedge."""
+    """docs/mathematics.md T1: xy = x·y + x∧y = 11 - 2 e12, built from geolasso's wedge."""
     layout, _blades = LAYOUTS[2]
     x, y = [1.0, 2.0], [3.0, 4.0]
     product = as_vector(x, 2) * as_vector(y, 2)

@@ -2,7 +2,7 @@
 
 Oracles: direct loops and torch's unfold for the patches; cvxpy + Clarabel
 for the exact convex CNN program over the enumerated patterns of the stacked
-patch matrix (SPEC §6, with the ℓ1 first-layer norm); torch for the network.
+patch matrix (docs/mathematics.md §6, with the ℓ1 first-layer norm); torch for the network.
 """
 
 import warnings
@@ -39,7 +39,7 @@ def test_patches_equal_torch_unfold(rng):
 
 
 def cnn_value(P, y, alpha):
-    """The exact convex CNN program (SPEC §6) with free biases and intercept, ℓ1 norm."""
+    """The exact convex CNN program (docs/mathematics.md §6): free biases and intercept, ℓ1."""
     n, K, h = P.shape
     Z = np.column_stack([P.reshape(n * K, h), np.ones(n * K)])
     D = activation_patterns(Z)
@@ -329,9 +329,9 @@ def test_an_explicit_max_atoms_that_does_not_fit_raises_first(rng):
 
 
 def weight_decay_cnn_value(P, y, alpha, bias, *, gated=False):
-    """The convex CNN program of SPEC §6 with the ℓ2 norm, sum pooling, written in cvxpy.
+    """The convex CNN program of docs/mathematics.md §6, ℓ2 norm, sum pooling, in cvxpy.
 
-    ``bias``: "none" (SPEC's form), "regularized" (a ones column inside the
+    ``bias``: "none" (the mathematics page's form), "regularized" (a ones column inside the
     norm) or "free" (free filter biases and output intercept). Returns the
     optimum and the number of (non-zero) patterns of the stacked patches.
     Clarabel at 1e-9: at 1e-10 it reports "optimal_inaccurate" on these.

@@ -35,8 +35,13 @@ def test_spec_t10_closed_form_network():
 @pytest.mark.parametrize(
     ("X", "y", "bias", "alpha"),
     [
-        ([[0.0, 0.0], [1.0, 0.0]], [0.0, 1.0], True, 0.05),  # SPEC T11, β = 0.1, n = 2
-        ([[1.0, 0.0]], [1.0], False, 0.1),  # SPEC T12, β = 0.1, n = 1
+        (
+            [[0.0, 0.0], [1.0, 0.0]],
+            [0.0, 1.0],
+            True,
+            0.05,
+        ),  # docs/mathematics.md T11, β = 0.1, n = 2
+        ([[1.0, 0.0]], [1.0], False, 0.1),  # docs/mathematics.md T12, β = 0.1, n = 1
     ],
     ids=["T11-bias", "T12-no-bias"],
 )
@@ -65,7 +70,7 @@ def test_l1_fit_equals_the_exact_convex_program(seed, bias, d, n):
     rng = np.random.default_rng(100 + seed)
     X = rng.normal(size=(n, d))
     y = rng.normal(size=n)
-    alpha = 0.1 / n  # β = 0.1 (SPEC T13)
+    alpha = 0.1 / n  # β = 0.1 (docs/mathematics.md T13)
     model = ConvexReLU(alpha=alpha, bias=bias, tol=1e-12).fit(X, y)
     exact, _ = crelu_value(X, y, alpha, bias=BIAS_NAME[bias], norm="l1")
     assert model.exact_

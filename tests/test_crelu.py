@@ -1,4 +1,4 @@
-"""The arrangement program (C-ReLU / C-GReLU, SPEC §2.2–2.4) against independent oracles."""
+"""The arrangement program (C-ReLU / C-GReLU, docs/mathematics.md §2.2–2.4) against oracles."""
 
 import warnings
 
@@ -19,7 +19,7 @@ from geolasso.exceptions import ConvergenceWarning, DictionaryTooLargeError, Geo
 
 BIAS_NAME = {True: "free", False: "none", "regularized": "regularized"}
 
-# SPEC's small random problems: d = 2 with and without bias, d = 3 without
+# the mathematics page's small random problems: d = 2 with and without bias, d = 3 without
 SETTINGS = [(True, 2), (False, 2), (False, 3), ("regularized", 2)]
 
 
@@ -70,7 +70,7 @@ def test_l1_arrangement_optimum_equals_the_wedge_l1_optimum(seed, bias, d):
 
 
 def test_predictions_are_the_sums_of_masked_linear_pieces():
-    # SPEC T14: the network's outputs equal c + Σ_i D_i Z (v_i - u_i) on the data
+    # docs/mathematics.md T14: the network's outputs equal c + Σ_i D_i Z (v_i - u_i) on the data
     X, y, alpha = _problem(5, 2)
     patterns = enumerate_patterns(X)
     res = solve_crelu(X, y, alpha, patterns, tol=1e-10)
@@ -109,7 +109,7 @@ def test_sampled_patterns_give_an_upper_bound_and_are_not_exact():
 
 
 def _gated_value(X, y, alpha, patterns, bias):
-    """min (1/2n)‖y - c - Σ D_i Z u_i‖² + α Σ ‖u_i^(w)‖ (SPEC §2.4), in cvxpy."""
+    """min (1/2n)‖y - c - Σ D_i Z u_i‖² + α Σ ‖u_i^(w)‖ (docs/mathematics.md §2.4), in cvxpy."""
     n, d = X.shape
     Z = np.column_stack([X, np.ones(n)])
     U = cp.Variable((patterns.shape[0], Z.shape[1]))
@@ -146,8 +146,15 @@ def test_spec_t15_gated_relaxation_and_its_free_bias_degeneracy():
 @pytest.mark.parametrize(
     ("X", "y", "bias", "alpha", "exact", "data_only"),
     [
-        ([[0.0, 0.0], [1.0, 0.0]], [0.0, 1.0], True, 0.05, 0.09 / 2, 0.25 / 2),  # SPEC T11
-        ([[1.0, 0.0]], [1.0], False, 0.1, 0.095, 0.5),  # SPEC T12
+        (
+            [[0.0, 0.0], [1.0, 0.0]],
+            [0.0, 1.0],
+            True,
+            0.05,
+            0.09 / 2,
+            0.25 / 2,
+        ),  # docs/mathematics.md T11
+        ([[1.0, 0.0]], [1.0], False, 0.1, 0.095, 0.5),  # docs/mathematics.md T12
     ],
     ids=["T11", "T12"],
 )

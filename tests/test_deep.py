@@ -1,6 +1,6 @@
 """geolasso.deep: mirror dictionaries, deep narrow networks, reflection features.
 
-Oracles: SPEC's closed forms (T17–T19, §5.3, §5.4), cvxpy + Clarabel over
+Oracles: the mathematics page's closed forms (T17–T19, §5.3, §5.4), cvxpy + Clarabel over
 the same dictionaries, piecewise linearity checked by evaluation, and the
 geometric distance to a hyperplane and its mirror image.
 """
@@ -128,7 +128,8 @@ def test_lasso_over_the_dictionary_matches_cvxpy_and_the_network(rng, depth, act
 
 
 def test_two_point_closed_form():
-    # SPEC §5.4: X = (0, 1), y = (0, 1), depth 2: β − β² for β < ½, ¼ beyond (sum form)
+    # docs/mathematics.md §5.4: X = (0, 1), y = (0, 1), depth 2: β − β² for β < ½, ¼ beyond
+    # (sum form)
     for beta in (0.1, 0.3, 0.7):
         model = DeepConvexRegressor(depth=2, alpha=beta / 2, tol=1e-12).fit([[0.0], [1.0]], [0, 1])
         expected = (beta - beta**2 if beta < 0.5 else 0.25) / 2

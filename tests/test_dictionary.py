@@ -23,7 +23,7 @@ def _as_set(U, decimals=9):
 
 
 def _reference_matrix(X, D):
-    """Features recomputed from each atom's generators with numpy determinants (SPEC §4.3).
+    """Features from each atom's generators by numpy determinants (docs/mathematics.md §4.3).
 
     K[i, (S, ±)] = max(0, ± det[x̃_i; S]) / ‖normal‖, the normal's entries being
     signed minors of the generator rows (independent of geolasso's kernels).
@@ -56,7 +56,7 @@ def _reference_matrix(X, D):
 
 # --------------------------------------------------------------------------- worked examples
 def test_three_points_every_atom_by_hand():
-    # SPEC T8 points p, q, r with a free bias and the l1 norm. The 9 subsets:
+    # docs/mathematics.md T8 points p, q, r with a free bias and the l1 norm. The 9 subsets:
     # {p,q}: y = 0; {p,r}: 3x - y = 0; {p,e1}: y = 0 again; {p,e2}: x = 0;
     # {q,r}: x + y = 4; {q,e1}: y = 0 again; {q,e2}: x = 4; {r,e1}: y = 3; {r,e2}: x = 1.
     D = WedgeDictionary([[0, 0], [4, 0], [1, 3]])
@@ -138,7 +138,7 @@ def test_matrix_is_the_relu_of_signed_volumes(bias, d, norm, rng):
 
 # --------------------------------------------------------------------------- counts
 def _formula(n, d, setting, generators):
-    """Atom counts of SPEC §4.3, written out independently of the package."""
+    """Atom counts of docs/mathematics.md §4.3, written out independently of the package."""
     if generators == "data":
         return 2 * math.comb(n, d - 1 if setting == "A" else d)
     return {
@@ -201,7 +201,7 @@ EXACT_CASES = [
 
 @pytest.mark.parametrize(("bias", "d", "n", "seed"), EXACT_CASES)
 def test_l1_lasso_equals_the_exact_convex_program(bias, d, n, seed):
-    """SPEC T13: the exact-mode Lasso ties with C-ReLU (ℓ1); the approximations never beat it."""
+    """docs/mathematics.md T13: exact-mode Lasso ties with C-ReLU (ℓ1); approximations lose."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d))
     y = rng.normal(size=n)
@@ -227,7 +227,7 @@ def test_l1_lasso_equals_the_exact_convex_program(bias, d, n, seed):
 
 
 def test_one_dimensional_ramps_are_exact_for_weight_decay(rng):
-    # SPEC T10 and a random 1-D set: the ramp Lasso equals C-ReLU with either norm
+    # docs/mathematics.md T10 and a random 1-D set: the ramp Lasso equals C-ReLU with either norm
     for X, y in [
         (np.array([[0.0], [1.0]]), np.array([0.0, 1.0])),
         (rng.normal(size=(7, 1)), rng.normal(size=7)),
@@ -250,7 +250,7 @@ def test_spec_t11_data_only_dictionary_is_not_exact_with_bias():
     alpha = 0.1 / 2
     exact_l1, n_patterns = crelu_value(X, y, alpha, bias="free", norm="l1")
     exact_l2, _ = crelu_value(X, y, alpha, bias="free", norm="l2")
-    assert n_patterns + 1 == 4  # SPEC T11 counts the all-zero pattern too
+    assert n_patterns + 1 == 4  # docs/mathematics.md T11 counts the all-zero pattern too
     assert_allclose([exact_l1, exact_l2], [0.045, 0.045], rtol=1e-7)
     D = WedgeDictionary(X)
     assert_allclose(lasso_value(D.matrix(), y, alpha, fit_intercept=True), 0.045, rtol=1e-7)

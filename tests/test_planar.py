@@ -24,7 +24,7 @@ def _data(n, seed, degenerate=False):
 
 
 def _reference_columns(D):
-    """Every column from the atom's generators by numpy determinants (SPEC §4.3)."""
+    """Every column from the atom's generators by numpy determinants (docs/mathematics.md §4.3)."""
     Xa = np.column_stack([D.X, np.ones(D.n_samples)])
     cols = np.zeros((D.n_samples, D.n_atoms))
     for h in range(D.n_hyperplanes):

@@ -1,7 +1,7 @@
 """Exact agreement between the float kernels and sympy (geolasso.symbolic).
 
 The symbolic module is itself checked against sympy's own determinant of the
-assembled matrices (an independent definition) and against SPEC's worked values.
+assembled matrices (an independent definition) and against the mathematics page's worked values.
 """
 
 import itertools
@@ -65,7 +65,7 @@ def test_volumes_and_hyperplanes_are_exact_on_integers(P):
 def test_blade_norm_and_spec_values():
     assert symbolic.blade_norm([[1, 2, 3], [4, 5, 6]]) == sympy.sqrt(54)
     assert list(symbolic.cross([[1, 2, 3], [4, 5, 6]])) == [-3, 6, -3]
-    w, b = symbolic.hyperplane([[4, 0], [1, 3]])  # SPEC T8
+    w, b = symbolic.hyperplane([[4, 0], [1, 3]])  # docs/mathematics.md T8
     assert list(w) == [-3, -3]
     assert b == 12
     assert symbolic.simplex_volume([[0, 0], [4, 0], [1, 3]]) == 6

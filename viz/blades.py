@@ -18,7 +18,7 @@ def plot_wedge(vectors, x=None, *, ax=None, annotate=True):
     annotated with the signed area or volume (the wedge's coefficient,
     :func:`geolasso.algebra.wedge`). With a sample ``x``, also the triangle
     (tetrahedron) with vertices ``x`` and the vectors' tips: the signed
-    volume ``det[x̃; ṽ_1; …]`` of SPEC §3.4 is the feature value of the
+    volume ``det[x̃; ṽ_1; …]`` of docs/mathematics.md §3.4 is the feature value of the
     neuron through the tips (twice the triangle's signed area in 2-D, six
     times the tetrahedron's volume in 3-D, up to the sign ``(−1)^d``).
 
