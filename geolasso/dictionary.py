@@ -1341,10 +1341,19 @@ def alpha_max(dictionary, y, *, fit_intercept: bool | None = None) -> float:
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},), one target per sample; got {y.shape}")
     intercept = default if fit_intercept is None else bool(fit_intercept)
-    r = y - y.mean() if intercept else y
-    if hasattr(dictionary, "top_correlations"):  # one reduced pass, Kᵀ r never stored
-        from .distributed import distributed_passes
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = y - y.mean() if intercept else y
+        if hasattr(dictionary, "top_correlations"):  # one reduced pass, Kᵀ r never stored
+            from .distributed import distributed_passes
 
-        with distributed_passes(dictionary):  # on joblib's dask backend when one is active
-            return float(dictionary.top_correlations(r, 0)[0]) / n
-    return float(np.max(np.abs(apply_t(r)), initial=0.0) / n)
+            with distributed_passes(dictionary):  # on joblib's dask backend when one is active
+                value = float(dictionary.top_correlations(r, 0)[0]) / n
+        else:
+            value = float(np.max(np.abs(apply_t(r)), initial=0.0) / n)
+    if not np.isfinite(value):
+        raise ValueError(
+            f"alpha_max overflows float64: y has entries of magnitude up to "
+            f"{float(np.max(np.abs(y))):.3g} and the correlations Kᵀ y leave float64's range; "
+            "rescale y (alpha_max scales with it)"
+        )
+    return value

@@ -561,3 +561,13 @@ def test_sweep_is_skipped_where_it_does_not_pay():
     assert D._sweep_plan() is None  # 4-D: direct
     r = rng.normal(size=12)
     assert_allclose(D.rmatvec(r), D.matrix().T @ r, atol=1e-12)
+
+
+def test_alpha_max_that_overflows_is_named_not_inf():
+    """Found by the robustness module: targets near 1e300 made alpha_max return inf."""
+    from geolasso.dictionary import WedgeDictionary, alpha_max
+
+    D = WedgeDictionary(np.array([[0.0], [1e150]]))
+    with pytest.raises(ValueError, match="alpha_max overflows float64"):
+        alpha_max(D, np.array([1e300, 0.0]))
+    assert np.isfinite(alpha_max(D, np.array([1.0, 0.0])))
