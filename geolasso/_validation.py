@@ -288,6 +288,18 @@ def as_positive_int(value, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def _real_scalar(value, name: str, expected: str) -> float:
+    """``value`` (a real scalar or a 0-d array, not a bool) as float, else a TypeError
+    saying ``name`` must be ``expected``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # a 0-d array reads as its scalar
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name} must be {expected}; got {type(value).__name__}")
+    return float(value)
+
+
 def as_nonnegative_float(value, name: str) -> float:
     """Check that ``value`` is a finite real number ``>= 0`` and return it as float.
 
@@ -309,13 +321,7 @@ def as_nonnegative_float(value, name: str) -> float:
     ValueError
         If it is negative, NaN or infinite.
     """
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]  # a 0-d array reads as its scalar
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
-    value = float(value)
+    value = _real_scalar(value, name, "a real number >= 0")
     if not (value >= 0.0 and np.isfinite(value)):
         raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
     return value
@@ -342,11 +348,7 @@ def check_positive(value, name: str) -> float:
     ValueError
         If it is not above zero, NaN or infinite.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
-    value = float(value)
+    value = _real_scalar(value, name, "a real number")
     if not (value > 0.0 and np.isfinite(value)):
         raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
     return value

@@ -280,6 +280,7 @@ def _expand(states, pts, activation, sigma, dedupe, last, budget=None, block_val
     S = len(states.forced)
     block = max(1, block_values // (2 * N * N))
     parts = []
+    held = 0  # bytes of the parts so far
     for start in range(0, S, block):
         sl = np.arange(start, min(start + block, S))
         free = sl[states.forced[sl] < 0]
@@ -309,9 +310,7 @@ def _expand(states, pts, activation, sigma, dedupe, last, budget=None, block_val
             )
         )
         if budget is not None:
-            held = sum(
-                sum(getattr(q, f).nbytes for f in _States.__dataclass_fields__) for q in parts
-            )
+            held += sum(getattr(parts[-1], f).nbytes for f in _States.__dataclass_fields__)
             budget(2 * held + dedupe.held_bytes())
     return _States(
         *(np.concatenate([getattr(p, f) for p in parts]) for f in _States.__dataclass_fields__)
