@@ -127,16 +127,18 @@ def pattern_count(n_samples: int, rank: int) -> int:
     return 2 * sum(math.comb(n - 1, k) for k in range(min(r, n)))
 
 
-def _design(X, bias):
+def _design(X, bias, *, checked=False):
     """``Z`` of standardised samples ``2^k X`` (with the ones column), the bias name, ``k``.
 
     Activation patterns do not depend on the scale of ``X`` (a gate ``(w, b)``
     of ``2^k X`` is the gate ``(2^k w, b)`` of ``X``), so every rank and tie
     decision is made on samples of magnitude about 1: ``k`` is 0 for ordinary
     data (:func:`geolasso._validation.scale_exponent`) and only exponents
-    change otherwise.
+    change otherwise. ``checked``: ``X`` was validated by the caller (an estimator's
+    fit), and is not converted and checked again.
     """
-    X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
+    if not checked:
+        X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
     if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"X must have shape (n_samples, n_features) with both >= 1; got {X.shape}")
     name = bias_name(bias)
@@ -372,7 +374,12 @@ def enumerate_patterns(
     >>> enumerate_patterns(X, bias=False, include_zero=True).n_patterns
     14
     """
-    Z, name, k = _design(X, bias)
+    return _enumerate(_design(X, bias), include_zero, max_patterns, memory_limit)
+
+
+def _enumerate(design, include_zero, max_patterns, memory_limit):
+    """:func:`enumerate_patterns` of the design ``(Z, bias name, k)`` of :func:`_design`."""
+    Z, name, k = design
     n, r = Z.shape
     zero_rows = np.linalg.norm(Z, axis=1) == 0.0
     rank = _row_space(Z[~zero_rows]).shape[1] if np.any(~zero_rows) else 0
@@ -479,7 +486,20 @@ def sample_patterns(
     >>> sample_patterns(X, 500, random_state=0).n_patterns <= 43
     True
     """
-    Z, name, k = _design(X, bias)
+    return _sample(
+        _design(X, bias),
+        n_gates,
+        method,
+        active_proportion,
+        include_zero,
+        random_state,
+        memory_limit,
+    )
+
+
+def _sample(design, n_gates, method, active_proportion, include_zero, random_state, memory_limit):
+    """:func:`sample_patterns` of the design ``(Z, bias name, k)`` of :func:`_design`."""
+    Z, name, k = design
     n, r = Z.shape
     m = as_positive_int(n_gates, "n_gates")
     memory_limit = as_memory_limit(memory_limit)

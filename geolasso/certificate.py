@@ -320,6 +320,35 @@ def certify(
     return dataclasses.replace(cert, rtol=rtol, rebalanced_objective=balanced)
 
 
+def _certify_fit(network, X, y, alpha, *, norm, bias, memory_limit, dictionary=None, patterns=None):
+    """:func:`certify` (default ``top``, ``solve``, ``tol`` and ``rtol``) for an
+    estimator's fit, whose ``X``, ``y`` and ``alpha`` are already validated:
+    float64 and finite (``sklearn.utils.validation.validate_data``), in float64's
+    safe range, ``alpha > 0``. They are not converted and checked again."""
+    checked = True
+    top, solve, tol = 5, False, 1e-9  # certify's defaults
+    cert = _certify(
+        network,
+        X,
+        y,
+        alpha,
+        norm,
+        bias,
+        dictionary,
+        top,
+        solve,
+        tol,
+        memory_limit,
+        patterns,
+        checked,
+    )
+    setting = bias_name(bias)
+    balanced = network.rebalanced(norm=norm, bias=setting)._objective(
+        X, y, cert.alpha, norm=norm, bias=setting
+    )
+    return dataclasses.replace(cert, rtol=DEFAULT_RTOL, rebalanced_objective=balanced)
+
+
 def _check_rtol(rtol):
     if isinstance(rtol, (bool, np.bool_)) or not isinstance(
         rtol, (int, float, np.integer, np.floating)
@@ -330,23 +359,27 @@ def _check_rtol(rtol):
     return float(rtol)
 
 
-def _checked(network, X, y, alpha, norm, bias):
-    """``X``, ``y``, ``alpha`` and the bias setting of :func:`certify`, checked by name."""
-    X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
+def _checked(network, X, y, alpha, norm, bias, checked=False):
+    """``X``, ``y``, ``alpha`` and the bias setting of :func:`certify`, checked by name
+    (their values not again when ``checked``: an estimator's, already validated)."""
+    if not checked:
+        X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
     if X.ndim != 2 or X.shape[1] != network.n_features:
         raise ValueError(
             f"X must have shape (n_samples, {network.n_features}) to match the network; "
             f"got {X.shape}"
         )
     n = X.shape[0]
-    y = as_float_array(y, "y", shape_doc=f"({n},)")
+    if not checked:
+        y = as_float_array(y, "y", shape_doc=f"({n},)")
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},), one target per sample; got {y.shape}")
-    # the objective squares residuals and first-layer norms: outside float64's safe range
-    # it overflows (a bound of inf would say nothing), so such scales are refused by name
-    scale_exponent(X, "X")
-    scale_exponent(y, "y")
-    alpha = check_positive(alpha, "alpha")
+    if not checked:
+        # the objective squares residuals and first-layer norms: outside float64's safe
+        # range it overflows (a bound of inf would say nothing): such scales refused by name
+        scale_exponent(X, "X")
+        scale_exponent(y, "y")
+        alpha = check_positive(alpha, "alpha")
     if norm not in ("l1", "l2"):
         raise ValueError(f"norm must be 'l1' or 'l2'; got {norm!r}")
     setting = bias_name(bias)
@@ -365,22 +398,37 @@ def _checked(network, X, y, alpha, norm, bias):
     return X, y, alpha, setting
 
 
-def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memory_limit, patterns):
-    """The body of :func:`certify` (without ``rtol`` and the rebalanced objective)."""
-    X, y, alpha, setting = _checked(network, X, y, alpha, norm, bias)
+def _certify(
+    network,
+    X,
+    y,
+    alpha,
+    norm,
+    bias,
+    dictionary,
+    top,
+    solve,
+    tol,
+    memory_limit,
+    patterns,
+    checked=False,
+):
+    """The body of :func:`certify` (without ``rtol`` and the rebalanced objective);
+    ``checked``: ``X``, ``y`` and ``alpha`` already validated (:func:`_certify_fit`)."""
+    X, y, alpha, setting = _checked(network, X, y, alpha, norm, bias, checked)
     n, d = X.shape
     top = as_positive_int(top, "top", minimum=0)
     if dictionary is None:
-        dictionary = WedgeDictionary(
+        dictionary = WedgeDictionary._of_checked(
             X, bias=setting, generators="data+basis", norm="l1", memory_limit=memory_limit
         )
     else:
         _check_dictionary(dictionary, X, setting)
 
-    objective = network.objective(X, y, alpha, norm=norm, bias=setting)
+    objective = network._objective(X, y, alpha, norm=norm, bias=setting)
     intercept = setting == "free"
     y_t = y - y.mean() if intercept else y
-    r = y - network.predict(X)
+    r = y - network._predict(X)
     if intercept:
         r = r - r.mean()
     # the largest dual ratio over the checked unit-norm neurons, and the bound's scale
@@ -581,14 +629,14 @@ CERTIFY_MAX_PATTERNS = 200_000
 
 def _l2_patterns(patterns, X, setting, memory_limit):
     """The patterns for an ℓ2 certificate: given, enumerated when few enough, or None."""
-    from .arrangements import check_patterns, enumerate_patterns
+    from .arrangements import _design, _enumerate, check_patterns
 
     if patterns is not None:
         check_patterns(patterns, X.shape[0], setting)
         return patterns
-    try:
-        return enumerate_patterns(
-            X, bias=setting, max_patterns=CERTIFY_MAX_PATTERNS, memory_limit=memory_limit
+    try:  # enumerate_patterns of X, validated by certify
+        return _enumerate(
+            _design(X, setting, checked=True), False, CERTIFY_MAX_PATTERNS, memory_limit
         )
     except DictionaryTooLargeError:
         return None

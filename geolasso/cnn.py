@@ -309,6 +309,12 @@ def patches(images, kernel_size, *, stride=1, padding=0):
     [[[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]]
     """
     X, signal = _as_images(images)
+    return _patches_of(X, signal, kernel_size, stride, padding)
+
+
+def _patches_of(X, signal, kernel_size, stride, padding):
+    """:func:`patches` of images already converted by :func:`_as_images` (4-D, and
+    whether they were signals)."""
     if signal:
         k = as_positive_int(kernel_size, "kernel_size")
         s = as_positive_int(stride, "stride")
@@ -427,7 +433,12 @@ class ConvNetwork:
         -------
         ndarray of float64
         """
-        P = patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
+        return self._pooled(
+            patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
+        )
+
+    def _pooled(self, P):
+        """:meth:`hidden` of the images' patches ``P``, shape (n, K, h)."""
         act = np.maximum(P @ self.W.T + self.b, 0.0)
         return act.sum(axis=1) if self.pooling == "sum" else act.mean(axis=1)
 
@@ -466,7 +477,13 @@ class ConvNetwork:
         float
         """
         alpha = as_nonnegative_float(alpha, "alpha")
-        r = self.predict(images) - as_float_array(y, "y").reshape(-1)
+        P = patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
+        return self._objective(P, as_float_array(y, "y").reshape(-1), alpha, norm, bias)
+
+    def _objective(self, P, y, alpha, norm, bias):
+        """:meth:`objective` of the images' patches ``P`` (shape (n, K, h)), checked
+        targets ``y`` (shape (n,)) and ``alpha >= 0`` (an estimator's fit)."""
+        r = self._pooled(P) @ self.v + self.c - y
         first = np.column_stack([self.W, self.b]) if bias == "regularized" else self.W
         norms = np.linalg.norm(first, ord=1 if norm == "l1" else 2, axis=1)
         pen = 0.5 * float(norms @ norms + self.v @ self.v)
@@ -782,7 +799,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
                 "gated=True is the gated-ReLU program: use it with method='arrangement'"
             )
         X4, signal = _as_images(images)
-        P = self._patches(images)
+        P = _patches_of(X4, signal, self.kernel_size, self.stride, self.padding)
         n, K = P.shape[:2]
         y = as_float_array(y, "y").reshape(-1)
         if y.shape != (n,):
@@ -804,7 +821,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         self.n_features_in_ = int(np.prod(X4.shape[1:]))
         shape = {"in_channels": X4.shape[1], "signal": signal}
         if self.method == "arrangement":
-            return self._fit_arrangement(images, P, y, alpha, where, shape)
+            return self._fit_arrangement(P, y, alpha, where, shape)
         return self._fit_dictionary(P, y, alpha, where, shape)
 
     def _network(self, W, b, v, c, shape):
@@ -854,7 +871,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             if max_atoms != "auto":
                 raise ValueError(f"max_atoms must be 'auto', an int or None; got {max_atoms!r}")
             if fits >= total and total <= AUTO_MAX_ATOMS:
-                return WedgeDictionary(P.reshape(rows, h), **kwargs)
+                return WedgeDictionary._of_checked(P.reshape(rows, h), **kwargs)
             size = min(fits, AUTO_SAMPLE_ATOMS // 2 * 2)
             if size == 0:
                 need = _fit_bytes(n, K, h, k, 2)["total"]
@@ -878,7 +895,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
                 GeolassoWarning,
                 stacklevel=_outside_level(),
             )
-            return WedgeDictionary(P.reshape(rows, h), max_atoms=size, **kwargs)
+            return WedgeDictionary._of_checked(P.reshape(rows, h), max_atoms=size, **kwargs)
         if max_atoms is None:
             n_atoms, what = total, "max_atoms=None"
         else:
@@ -887,7 +904,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         if n_atoms > fits:
             need = _fit_bytes(n, K, h, k, n_atoms)["total"]
             self._raise_too_large(what, source, n_atoms, total, need, limit, fits)
-        return WedgeDictionary(P.reshape(rows, h), max_atoms=max_atoms, **kwargs)
+        return WedgeDictionary._of_checked(P.reshape(rows, h), max_atoms=max_atoms, **kwargs)
 
     @staticmethod
     def _raise_too_large(what, source, n_atoms, total, need, limit, fits):
@@ -1023,7 +1040,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         start, _ = start_from_network(network, patterns, M)
         return patterns, start
 
-    def _fit_arrangement(self, images, P, y, alpha, where, shape):
+    def _fit_arrangement(self, P, y, alpha, where, shape):
         from ._crelu_groups import pen_norms
         from .convex import EXACT_RTOL, _Progress
         from .crelu import solve_crelu, to_network
@@ -1076,9 +1093,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         self.gates_ = None
         net = to_network(res, patterns, self.norm)
         self.network_ = self._network(net.W, net.b, net.v, net.c, shape)
-        self.objective_ = self.network_.objective(
-            images, y, alpha, norm=self.norm, bias=bias_name(self.bias)
-        )
+        self.objective_ = self.network_._objective(P, y, alpha, self.norm, bias_name(self.bias))
         self.exact_ = bool(patterns.exact) and res.relative_gap <= max(self.tol, EXACT_RTOL)
         n_pen = h if patterns.bias == "free" else res.coef.shape[1]
         keep = pen_norms(res.coef, n_pen, self.norm) > 0.0  # the rows to_network keeps

@@ -57,7 +57,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from ._validation import check_positive, forget_fit, refuse_complex, scale_exponent
-from .certificate import certify
+from .certificate import _certify_fit
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
     WedgeDictionary,
@@ -390,7 +390,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             sweep = _sweep_bytes(n, d, bias)
             swept = sweep is not None and build + sweep <= self.memory_limit
             if build <= self.memory_limit and (swept or total <= AUTO_MAX_ATOMS):
-                return WedgeDictionary(X, **kwargs)
+                return WedgeDictionary._of_checked(X, **kwargs)
             if self._planar_fits(n, d, bias):
                 return self._planar(X)
             per_atom = _build_bytes(1, k, d + 1) / 2
@@ -404,12 +404,12 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 GeolassoWarning,
                 stacklevel=3,
             )
-            return WedgeDictionary(X, max_atoms=size, **kwargs)
+            return WedgeDictionary._of_checked(X, max_atoms=size, **kwargs)
         if max_atoms is None and self._planar_fits(n, d, bias):
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             if total >= PLANAR_MIN_ATOMS or _build_bytes(total // 2, d, d + 1) > self.memory_limit:
                 return self._planar(X)
-        return WedgeDictionary(X, max_atoms=max_atoms, **kwargs)
+        return WedgeDictionary._of_checked(X, max_atoms=max_atoms, **kwargs)
 
     def _planar_fits(self, n, d, bias):
         """Whether the numbered 2-D dictionary fits: its sweep order here
@@ -427,7 +427,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     def _planar(self, X):
         """The numbered 2-D dictionary, its sweep order on the active cluster if any."""
         plan = "here" if active_client() is None else "cluster"
-        return PlanarDictionary(X, norm=self.norm, memory_limit=self.memory_limit, plan=plan)
+        return PlanarDictionary._of_checked(
+            X, norm=self.norm, memory_limit=self.memory_limit, plan=plan
+        )
 
     def _fit_wedge(self, X, y, alpha, D):
         progress = _Progress(self.verbose, "geolasso fit")
@@ -491,11 +493,11 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         from .arrangements import (
             ActivationPatterns,
             _design,
+            _enumerate,
             _row_space,
+            _sample,
             check_patterns,
-            enumerate_patterns,
             pattern_count,
-            sample_patterns,
         )
 
         n = X.shape[0]
@@ -519,10 +521,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 raise ValueError(
                     f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
                 )
-            Z, _, _ = _design(X, bias)
-            bound = pattern_count(n, max(_row_space(Z).shape[1], 1))
+            design = _design(X, bias, checked=True)
+            bound = pattern_count(n, max(_row_space(design[0]).shape[1], 1))
             if spec == "exact" or bound <= AUTO_MAX_PATTERNS:
-                return enumerate_patterns(X, bias=bias, memory_limit=self.memory_limit)
+                return _enumerate(design, False, None, self.memory_limit)
             warnings.warn(
                 f"the {n} samples may have up to {bound:,} activation patterns; solving over "
                 f"{AUTO_SAMPLE_GATES:,} sampled Gaussian gates instead "
@@ -536,8 +538,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
             )
-        return sample_patterns(
-            X, int(spec), bias=bias, random_state=self.random_state, memory_limit=self.memory_limit
+        design = design if isinstance(self.patterns, str) else _design(X, bias, checked=True)
+        return _sample(
+            design, int(spec), "gaussian", None, False, self.random_state, self.memory_limit
         )
 
     def _fit_arrangement(self, X, y, alpha):
@@ -590,7 +593,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.network_ = network
         self.intercept_ = network.c
         self.n_neurons_ = network.n_neurons
-        self.objective_ = network.objective(X, y, alpha, norm=self.norm, bias=bias)
+        self.objective_ = network._objective(X, y, alpha, norm=self.norm, bias=bias)
         # exact: every pattern enumerated, and the certified gap small (the interior-point
         # solves give relative gaps of about 1e-8, so a tighter tol is not always reached)
         self.exact_ = bool(patterns.exact) and res.relative_gap <= max(self.tol, EXACT_RTOL)
@@ -617,7 +620,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         bias = bias_name(self.bias)
         if dictionary_size(n, d, bias=bias, generators="data+basis") > WARM_START_ATOMS:
             return None
-        D = WedgeDictionary(X, bias=bias, norm="l2", memory_limit=self.memory_limit)
+        D = WedgeDictionary._of_checked(X, bias=bias, norm="l2", memory_limit=self.memory_limit)
         res = lasso(D, y, alpha, fit_intercept=D.fit_intercept, tol=1e-6, max_iter=self.max_iter)
         network = ReLUNetwork.from_lasso(D, res.coef, res.intercept)
         start, _ = start_from_network(network, patterns, X)
@@ -638,7 +641,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         if not self.certify:
             return
         try:
-            self.certificate_ = certify(
+            self.certificate_ = _certify_fit(
                 network,
                 X,
                 y,
@@ -728,7 +731,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.n_neurons_ = network.n_neurons
         self.lasso_gap_ = gap
         self.n_iter_ = n_iter
-        self.objective_ = network.objective(X, y, alpha, norm=self.norm, bias=bias)
+        self.objective_ = network._objective(X, y, alpha, norm=self.norm, bias=bias)
         self.exact_ = bool(D.exact) and gap <= self.tol
         self.features_ = _features(D, support, values, network)
         self.certificate_ = None

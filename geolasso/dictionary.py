@@ -404,9 +404,20 @@ class WedgeDictionary:
         self.sketch_dim = None
         self._build_from_subsets(chosen)
 
+    @classmethod
+    def _of_checked(cls, X, **kwargs):
+        """The dictionary of samples an estimator has already validated (float64,
+        finite; ``sklearn.utils.validation.validate_data``), built without converting
+        and checking ``X`` again; the keyword arguments are the constructor's."""
+        self = cls.__new__(cls)
+        self._x_checked = True
+        self.__init__(X, **kwargs)
+        return self
+
     # ------------------------------------------------------------------ construction
     def _configure(self, X, bias, generators, norm, tol, memory_limit):
-        X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
+        if not vars(self).pop("_x_checked", False):
+            X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
         if X.ndim != 2:
             hint = " (reshape 1-D data with X.reshape(-1, 1))" if X.ndim == 1 else ""
             raise ValueError(f"X must have shape (n_samples, n_features); got {X.shape}{hint}")

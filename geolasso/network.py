@@ -217,7 +217,11 @@ class ReLUNetwork:
         -------
         ndarray of float64, shape (n_samples, n_neurons)
         """
-        return np.maximum(self._inputs(X) @ self.W.T + self.b, 0.0)
+        return self._hidden(self._inputs(X))
+
+    def _hidden(self, X):
+        """:meth:`hidden` of samples already checked (float64, shape (n, n_features))."""
+        return np.maximum(X @ self.W.T + self.b, 0.0)
 
     def predict(self, X) -> np.ndarray:
         """Network outputs ``f(x)``.
@@ -231,7 +235,11 @@ class ReLUNetwork:
         -------
         ndarray of float64, shape (n_samples,)
         """
-        return self.hidden(X) @ self.v + self.c
+        return self._predict(self._inputs(X))
+
+    def _predict(self, X):
+        """:meth:`predict` of samples already checked (float64, shape (n, n_features))."""
+        return self._hidden(X) @ self.v + self.c
 
     def penalty(self, *, norm: str = "l1", bias: str = "free") -> float:
         """``½ Σ_j (‖w_j‖_p² + v_j²)``, the regularizer of :meth:`objective` without ``α``.
@@ -324,13 +332,19 @@ class ReLUNetwork:
             the shapes disagree.
         """
         alpha = as_nonnegative_float(alpha, "alpha")
-        pred = self.predict(X)
-        y = as_float_array(y, "y", shape_doc=f"({pred.size},)")
-        if y.shape != pred.shape:
-            raise ValueError(f"y must have shape {pred.shape}; got {y.shape}")
-        if pred.size == 0:
+        X = self._inputs(X)
+        y = as_float_array(y, "y", shape_doc=f"({X.shape[0]},)")
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"y must have shape {(X.shape[0],)}; got {y.shape}")
+        if X.shape[0] == 0:
             raise ValueError("X needs at least one sample: the objective is a mean over samples")
-        r = pred - y
+        return self._objective(X, y, alpha, norm=norm, bias=bias)
+
+    def _objective(self, X, y, alpha, *, norm="l1", bias="free"):
+        """:meth:`objective` of arguments already checked (an estimator's fit: ``X``
+        float64 of shape (n, n_features) with n >= 1, ``y`` of shape (n,), ``alpha`` a
+        float >= 0), which it does not check again."""
+        r = self._predict(X) - y
         return float(r @ r) / (2 * r.size) + alpha * self.penalty(norm=norm, bias=bias)
 
     @classmethod

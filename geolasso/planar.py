@@ -251,10 +251,22 @@ class PlanarDictionary:
     sampled = False
     sketch_dim = None
 
+    @classmethod
+    def _of_checked(cls, X, **kwargs):
+        """The dictionary of samples an estimator has already validated (float64,
+        finite, in float64's safe range), built without checking ``X`` again; the
+        keyword arguments are the constructor's."""
+        self = cls.__new__(cls)
+        self._x_checked = True
+        self.__init__(X, **kwargs)
+        return self
+
     def __init__(
         self, X, *, norm: str = "l1", memory_limit: int = DEFAULT_MEMORY_LIMIT, plan: str = "here"
     ):
-        X = as_float_array(X, "X", shape_doc="(n_samples, 2)")
+        checked = vars(self).pop("_x_checked", False)
+        if not checked:
+            X = as_float_array(X, "X", shape_doc="(n_samples, 2)")
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError(f"X must have shape (n_samples, 2); got {X.shape}")
         if X.shape[0] < 2:
@@ -281,7 +293,8 @@ class PlanarDictionary:
             )
         # hyperplanes are products of two coordinates (x_i ∧ x_j): refused by name where
         # they would overflow or underflow, never computed as inf or 0
-        scale_exponent(X, "X")
+        if not checked:
+            scale_exponent(X, "X")
         X = np.ascontiguousarray(X.copy())
         X.setflags(write=False)
         self.X = X

@@ -1,0 +1,150 @@
+"""One fit validates its samples once; the public functions still validate theirs.
+
+The estimators validate ``X`` at their boundary (scikit-learn's
+``validate_data``, or :func:`geolasso.cnn.patches`' conversion for the CNN)
+and check its scale once; everything below them (the dictionary, the
+activation patterns, the network's objective, the certificate) receives the
+checked array through internal entry points. The counts are taken by wrapping
+the validators in every geolasso module that imports them
+(``benchmarks/count_validations.py`` prints the same counts per caller).
+"""
+
+import sys
+from collections import Counter
+
+import numpy as np
+import pytest
+import sklearn.utils.validation as skv
+
+import geolasso
+from geolasso import _validation
+from geolasso.arrangements import enumerate_patterns, sample_patterns
+from geolasso.certificate import certify
+from geolasso.cnn import ConvexCNN, patches
+from geolasso.datasets import spiral
+from geolasso.dictionary import WedgeDictionary
+from geolasso.network import ReLUNetwork
+from geolasso.planar import PlanarDictionary
+
+
+def _same_data(value, X):
+    """Whether ``value`` is ``X`` or a copy of it, possibly rescaled by a power of two."""
+    if not isinstance(value, np.ndarray) or value.shape != X.shape or value.dtype.kind != "f":
+        return False
+    if np.shares_memory(value, X):
+        return True
+    a, b = np.abs(value).max(initial=0.0), np.abs(X).max(initial=0.0)
+    return a == b == 0.0 or (a > 0 and b > 0 and np.array_equal(value / a, X / b))
+
+
+@pytest.fixture
+def count_validations(monkeypatch):
+    """``count(*arrays)`` starts counting the validations of those arrays and returns
+    the Counter: ``"convert"`` (validate_data, as_float_array: conversions and finite
+    checks) and ``"range"`` (scale_exponent with its range check)."""
+
+    def count(*arrays):
+        counts = Counter()
+        data = [np.asarray(a, dtype=np.float64) for a in arrays]
+
+        def wrap(kind, fn):
+            def wrapper(value, *args, **kwargs):
+                if kind == "range" and not kwargs.get("check_range", True):
+                    return fn(value, *args, **kwargs)  # an exponent computed, nothing checked
+                if any(_same_data(value, X) for X in data):
+                    counts[kind] += 1
+                return fn(value, *args, **kwargs)
+
+            return wrapper
+
+        for name, kind in (("as_float_array", "convert"), ("scale_exponent", "range")):
+            original = getattr(_validation, name)
+            for module in [m for n, m in sys.modules.items() if n.startswith("geolasso")]:
+                for attr, value in list(vars(module).items()):
+                    if value is original:
+                        monkeypatch.setattr(module, attr, wrap(kind, original))
+        validate_data = skv.validate_data
+
+        def counted(*args, **kwargs):
+            counts["convert"] += 1
+            return validate_data(*args, **kwargs)
+
+        monkeypatch.setattr(skv, "validate_data", counted)
+        return counts
+
+    return count
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        geolasso.ConvexReLU(1e-2),
+        geolasso.ConvexReLU(1e-2, norm="l2"),
+        geolasso.ConvexReLU(1e-2, method="arrangement", norm="l2"),
+        geolasso.ConvexReLU(1e-2, method="arrangement", patterns=50, random_state=0),
+        geolasso.ConvexReLUClassifier(1e-2),
+    ],
+    ids=["wedge-l1", "wedge-l2", "arrangement-l2", "arrangement-sampled", "classifier"],
+)
+def test_a_fit_validates_X_once(estimator, count_validations):
+    X, y = spiral(60)
+    counts = count_validations(X)
+    estimator.fit(X, y)
+    assert counts == {"convert": 1, "range": 1}
+
+
+def test_the_planar_route_validates_X_once(count_validations, monkeypatch):
+    from geolasso import convex
+
+    X, y = spiral(60)
+    # the numbered 2-D dictionary, which max_atoms="auto" picks for large samples
+    monkeypatch.setattr(convex, "PLANAR_MIN_ATOMS", 0)
+    counts = count_validations(X)
+    est = geolasso.ConvexReLU(1e-2).fit(X, y)
+    assert isinstance(est.dictionary_, PlanarDictionary)
+    assert counts == {"convert": 1, "range": 1}
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [ConvexCNN(3, 1e-2), ConvexCNN(3, 1e-2, method="arrangement", norm="l2")],
+    ids=["wedge", "arrangement"],
+)
+def test_a_cnn_fit_validates_its_images_once(estimator, count_validations):
+    images = np.random.default_rng(0).standard_normal((8, 6))
+    # the images, and the stacked patches derived from them (the dictionary's samples)
+    counts = count_validations(images, patches(images, 3).reshape(-1, 3))
+    estimator.fit(images, images.sum(axis=1))
+    assert counts == {"convert": 1}
+
+
+def test_public_functions_still_reject_bad_samples():
+    X, y = spiral(12)
+    net = ReLUNetwork([[1.0, -1.0]], [0.5], [2.0], c=0.1)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    for call in (
+        lambda Z: WedgeDictionary(Z),
+        lambda Z: PlanarDictionary(Z),
+        lambda Z: enumerate_patterns(Z),
+        lambda Z: sample_patterns(Z, 10, random_state=0),
+        lambda Z: certify(net, Z, y, 1e-2),
+        lambda Z: net.predict(Z),
+        lambda Z: net.objective(Z, y, 1e-2),
+    ):
+        with pytest.raises(ValueError, match="X must be finite"):
+            call(bad)
+        with pytest.raises(ValueError, match="X must have"):
+            call(X[:, 0])
+    with pytest.raises(ValueError, match="X must have shape"):
+        net.hidden(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="y must have shape"):
+        net.objective(X, y[:-1], 1e-2)
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        net.objective(X, y, -1.0)
+    with pytest.raises(ValueError, match="alpha must be a finite number > 0"):
+        certify(net, X, y, 0.0)
+    with pytest.raises(ValueError, match="largest magnitude"):
+        certify(net, X * 1e200, y, 1e-2)
+    with pytest.raises(ValueError, match="images must be finite"):
+        patches(np.full((2, 5), np.nan), 2)
