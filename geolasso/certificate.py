@@ -101,7 +101,8 @@ class Certificate:
     alpha : float
         Penalty.
     n_atoms : int
-        Atoms checked (the exact ℓ1 wedge dictionary).
+        Atoms checked (the exact wedge dictionary: ℓ1-normalised, or the ℓ2
+        fit's own ℓ2-normalised one for an estimator's ℓ2 certificate).
     dictionary : WedgeDictionary
         The dictionary checked (not shown in the repr).
     rtol : float
@@ -422,8 +423,8 @@ def _certify(
         dictionary = WedgeDictionary._of_checked(
             X, bias=setting, generators="data+basis", norm="l1", memory_limit=memory_limit
         )
-    else:
-        _check_dictionary(dictionary, X, setting)
+    else:  # an estimator's ℓ2 fit passes its own exhaustive ℓ2 dictionary: the same atoms
+        _check_dictionary(dictionary, X, setting, own_l2=checked and norm == "l2")
 
     objective = network._objective(X, y, alpha, norm=norm, bias=setting)
     intercept = setting == "free"
@@ -457,6 +458,8 @@ def _certify(
         hyper = dictionary.hyperplanes
         part = hyper if setting == "regularized" else hyper[:, :-1]
         l2 = np.repeat(np.linalg.norm(part, axis=1), 2)
+        # the atoms' ℓ1 norms: 1, unless the dictionary is an ℓ2 fit's own (ℓ2-normalised)
+        l1 = 1.0 if dictionary.norm == "l1" else np.repeat(np.linalg.norm(part, 1, axis=1), 2)
         ratios = np.abs(corr) / l2 / (n * alpha)
         # 2-D: the exact ℓ2 maximum by a sweep; enumerated patterns: exact; else not a proof
         exact = l2_sweep or (patterns is not None and bool(patterns.exact))
@@ -469,7 +472,8 @@ def _certify(
             return _l2_dual_max_2d(X, resid, setting) / (n * alpha)
         if patterns is not None:
             return _l2_pattern_max(X, resid, setting, patterns, n * alpha) / (n * alpha)
-        return float(np.max(np.abs(corr_))) / (n * alpha) * np.sqrt(k)  # ℓ2 ball ⊂ √k ℓ1 ball
+        # ℓ2 ball ⊂ √k ℓ1 ball: the correlations of the ℓ1-normalised atoms
+        return float(np.max(np.abs(corr_) / l1)) / (n * alpha) * np.sqrt(k)
 
     max_ratio = top_ratio(r, corr)
     lower = _ray_bound(y_t, r, max_ratio)
@@ -580,7 +584,9 @@ def _certify_reduced(network, X, y, alpha, dictionary, objective, y_t, r, top, s
     )
 
 
-def _check_dictionary(dictionary, X, setting):
+def _check_dictionary(dictionary, X, setting, own_l2=False):
+    """Refuse a dictionary that cannot certify the problem; ``own_l2``: an estimator's
+    exhaustive ℓ2 wedge dictionary is accepted too (its atoms are the ℓ1 one's, scaled)."""
     from .planar import PlanarDictionary
 
     if not isinstance(dictionary, (WedgeDictionary, PlanarDictionary)):
@@ -593,7 +599,12 @@ def _check_dictionary(dictionary, X, setting):
         problems.append("it was built on other samples than X")
     if dictionary.bias != setting:
         problems.append(f"its bias setting is {dictionary.bias!r}, not {setting!r}")
-    if dictionary.sampled or dictionary.norm != "l1" or dictionary.generators != "data+basis":
+    l2_ok = own_l2 and isinstance(dictionary, WedgeDictionary)
+    if (
+        dictionary.sampled
+        or (dictionary.norm != "l1" and not l2_ok)
+        or dictionary.generators != "data+basis"
+    ):
         problems.append("it is not the exhaustive l1 dictionary with data+basis generators")
     if problems:
         raise ValueError("dictionary cannot certify this problem: " + "; ".join(problems))

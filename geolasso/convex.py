@@ -547,9 +547,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         from .crelu import solve_crelu, to_network
 
         patterns = self._patterns(X)
-        start = None
+        start, start_dictionary = None, None
         if patterns.exact and not self.gated and self.norm == "l2":
-            start = self._wedge_start(X, y, alpha, patterns)
+            start, start_dictionary = self._wedge_start(X, y, alpha, patterns)
         progress = _Progress(self.verbose, "geolasso fit")
         try:
             res = solve_crelu(
@@ -603,7 +603,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         # objective_ - J* when the patterns were enumerated (exact_), and the distance to
         # the optimum over these patterns when they were sampled (then not a bound on J*)
         self.optimality_gap_ = res.gap
-        self._certify(network, X, y, alpha, patterns=patterns if self.norm == "l2" else None)
+        # the warm start's exhaustive ℓ2 dictionary, if built, is the certificate's too
+        certify_with = {"patterns": patterns, "dictionary": start_dictionary}
+        self._certify(network, X, y, alpha, **(certify_with if self.norm == "l2" else {}))
         return self
 
     def _wedge_start(self, X, y, alpha, patterns):
@@ -612,19 +614,19 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         The wedge fit is an upper bound close to the optimum (docs/mathematics.md §4.4) with
         few neurons, each on an enumerated pattern; it is cheap when the
         exhaustive dictionary is small (at most ``WARM_START_ATOMS`` atoms).
-        Returns ``None`` when it is not.
+        Returns the start and that dictionary, or ``(None, None)`` when it is not.
         """
         from .crelu import start_from_network
 
         n, d = X.shape
         bias = bias_name(self.bias)
         if dictionary_size(n, d, bias=bias, generators="data+basis") > WARM_START_ATOMS:
-            return None
+            return None, None
         D = WedgeDictionary._of_checked(X, bias=bias, norm="l2", memory_limit=self.memory_limit)
         res = lasso(D, y, alpha, fit_intercept=D.fit_intercept, tol=1e-6, max_iter=self.max_iter)
         network = ReLUNetwork.from_lasso(D, res.coef, res.intercept)
         start, _ = start_from_network(network, patterns, X)
-        return start
+        return start, D
 
     def _metadata(self, alpha, **extra):
         return {
@@ -736,8 +738,11 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.features_ = _features(D, support, values, network)
         self.certificate_ = None
         self.optimality_gap_ = math.nan
-        exact_l1 = D.norm == "l1" and D.generators == "data+basis" and not D.sampled
-        self._certify(network, X, y, alpha, dictionary=D if exact_l1 else None)
+        # the exhaustive dictionary with data and basis generators is the certificate's
+        # (an ℓ2 one too, its atoms rescaled; the planar one certifies the ℓ1 objective)
+        exhaustive = D.generators == "data+basis" and not D.sampled
+        reuse = exhaustive and (D.norm == "l1" or isinstance(D, WedgeDictionary))
+        self._certify(network, X, y, alpha, dictionary=D if reuse else None)
         return self
 
     def fit(self, X, y):

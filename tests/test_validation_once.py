@@ -148,3 +148,65 @@ def test_public_functions_still_reject_bad_samples():
         certify(net, X * 1e200, y, 1e-2)
     with pytest.raises(ValueError, match="images must be finite"):
         patches(np.full((2, 5), np.nan), 2)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        geolasso.ConvexReLU(1e-2, norm="l2"),
+        geolasso.ConvexReLU(1e-2, norm="l2", bias="regularized"),
+        geolasso.ConvexReLU(1e-2, method="arrangement", norm="l2"),
+    ],
+    ids=["wedge", "wedge-regularized", "arrangement"],
+)
+def test_an_l2_fit_builds_one_wedge_dictionary(estimator, monkeypatch):
+    """The ℓ2 fit's exhaustive dictionary (the Lasso's, or the arrangement solver's warm
+    start's) is the certificate's too: its atoms are the ℓ1 dictionary's, rescaled."""
+    built = []
+    configure = WedgeDictionary._configure
+
+    def counted(self, *args, **kwargs):
+        built.append(self)
+        return configure(self, *args, **kwargs)
+
+    monkeypatch.setattr(WedgeDictionary, "_configure", counted)
+    X, y = spiral(40)
+    estimator.fit(X, y)
+    assert len(built) == 1
+    assert estimator.certificate_.dictionary is built[0]
+    assert built[0].norm == "l2"
+    # the same certificate as the public function's, over the ℓ1 dictionary
+    kwargs = {"patterns": estimator.patterns_} if estimator.method == "arrangement" else {}
+    reference = certify(estimator.network_, X, y, 1e-2, norm="l2", bias=estimator.bias, **kwargs)
+    assert reference.dictionary.norm == "l1"
+    cert = estimator.certificate_
+    assert cert.n_atoms == reference.n_atoms
+    assert cert.n_violations == reference.n_violations
+    assert cert.exact == reference.exact
+    np.testing.assert_allclose(
+        [cert.objective, cert.lower_bound, cert.max_violation],
+        [reference.objective, reference.lower_bound, reference.max_violation],
+        rtol=1e-12,
+    )
+    assert abs(cert.gap - reference.gap) <= 1e-12 * reference.objective
+
+
+@pytest.mark.parametrize("bias", [True, False, "regularized"])
+def test_the_relaxed_l2_bound_over_the_fits_l2_dictionary(bias, rng, monkeypatch):
+    """Without patterns (too many to enumerate) the ℓ2 bound is √k times the ℓ1 one: the
+    fit's ℓ2-normalised atoms are converted back to ℓ1-normalised ones for it."""
+    from geolasso import certificate
+
+    monkeypatch.setattr(certificate, "CERTIFY_MAX_PATTERNS", 1)
+    X, y = rng.standard_normal((25, 3)), rng.standard_normal(25)
+    est = geolasso.ConvexReLU(1e-2, norm="l2", bias=bias).fit(X, y)
+    reference = certify(est.network_, X, y, 1e-2, norm="l2", bias=bias)
+    cert = est.certificate_
+    assert cert.dictionary is est.dictionary_
+    assert not cert.exact
+    assert not reference.exact
+    np.testing.assert_allclose(
+        [cert.lower_bound, cert.max_violation],
+        [reference.lower_bound, reference.max_violation],
+        rtol=1e-12,
+    )
