@@ -85,7 +85,13 @@ from .dictionary import (
     bias_name,
     dictionary_size,
 )
-from .exceptions import ConvergenceWarning, DictionaryTooLargeError, GeolassoWarning
+from .exceptions import (
+    ConvergenceWarning,
+    DictionaryTooLargeError,
+    GeolassoWarning,
+    _convergence_warnings_collected,
+    _reason,
+)
 
 __all__ = ["ConvNetwork", "ConvexCNN", "ConvexCNNClassifier", "patch_pattern_bound", "patches"]
 
@@ -934,23 +940,27 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         F = _pooled_features(D, P, self.pooling)
         progress = _Progress(self.verbose, "geolasso cnn")
         try:
-            res = lasso(
-                F,
-                y,
-                alpha,
-                fit_intercept=setting == "free",
-                tol=self.tol,
-                max_iter=self.max_iter,
-                callback=progress,
-            )
+            with _convergence_warnings_collected() as lower:  # the Lasso's: folded in below
+                res = lasso(
+                    F,
+                    y,
+                    alpha,
+                    fit_intercept=setting == "free",
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                    callback=progress,
+                )
         finally:
             progress.close()
         del F  # the readout below needs only the support's hyperplanes
         if not res.converged:
+            why = _reason(lower)
             warnings.warn(
-                f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}",
+                f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}"
+                + (f" ({why})" if why else "")
+                + "; raise max_iter or tol",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=_outside_level(),
             )
         support, values = res.support, res.values
         scale = np.sqrt(np.abs(values))
@@ -1015,7 +1025,10 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         n, K, h = P.shape
         M = P.reshape(n * K, h)
         helper = self.__class__(**{**self.get_params(), "method": "wedge", "norm": "l2"})
-        net = helper._fit_dictionary(P, y, alpha, where, shape).network_
+        # only a starting point: whether its Lasso converged does not matter (the solver
+        # warns when it does not converge itself), so its warning is not passed on
+        with _convergence_warnings_collected():
+            net = helper._fit_dictionary(P, y, alpha, where, shape).network_
         Z = M if patterns.bias == "none" else np.column_stack([M, np.ones(n * K)])
         seen = {m.tobytes() for m in patterns.patterns}
         masks, gates = [], []

@@ -66,7 +66,7 @@ from .dictionary import (
     dictionary_size,
 )
 from .distributed import active_client, distributed_passes
-from .exceptions import DictionaryTooLargeError, GeolassoWarning
+from .exceptions import DictionaryTooLargeError, GeolassoWarning, _convergence_warnings_collected
 from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
 from .planar import PlanarDictionary, planar_bytes
@@ -623,7 +623,12 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         if dictionary_size(n, d, bias=bias, generators="data+basis") > WARM_START_ATOMS:
             return None, None
         D = WedgeDictionary._of_checked(X, bias=bias, norm="l2", memory_limit=self.memory_limit)
-        res = lasso(D, y, alpha, fit_intercept=D.fit_intercept, tol=1e-6, max_iter=self.max_iter)
+        # only a starting point: whether its Lasso converged does not matter (the solver
+        # warns when it does not converge itself), so its warning is not passed on
+        with _convergence_warnings_collected():
+            res = lasso(
+                D, y, alpha, fit_intercept=D.fit_intercept, tol=1e-6, max_iter=self.max_iter
+            )
         network = ReLUNetwork.from_lasso(D, res.coef, res.intercept)
         start, _ = start_from_network(network, patterns, X)
         return start, D

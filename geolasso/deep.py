@@ -40,7 +40,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ._validation import as_float_array, as_nonnegative_float, check_option, refuse_complex
-from .exceptions import ConvergenceWarning
+from .exceptions import ConvergenceWarning, _convergence_warnings_collected, _reason
 from .memory import DEFAULT_MEMORY_LIMIT
 from .mirror import DEPTHS as DEPTHS
 from .mirror import (
@@ -385,11 +385,16 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
             random_state=self.random_state,
             memory_limit=self.memory_limit,
         )
-        res = lasso(D.matrix(), y, alpha, fit_intercept=True, tol=self.tol, max_iter=self.max_iter)
+        with _convergence_warnings_collected() as lower:  # the Lasso's: folded in below
+            res = lasso(
+                D.matrix(), y, alpha, fit_intercept=True, tol=self.tol, max_iter=self.max_iter
+            )
         if not res.converged:
+            why = _reason(lower)
             warnings.warn(
-                f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}; "
-                "raise max_iter",
+                f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}"
+                + (f" ({why})" if why else "")
+                + "; raise max_iter",
                 ConvergenceWarning,
                 stacklevel=2,
             )
