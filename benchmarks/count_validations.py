@@ -21,6 +21,7 @@ import geolasso
 from geolasso import _validation
 from geolasso.cnn import ConvexCNN, patches
 from geolasso.datasets import spiral
+from geolasso.deep import DeepConvexRegressor
 
 VALIDATORS = ("as_float_array", "scale_exponent", "check_positive", "as_nonnegative_float")
 
@@ -103,6 +104,8 @@ def routes():
     yield "cnn wedge", ConvexCNN(3, 1e-2), images, images.sum(axis=1)
     cnn = ConvexCNN(3, 1e-2, method="arrangement", norm="l2")
     yield "cnn arrangement", cnn, images, images.sum(axis=1)
+    x = np.linspace(-1.0, 1.0, 30)[:, None]
+    yield "deep", DeepConvexRegressor(alpha=1e-3), x, np.sin(4 * x[:, 0])
 
 
 def main():
@@ -113,6 +116,7 @@ def main():
 
     for route, est, X, y in routes():
         also = [patches(X, 3).reshape(-1, 3)] if route.startswith("cnn") else []
+        also = [X[:, 0]] if route == "deep" else also
         with counting(X, est.alpha, also) as counts:
             est.fit(X, y)
         n_x = sum(v for k, v in counts.items() if k[0] == "X")

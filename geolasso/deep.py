@@ -46,6 +46,8 @@ from .mirror import DEPTHS as DEPTHS
 from .mirror import (
     HOMOGENEOUS,
     MirrorDictionary,
+    _as_1d_checked,
+    _mirror_dictionary,
     activation_function,
     as_1d_data,
     chain_values,
@@ -375,15 +377,16 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
         alpha = as_nonnegative_float(self.alpha, "alpha")
         if alpha == 0.0:  # the Lasso needs a positive penalty
             raise ValueError(f"alpha must be a finite number > 0; got {alpha!r}")
-        D = mirror_dictionary(
-            X[:, 0],
+        D = _mirror_dictionary(  # of the column validate_data has checked
+            _as_1d_checked(X[:, 0]),
             self.depth,
             self.activation,
-            leak=self.leak,
-            reflections=self.reflections,
-            max_features=self.max_features,
-            random_state=self.random_state,
-            memory_limit=self.memory_limit,
+            self.leak,
+            self.reflections,
+            self.max_features,
+            self.random_state,
+            True,
+            self.memory_limit,
         )
         with _convergence_warnings_collected() as lower:  # the Lasso's: folded in below
             res = lasso(

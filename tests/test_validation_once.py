@@ -22,7 +22,9 @@ from geolasso.arrangements import enumerate_patterns, sample_patterns
 from geolasso.certificate import certify
 from geolasso.cnn import ConvexCNN, patches
 from geolasso.datasets import spiral
+from geolasso.deep import DeepConvexRegressor
 from geolasso.dictionary import WedgeDictionary
+from geolasso.mirror import mirror_dictionary
 from geolasso.network import ReLUNetwork
 from geolasso.planar import PlanarDictionary
 
@@ -118,6 +120,13 @@ def test_a_cnn_fit_validates_its_images_once(estimator, count_validations):
     assert counts == {"convert": 1}
 
 
+def test_a_deep_fit_validates_X_once(count_validations):
+    x = np.linspace(-1.0, 1.0, 30)[:, None]
+    counts = count_validations(x, x[:, 0])
+    DeepConvexRegressor(alpha=1e-3).fit(x, np.sin(4 * x[:, 0]))
+    assert counts == {"convert": 1}
+
+
 def test_public_functions_still_reject_bad_samples():
     X, y = spiral(12)
     net = ReLUNetwork([[1.0, -1.0]], [0.5], [2.0], c=0.1)
@@ -148,6 +157,12 @@ def test_public_functions_still_reject_bad_samples():
         certify(net, X * 1e200, y, 1e-2)
     with pytest.raises(ValueError, match="images must be finite"):
         patches(np.full((2, 5), np.nan), 2)
+    with pytest.raises(ValueError, match="x must be finite"):
+        mirror_dictionary([0.0, np.nan, 1.0], 3)
+    with pytest.raises(ValueError, match="x must be one-dimensional data"):
+        mirror_dictionary(np.ones((3, 2)), 3)
+    with pytest.raises(ValueError, match="x needs at least 2 samples"):
+        DeepConvexRegressor(alpha=1e-3).fit([[1.0]], [1.0])
 
 
 @pytest.mark.parametrize(
