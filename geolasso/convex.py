@@ -769,7 +769,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
 
         refuse_complex(X, "X")
         refuse_complex(y, "y")
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=False)
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, order="C", y_numeric=True, multi_output=False
+        )
         return self._fit(X, y)
 
     def predict(self, X):
@@ -1003,7 +1005,7 @@ class ConvexReLUClassifier(ClassifierMixin, ConvexReLU):
 
         refuse_complex(X, "X")
         refuse_complex(y, "y")
-        X, y = validate_data(self, X, y, dtype=np.float64, multi_output=False)
+        X, y = validate_data(self, X, y, dtype=np.float64, order="C", multi_output=False)
         check_classification_targets(y)
         classes, encoded = np.unique(y, return_inverse=True)
         if classes.size != 2:

@@ -368,7 +368,9 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
 
         refuse_complex(X, "X")
         refuse_complex(y, "y")
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, multi_output=False)
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, order="C", y_numeric=True, multi_output=False
+        )
         if X.shape[1] != 1:
             raise ValueError(
                 f"X must have one column (1-D data); got {X.shape[1]}. For d-dimensional "

@@ -225,3 +225,21 @@ def test_the_relaxed_l2_bound_over_the_fits_l2_dictionary(bias, rng, monkeypatch
         [reference.lower_bound, reference.max_violation],
         rtol=1e-12,
     )
+
+
+@pytest.mark.parametrize("layout", ["F", "strided"])
+def test_a_fit_works_on_the_same_c_ordered_samples_whatever_the_layout(layout):
+    """validate_data makes X C-ordered, as the validators below it used to: the fit on
+    Fortran-ordered or strided samples is the fit on the C-ordered ones, bit for bit."""
+    X, y = spiral(30)
+    if layout == "F":
+        Xi = np.asfortranarray(X)
+    else:
+        wide = np.zeros((30, 4))
+        wide[:, ::2] = X
+        Xi = wide[:, ::2]
+    kwargs = dict(method="arrangement", bias=False, patterns=30, random_state=0)
+    a = geolasso.ConvexReLU(1e-2, **kwargs).fit(X, y)
+    b = geolasso.ConvexReLU(1e-2, **kwargs).fit(Xi, y)
+    assert a.objective_ == b.objective_
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
