@@ -127,7 +127,7 @@ def pattern_count(n_samples: int, rank: int) -> int:
     return 2 * sum(math.comb(n - 1, k) for k in range(min(r, n)))
 
 
-def _design(X, bias, *, checked=False):
+def pattern_design(X, bias, *, checked=False):
     """``Z`` of standardised samples ``2^k X`` (with the ones column), the bias name, ``k``.
 
     Activation patterns do not depend on the scale of ``X`` (a gate ``(w, b)``
@@ -374,11 +374,11 @@ def enumerate_patterns(
     >>> enumerate_patterns(X, bias=False, include_zero=True).n_patterns
     14
     """
-    return _enumerate(_design(X, bias), include_zero, max_patterns, memory_limit)
+    return enumerate_design(pattern_design(X, bias), include_zero, max_patterns, memory_limit)
 
 
-def _enumerate(design, include_zero, max_patterns, memory_limit):
-    """:func:`enumerate_patterns` of the design ``(Z, bias name, k)`` of :func:`_design`."""
+def enumerate_design(design, include_zero, max_patterns, memory_limit):
+    """:func:`enumerate_patterns` of the design ``(Z, bias name, k)`` of :func:`pattern_design`."""
     Z, name, k = design
     n, r = Z.shape
     zero_rows = np.linalg.norm(Z, axis=1) == 0.0
@@ -486,8 +486,8 @@ def sample_patterns(
     >>> sample_patterns(X, 500, random_state=0).n_patterns <= 43
     True
     """
-    return _sample(
-        _design(X, bias),
+    return sample_design(
+        pattern_design(X, bias),
         n_gates,
         method,
         active_proportion,
@@ -497,8 +497,10 @@ def sample_patterns(
     )
 
 
-def _sample(design, n_gates, method, active_proportion, include_zero, random_state, memory_limit):
-    """:func:`sample_patterns` of the design ``(Z, bias name, k)`` of :func:`_design`."""
+def sample_design(
+    design, n_gates, method, active_proportion, include_zero, random_state, memory_limit
+):
+    """:func:`sample_patterns` of the design ``(Z, bias name, k)`` of :func:`pattern_design`."""
     Z, name, k = design
     n, r = Z.shape
     m = as_positive_int(n_gates, "n_gates")

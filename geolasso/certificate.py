@@ -321,7 +321,9 @@ def certify(
     return dataclasses.replace(cert, rtol=rtol, rebalanced_objective=balanced)
 
 
-def _certify_fit(network, X, y, alpha, *, norm, bias, memory_limit, dictionary=None, patterns=None):
+def certify_checked(
+    network, X, y, alpha, *, norm, bias, memory_limit, dictionary=None, patterns=None
+):
     """:func:`certify` (default ``top``, ``solve``, ``tol`` and ``rtol``) for an
     estimator's fit, whose ``X``, ``y`` and ``alpha`` are already validated:
     float64 and finite (``sklearn.utils.validation.validate_data``), in float64's
@@ -415,7 +417,7 @@ def _certify(
     checked=False,
 ):
     """The body of :func:`certify` (without ``rtol`` and the rebalanced objective);
-    ``checked``: ``X``, ``y`` and ``alpha`` already validated (:func:`_certify_fit`)."""
+    ``checked``: ``X``, ``y`` and ``alpha`` already validated (:func:`certify_checked`)."""
     X, y, alpha, setting = _checked(network, X, y, alpha, norm, bias, checked)
     n, d = X.shape
     top = as_positive_int(top, "top", minimum=0)
@@ -640,14 +642,14 @@ CERTIFY_MAX_PATTERNS = 200_000
 
 def _l2_patterns(patterns, X, setting, memory_limit):
     """The patterns for an ℓ2 certificate: given, enumerated when few enough, or None."""
-    from .arrangements import _design, _enumerate, check_patterns
+    from .arrangements import check_patterns, enumerate_design, pattern_design
 
     if patterns is not None:
         check_patterns(patterns, X.shape[0], setting)
         return patterns
     try:  # enumerate_patterns of X, validated by certify
-        return _enumerate(
-            _design(X, setting, checked=True), False, CERTIFY_MAX_PATTERNS, memory_limit
+        return enumerate_design(
+            pattern_design(X, setting, checked=True), False, CERTIFY_MAX_PATTERNS, memory_limit
         )
     except DictionaryTooLargeError:
         return None

@@ -74,6 +74,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ._validation import as_float_array, as_nonnegative_float, as_positive_int, forget_fit
+from ._warnings import convergence_warnings_collected, solver_reason
 from .algebra import MINORS_MAX_DIM
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
@@ -85,13 +86,7 @@ from .dictionary import (
     bias_name,
     dictionary_size,
 )
-from .exceptions import (
-    ConvergenceWarning,
-    DictionaryTooLargeError,
-    GeolassoWarning,
-    _convergence_warnings_collected,
-    _reason,
-)
+from .exceptions import ConvergenceWarning, DictionaryTooLargeError, GeolassoWarning
 
 __all__ = ["ConvNetwork", "ConvexCNN", "ConvexCNNClassifier", "patch_pattern_bound", "patches"]
 
@@ -940,7 +935,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         F = _pooled_features(D, P, self.pooling)
         progress = _Progress(self.verbose, "geolasso cnn")
         try:
-            with _convergence_warnings_collected() as lower:  # the Lasso's: folded in below
+            with convergence_warnings_collected() as lower:  # the Lasso's: folded in below
                 res = lasso(
                     F,
                     y,
@@ -954,7 +949,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             progress.close()
         del F  # the readout below needs only the support's hyperplanes
         if not res.converged:
-            why = _reason(lower)
+            why = solver_reason(lower)
             warnings.warn(
                 f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}"
                 + (f" ({why})" if why else "")
@@ -1027,7 +1022,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         helper = self.__class__(**{**self.get_params(), "method": "wedge", "norm": "l2"})
         # only a starting point: whether its Lasso converged does not matter (the solver
         # warns when it does not converge itself), so its warning is not passed on
-        with _convergence_warnings_collected():
+        with convergence_warnings_collected():
             net = helper._fit_dictionary(P, y, alpha, where, shape).network_
         Z = M if patterns.bias == "none" else np.column_stack([M, np.ones(n * K)])
         seen = {m.tobytes() for m in patterns.patterns}

@@ -57,7 +57,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from ._validation import check_positive, forget_fit, refuse_complex, scale_exponent
-from .certificate import _certify_fit
+from ._warnings import convergence_warnings_collected
+from .certificate import certify_checked
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
     WedgeDictionary,
@@ -66,7 +67,7 @@ from .dictionary import (
     dictionary_size,
 )
 from .distributed import active_client, distributed_passes
-from .exceptions import DictionaryTooLargeError, GeolassoWarning, _convergence_warnings_collected
+from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
 from .planar import PlanarDictionary, planar_bytes
@@ -245,7 +246,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         distance to the optimum over them, not a bound on the global ``J*``
         (``exact_`` is False).
     certificate_ : Certificate or None
-        The certificate (see :func:`geolasso.certify`).
+        The certificate (see :func:`geolasso.certify`). With ``norm="l2"`` it
+        checks the fit's own exhaustive ℓ2 wedge dictionary when there is one
+        (``dictionary_``, or the arrangement method's warm start's): the ℓ1
+        dictionary's atoms, ℓ2-normalised; no second dictionary is built.
     lasso_gap_ : float
         Relative duality gap of the Lasso over the dictionary used (of the
         arrangement program over its patterns with ``method="arrangement"``).
@@ -492,12 +496,12 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         """The activation patterns to solve over: enumerated, sampled, or given."""
         from .arrangements import (
             ActivationPatterns,
-            _design,
-            _enumerate,
             _row_space,
-            _sample,
             check_patterns,
+            enumerate_design,
             pattern_count,
+            pattern_design,
+            sample_design,
         )
 
         n = X.shape[0]
@@ -521,10 +525,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 raise ValueError(
                     f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
                 )
-            design = _design(X, bias, checked=True)
+            design = pattern_design(X, bias, checked=True)
             bound = pattern_count(n, max(_row_space(design[0]).shape[1], 1))
             if spec == "exact" or bound <= AUTO_MAX_PATTERNS:
-                return _enumerate(design, False, None, self.memory_limit)
+                return enumerate_design(design, False, None, self.memory_limit)
             warnings.warn(
                 f"the {n} samples may have up to {bound:,} activation patterns; solving over "
                 f"{AUTO_SAMPLE_GATES:,} sampled Gaussian gates instead "
@@ -538,8 +542,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
             )
-        design = design if isinstance(self.patterns, str) else _design(X, bias, checked=True)
-        return _sample(
+        design = design if isinstance(self.patterns, str) else pattern_design(X, bias, checked=True)
+        return sample_design(
             design, int(spec), "gaussian", None, False, self.random_state, self.memory_limit
         )
 
@@ -625,7 +629,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         D = WedgeDictionary._of_checked(X, bias=bias, norm="l2", memory_limit=self.memory_limit)
         # only a starting point: whether its Lasso converged does not matter (the solver
         # warns when it does not converge itself), so its warning is not passed on
-        with _convergence_warnings_collected():
+        with convergence_warnings_collected():
             res = lasso(
                 D, y, alpha, fit_intercept=D.fit_intercept, tol=1e-6, max_iter=self.max_iter
             )
@@ -648,7 +652,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         if not self.certify:
             return
         try:
-            self.certificate_ = _certify_fit(
+            self.certificate_ = certify_checked(
                 network,
                 X,
                 y,

@@ -40,18 +40,19 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from ._validation import as_float_array, as_nonnegative_float, check_option, refuse_complex
-from .exceptions import ConvergenceWarning, _convergence_warnings_collected, _reason
+from ._warnings import convergence_warnings_collected, solver_reason
+from .exceptions import ConvergenceWarning
 from .memory import DEFAULT_MEMORY_LIMIT
 from .mirror import DEPTHS as DEPTHS
 from .mirror import (
     HOMOGENEOUS,
     MirrorDictionary,
-    _as_1d_checked,
-    _mirror_dictionary,
     activation_function,
+    as_1d_checked,
     as_1d_data,
     chain_values,
     mirror_dictionary,
+    mirror_dictionary_checked,
 )
 from .mirror import MAX_CANDIDATE_VALUES as MAX_CANDIDATE_VALUES
 from .reflection import ReflectionDictionary, reflection_dictionary
@@ -379,8 +380,8 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
         alpha = as_nonnegative_float(self.alpha, "alpha")
         if alpha == 0.0:  # the Lasso needs a positive penalty
             raise ValueError(f"alpha must be a finite number > 0; got {alpha!r}")
-        D = _mirror_dictionary(  # of the column validate_data has checked
-            _as_1d_checked(X[:, 0]),
+        D = mirror_dictionary_checked(  # of the column validate_data has checked
+            as_1d_checked(X[:, 0]),
             self.depth,
             self.activation,
             self.leak,
@@ -390,12 +391,12 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
             True,
             self.memory_limit,
         )
-        with _convergence_warnings_collected() as lower:  # the Lasso's: folded in below
+        with convergence_warnings_collected() as lower:  # the Lasso's: folded in below
             res = lasso(
                 D.matrix(), y, alpha, fit_intercept=True, tol=self.tol, max_iter=self.max_iter
             )
         if not res.converged:
-            why = _reason(lower)
+            why = solver_reason(lower)
             warnings.warn(
                 f"the Lasso stopped at relative gap {res.dual_gap:.1e} > tol = {self.tol:g}"
                 + (f" ({why})" if why else "")

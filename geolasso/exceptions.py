@@ -22,9 +22,6 @@ expected and what was received.
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-
 __all__ = [
     "ComplexDataError",
     "ConvergenceWarning",
@@ -125,38 +122,3 @@ class ModelFileError(ValueError):
     Raised by :func:`geolasso.readers.read_model_file`; the message names the
     file and the way out (the command line prints it as its one-line error).
     """
-
-
-@contextlib.contextmanager
-def _convergence_warnings_collected():
-    """Collect the :class:`ConvergenceWarning` messages issued inside (a lower solver's),
-    for the caller to fold into its own warning about the same event: one event, one
-    warning. Other warnings are re-issued unchanged.
-
-    Yields
-    ------
-    list of str
-        The collected messages, filled when the block ends.
-    """
-    collected = []
-    caught = []
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            yield collected
-    finally:
-        for w in caught:
-            if issubclass(w.category, ConvergenceWarning):
-                collected.append(str(w.message))
-            else:
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-
-
-def _reason(messages) -> str:
-    """Why the lower solver stopped, from the first collected message (e.g. "did not
-    converge in max_iter = 50 rounds"), without the gap and remedy the caller's own
-    warning states; "" if nothing was collected."""
-    if not messages:
-        return ""
-    head = messages[0].split(": relative duality gap")[0].split(". ")[0]
-    return head.removeprefix("lasso ").rstrip(".")

@@ -108,10 +108,10 @@ def as_1d_data(x, name: str = "x") -> np.ndarray:
     -------
     ndarray of float64, shape (n_samples,)
     """
-    return _as_1d_checked(as_float_array(x, name, shape_doc="(n_samples,) or (n_samples, 1)"), name)
+    return as_1d_checked(as_float_array(x, name, shape_doc="(n_samples,) or (n_samples, 1)"), name)
 
 
-def _as_1d_checked(arr, name: str = "x") -> np.ndarray:
+def as_1d_checked(arr, name: str = "x") -> np.ndarray:
     """:func:`as_1d_data` of a float64 array already converted and checked (finite)."""
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
@@ -430,7 +430,7 @@ def mirror_dictionary(
     >>> sorted({r["point"] for j in range(D.n_columns) for r in D.reflections(j)})
     [2.0, 5.0, 6.0]
     """
-    return _mirror_dictionary(
+    return mirror_dictionary_checked(
         as_1d_data(x),
         depth,
         activation,
@@ -443,11 +443,11 @@ def mirror_dictionary(
     )
 
 
-def _mirror_dictionary(
+def mirror_dictionary_checked(
     x, depth, activation, leak, reflections, max_features, random_state, deduplicate, memory_limit
 ):
     """:func:`mirror_dictionary` of samples ``x`` already checked (:func:`as_1d_data`, or
-    an estimator's validated column and :func:`_as_1d_checked`)."""
+    an estimator's validated column and :func:`as_1d_checked`)."""
     check_option(activation, "activation", tuple(DEPTHS))
     depth = _check_depth(depth, activation)
     leak = float(leak)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import as_float_array, check_positive
-from .exceptions import ConvergenceWarning, _convergence_warnings_collected, _reason
+from ._warnings import convergence_warnings_collected, solver_reason
+from .exceptions import ConvergenceWarning
 from .explanation import Explanation, explain, neuron_norms
 from .network import ReLUNetwork
 from .readers import last_layer
@@ -173,10 +174,10 @@ def snap(
 
     snapped = network(z0, c0 if setting == "free" else 0.0)
     j_snapped = snapped.objective(H, y, alpha, norm=norm, bias=setting)
-    with _convergence_warnings_collected() as lower:  # the Lasso's: folded into snap's own
+    with convergence_warnings_collected() as lower:  # the Lasso's: folded into snap's own
         res = lasso(F, y, alpha, fit_intercept=free, tol=tol, warm_start=z0)
     if not res.converged:
-        why = _reason(lower)
+        why = solver_reason(lower)
         warnings.warn(
             f"snap: the output-layer refit stopped at relative gap {res.dual_gap:.1e} > tol = "
             f"{tol:g}" + (f" ({why})" if why else "") + "; raise tol",

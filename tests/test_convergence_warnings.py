@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 
 import geolasso
+from geolasso._warnings import convergence_warnings_collected
 from geolasso.cnn import ConvexCNN
 from geolasso.datasets import spiral
 from geolasso.deep import DeepConvexRegressor
-from geolasso.exceptions import ConvergenceWarning, _convergence_warnings_collected
+from geolasso.exceptions import ConvergenceWarning
 from geolasso.snapping import snap
 
 
@@ -104,7 +105,7 @@ def test_snap_warning_points_at_the_caller():
 
 def test_collected_warnings_pass_other_warnings_on():
     def warn_both():
-        with _convergence_warnings_collected() as collected:
+        with convergence_warnings_collected() as collected:
             warnings.warn("solver", ConvergenceWarning, stacklevel=1)
             warnings.warn("other", UserWarning, stacklevel=1)
         return collected

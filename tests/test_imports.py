@@ -31,7 +31,6 @@ ALLOWED_PRIVATE = {
     ("cnn", "lasso", "_check_positive"),  # _validation.check_positive is the public twin
     ("cnn", "convex", "_Progress"),
     ("convex", "dictionary", "_build_bytes"),
-    ("convex", "arrangements", "_design"),
     ("convex", "arrangements", "_row_space"),
     ("distributed", "crelu", "_price_all"),
 }
