@@ -49,6 +49,7 @@ def solve_bcd(
     free=False,
     pooling=(1, 1.0),
     newton_steps=400,
+    warm=None,
 ):
     """The restricted program by proximal block coordinate descent.
 
@@ -63,7 +64,9 @@ def solve_bcd(
     most ``tol_abs``. ``pooling = (K, pool)``: the rows of ``Z`` are ``K``
     pooled rows per sample (:func:`geolasso._crelu_groups.pooled`;
     convolutional networks). ``newton_steps`` bounds each active-set Newton
-    attempt (:func:`geolasso._crelu_newton.support_newton`). Returns
+    attempt (:func:`geolasso._crelu_newton.support_newton`). ``warm``: (G, n)
+    bool NNLS passive sets to start the cone projections and dual values from
+    (updated in place with the dual values' sets), or None (cold). Returns
     ``(V, passes)``.
     """
     K, pool = pooling
@@ -85,7 +88,8 @@ def solve_bcd(
         res = y - pooled(np.einsum("gj,gj->j", SM, W @ Z.T), K, pool)
         return res - res.mean() if free else res
 
-    passive = np.zeros(masks.shape, dtype=np.bool_)  # warm starts of the dual values
+    # warm starts of the dual values' NNLS solves
+    passive = np.zeros(masks.shape, dtype=np.bool_) if warm is None else warm
 
     def values_at(res):
         return restricted_values(Z, masks, signs, spread(res, K, pool), norm, gated, free, passive)
@@ -94,7 +98,8 @@ def solve_bcd(
         return float(res @ res) / (2 * n) + alpha * float(pen_norms(W, n_pen, norm).sum())
 
     res = residual(V)
-    faces = np.zeros(masks.shape, dtype=np.bool_)  # warm starts of the cone projections
+    # warm starts of the cone projections
+    faces = np.zeros(masks.shape, dtype=np.bool_) if warm is None else warm.copy()
     passes = 0
     last = [V.ravel().copy()]
     previous = tried = None

@@ -22,6 +22,9 @@ from ._crelu_kernels import _nnls_cone, _price_groups
 PRICE_RTOL = 1e-9
 #: Relative rounding level of an objective value.
 ROUND_RTOL = 1e-14
+#: Groups priced exactly together by :func:`restricted_values` (in decreasing order of
+#: their cheap bounds, until the next is below the largest value found).
+_EXACT_BLOCK = 8
 
 
 def pen_norms(V, n_pen, norm):
@@ -81,8 +84,19 @@ def group_lipschitz(Z, masks, K=1, blocks=None):
     return np.linalg.eigvalsh(gram)[:, -1].copy()
 
 
-def restricted_values(Z, masks, signs, lam, norm, gated, free=False, warm=None):
-    """The dual-constraint value of every working-set group at ``λ`` (its own sign).
+def restricted_values(Z, masks, signs, lam, norm, gated, free=False, warm=None, floor=None):
+    """Upper bounds on the dual-constraint value of every working-set group at ``λ``
+    (its own sign), exact where it matters.
+
+    ``floor=None``: the largest bound is the exact largest value (all a dual
+    scaling needs; :func:`geolasso._dual.dual_ratio`), the others may be the
+    cheap bounds ``‖h_g‖`` (the cone dropped). The exact values (one NNLS
+    each, :func:`geolasso._crelu_kernels._price_groups`) are computed in
+    decreasing order of the cheap bounds until the next cheap bound is at
+    most the largest exact value found: with many groups whose cheap bound
+    exceeds their value (thin cones), most NNLS solves are skipped. A number
+    ``floor``: every value above it is exact, those at or below it may be
+    cheap (enough to tell which groups violate a threshold).
 
     ``warm``: optional (G, n) bool passive sets of the groups' NNLS problems, the
     starts of this call and updated in place (see ``_price_groups``).
@@ -91,20 +105,50 @@ def restricted_values(Z, masks, signs, lam, norm, gated, free=False, warm=None):
     if gated:
         h = ((masks * lam) @ Z)[:, :n_pen]  # (G, n_pen)
         return np.abs(h).max(axis=1) if norm == "l1" else np.linalg.norm(h, axis=1)
-    values = np.empty(masks.shape[0])
+    G = masks.shape[0]
+    values = np.empty(G)
+    if G == 0:
+        return values
     if warm is None:
         warm = np.zeros((0, 0), dtype=np.bool_)
-    _price_groups(
-        Z,
-        masks,
-        signs,
-        lam,
-        n_pen,
-        free,
-        norm == "l1",
-        -1.0,
-        values.reshape(-1, 1),
-        warm,
-        np.empty((0, 0)),
-    )
+    H = np.ascontiguousarray((masks * lam) @ Z)  # (G, r), without the signs
+    none = np.zeros((0, 0), dtype=np.bool_)
+
+    def price(idx, threshold):
+        out = np.empty((idx.size, 1))
+        sub = np.ascontiguousarray(warm[idx]) if warm.shape[0] else none
+        _price_groups(
+            Z,
+            np.ascontiguousarray(masks[idx]),
+            np.ascontiguousarray(signs[idx]),
+            lam,
+            n_pen,
+            free,
+            norm == "l1",
+            threshold,
+            out,
+            sub,
+            np.ascontiguousarray(H[idx]),
+        )
+        if warm.shape[0]:
+            warm[idx] = sub
+        return out[:, 0]
+
+    everyone = np.arange(G)
+    if floor is not None:
+        values[:] = price(everyone, float(floor))
+        return values
+    values[:] = price(everyone, np.inf)  # the cheap bounds (no NNLS)
+    order = np.argsort(-values, kind="stable")
+    top = -np.inf
+    for start in range(0, G, _EXACT_BLOCK):
+        if values[order[start]] <= top:  # no cheap bound left above the largest value
+            break
+        block = order[start : start + _EXACT_BLOCK]
+        values[block] = exact = price(block, -1.0)
+        if not np.all(np.isfinite(exact)):  # no exact maximum to stop at: price them all
+            rest = order[start + _EXACT_BLOCK :]
+            values[rest] = price(rest, -1.0)
+            break
+        top = max(top, float(exact.max()))
     return values

@@ -169,13 +169,19 @@ def _nnls_cone(Z, mask, scale, h, mu, warm):
     refused = np.zeros(m, dtype=np.bool_)
     res = h.copy()
     idx = np.flatnonzero(warm)
-    if 0 < idx.size <= k:
+    # warm start: the least squares on the previous passive set, its non-positive
+    # coefficients dropped until all are positive (any such set, with its least-squares
+    # coefficients, is a feasible Lawson–Hanson state)
+    while 0 < idx.size <= k:
         z = _passive_lstsq(Z, mask, scale, h, idx)
-        if np.all(z > 0.0):
+        keep = z > 0.0
+        if np.all(keep):
             for t in range(idx.size):
                 mu[idx[t]] = z[t]
                 passive[idx[t]] = True
             _cone_residual(Z, mask, scale, h, mu, res)
+            break
+        idx = idx[keep]
     col_norm = 0.0
     for j in range(m):
         s = 0.0
@@ -250,6 +256,31 @@ def _cone_residual(Z, mask, scale, h, mu, res):
         sgn = 1.0 if mask[j] else -1.0
         for i in range(k):
             res[i] += sgn * Z[j, i] * scale[i] * mu[j]
+
+
+@njit(cache=True)
+def _warm_bound(Z, mask, h, warm):
+    """An upper bound on ``min_{μ >= 0} ‖h + E μ‖`` (the norm of ``h``'s projection onto
+    the pattern's cone; ``E`` as in :func:`_nnls_cone`, unscaled) from the passive set
+    ``warm`` alone: the least squares on it, clipped at zero (a feasible ``μ``). One
+    small solve instead of the Lawson–Hanson iterations; ``inf`` without a usable set.
+    """
+    r = Z.shape[1]
+    idx = np.flatnonzero(warm)
+    if idx.size == 0 or idx.size > r:
+        return np.inf
+    z = _passive_lstsq(Z, mask, np.ones(r), h, idx)
+    v = h.copy()
+    for t in range(idx.size):
+        if z[t] > 0.0:
+            j = idx[t]
+            sgn = z[t] if mask[j] else -z[t]
+            for i in range(r):
+                v[i] += sgn * Z[j, i]
+    s = 0.0
+    for i in range(r):
+        s += v[i] * v[i]
+    return np.sqrt(s)
 
 
 @njit(cache=True)
@@ -422,8 +453,10 @@ def _fixed_bound(Z, mask, v, n_pen, inf_norm):
 def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, mu, warm):
     """Upper bound on ``max hᵀu`` over the pattern's cone and ``‖u_pen‖ <= 1``.
 
-    First the bound at ``μ = 0``; when it is above ``threshold`` the NNLS
-    optimum (the exact value for the ℓ2 norm). ``μ`` is scratch of shape
+    First the bound at ``μ = 0`` (for the ℓ2 norm without a free bias, and a
+    ``warm`` passive set, the smaller of it and :func:`_warm_bound`); when it is
+    above ``threshold`` the NNLS optimum (the exact value for the ℓ2 norm);
+    ``threshold = inf``: the first bound only. ``μ`` is scratch of shape
     ``(n,)``. ``warm`` (bool, ``(n,)``) is a passive set to start the NNLS from
     (:func:`_nnls_cone`, updated in place; the optimum does not depend on it);
     an empty array starts it cold.
@@ -433,6 +466,8 @@ def _price_one(Z, mask, h, n_pen, free_bias, inf_norm, threshold, mu, warm):
         cheap = _fixed_bound(Z, mask, h, n_pen, inf_norm)
     else:
         cheap = _dual_norm(h, n_pen, inf_norm)
+        if (cheap > threshold or threshold == np.inf) and not inf_norm and warm.size == n:
+            cheap = min(cheap, _warm_bound(Z, mask, h, warm))  # the last passive set's
     if cheap <= threshold:
         return cheap
     hw = h.copy()
@@ -531,8 +566,9 @@ def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, threshold, o
     computed once). Bounds at or below ``threshold`` may be the cheap ones (not
     tight; ``threshold < 0``: always the NNLS optimum). ``warm`` (G, n) holds
     each group's NNLS passive set from the last call (updated in place: between
-    the gap checks of a restricted solve it rarely changes), or is empty
-    (``(0, 0)``: cold starts). ``H`` (G, r): each group's ``Zᵀ(m_g ⊙ λ)``
+    the gap checks of a restricted solve it rarely changes; with ``signs``
+    empty, (2 P, n): rows ``2p`` and ``2p + 1`` for ``+h`` and ``-h``), or is
+    empty (``(0, 0)``: cold starts). ``H`` (G, r): each group's ``Zᵀ(m_g ⊙ λ)``
     computed by the caller (matrix products), or empty (``(0, 0)``: computed
     here). One kernel for both uses: every caller of
     :func:`_price_one` compiles the NNLS chain again (about 1.5 s in a fresh
@@ -552,11 +588,13 @@ def _price_groups(Z, masks, signs, lam, n_pen, free_bias, inf_norm, threshold, o
                 h[i] = scale * H[g, i]
         else:
             _masked_correlation(Z, masks[g], lam, 1.0 if both else signs[g], h)
-        start = warm[g] if warm.shape[0] > 0 else cold
+        warmed = warm.shape[0] > 0
+        start = (warm[2 * g] if both else warm[g]) if warmed else cold
         out[g, 0] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, threshold, mu, start)
         if both:
             for i in range(r):
                 h[i] = -h[i]
+            start = warm[2 * g + 1] if warmed else cold
             out[g, 1] = _price_one(Z, masks[g], h, n_pen, free_bias, inf_norm, threshold, mu, start)
 
 
@@ -669,6 +707,11 @@ def _block_prox(Z, mask, u, thr, cone, inf_norm, free, bounded, ones, mu, face):
     n_pen = r - 1 if free else r
     if free and cone and bounded:
         return _prox_free(Z, mask, u, thr, mu, face)
+    # a block that stays zero needs no projection (‖P_K u‖ <= ‖u‖)
+    if cone and not free and not inf_norm and _dual_norm(u, r, False) <= thr:
+        for i in range(r):
+            u[i] = 0.0
+        return u
     if cone and not free and _worst_slack(Z, mask, u) < 0.0:
         u = _nnls_cone(Z, mask, ones, u, mu, face)
     if inf_norm:

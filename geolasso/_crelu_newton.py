@@ -811,8 +811,9 @@ def _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, basis, pooling
     if free:
         res -= res.mean()
     rows = spread(res, K, pool)
-    values = restricted_values(Z, masks[zero], signs[zero], rows, norm, gated, free)
-    enter = zero[values > n * alpha * (1.0 + PRICE_RTOL)]
+    floor = n * alpha * (1.0 + PRICE_RTOL)
+    values = restricted_values(Z, masks[zero], signs[zero], rows, norm, gated, free, floor=floor)
+    enter = zero[values > floor]
     if enter.size == 0:
         return False
     sub = np.zeros((enter.size, r))

@@ -146,6 +146,8 @@ from .network import ReLUNetwork
 
 __all__ = ["CReLUResult", "solve_crelu", "start_from_network", "to_network"]
 
+#: Largest memory of the pricing's warm starts (NNLS passive sets), bytes.
+_WARM_BYTES = 256 * 2**20
 #: Relative gap above which (and above tol) a stop is reported as not converged.
 _WARN_RTOL = 1e-6
 #: Rounds without a 10% smaller gap after which the solver stops (early rounds on large
@@ -232,14 +234,16 @@ class CReLUResult:
         return self.gap / self.objective if self.objective > 0 else 0.0
 
 
-def _price(Z, masks, lam, n_pen, free, inf_norm, threshold, out):
+def _price(Z, masks, lam, n_pen, free, inf_norm, threshold, out, warm=None):
     """Upper bounds ``out[p, 0]`` (``+h``) and ``out[p, 1]`` (``-h``) on every pattern's
     dual value, ``h = Zᵀ(m_p ⊙ λ)`` (bounds at or below ``threshold`` may be the cheap
     ones, not tight; see :func:`~geolasso._crelu_kernels._price_groups`); the
-    ``h`` by :func:`_masked_products`."""
-    none = np.zeros((0, 0), dtype=np.bool_)
+    ``h`` by :func:`_masked_products`. ``warm``: (2 P, n) bool NNLS passive sets
+    of the last pricing (updated in place), or None (cold starts)."""
+    if warm is None:
+        warm = np.zeros((0, 0), dtype=np.bool_)
     H = _masked_products(Z, masks, lam)
-    _price_groups(Z, masks, np.empty(0), lam, n_pen, free, inf_norm, threshold, out, none, H)
+    _price_groups(Z, masks, np.empty(0), lam, n_pen, free, inf_norm, threshold, out, warm, H)
 
 
 def _masked_products(Z, patterns, lam, packed=False):
@@ -306,13 +310,15 @@ def price_chunk():
     return _PRICE_PATTERNS
 
 
-def _price_all(Z, patterns, lam, n_pen, free, norm, gated, threshold, packed=False):
+def _price_all(Z, patterns, lam, n_pen, free, norm, gated, threshold, packed=False, warm=None):
     """Upper bounds (P, 2) on each pattern's dual value for ``±λ``.
 
     The products ``Zᵀ(m_p ⊙ λ)`` by :func:`_masked_products` (BLAS; a
     pattern's value does not depend on which others are priced with it); the
     ReLU bounds from them by the pricing kernel. ``packed``: the patterns are
     bits (``np.packbits(masks, axis=1)``; the ReLU bounds unpack them).
+    ``warm``: the NNLS passive sets of the previous pricing (see :func:`_price`;
+    the values do not depend on them, only the work).
     """
     P = patterns.shape[0]
     if gated:
@@ -322,7 +328,7 @@ def _price_all(Z, patterns, lam, n_pen, free, norm, gated, threshold, packed=Fal
     if packed:
         patterns = np.unpackbits(patterns, axis=1, count=Z.shape[0]).astype(np.bool_)
     out = np.empty((P, 2))
-    _price(Z, patterns, lam, n_pen, free, norm == "l1", threshold, out)
+    _price(Z, patterns, lam, n_pen, free, norm == "l1", threshold, out, warm)
     if norm == "l1":
         # the NNLS multipliers are optimal for ℓ2, not ℓ∞: refine flagged bounds by LP
         for p, s in zip(*np.nonzero(out > threshold), strict=True):
@@ -503,11 +509,18 @@ def _solve_crelu(
     Z = X if bias == "none" else np.column_stack([X, np.ones(n_rows)])
     masks_all = np.ascontiguousarray(patterns.patterns, dtype=np.bool_)
     if client is None:
-        price = functools.partial(_price_all, Z, masks_all)
+        # the ReLU pricing's NNLS solves start from the last round's passive sets (one
+        # bool per pattern, sign and row), when they take at most _WARM_BYTES
+        P, n_z = masks_all.shape
+        warm = None
+        if not gated and 2 * P * n_z <= _WARM_BYTES:
+            warm = np.zeros((2 * P, n_z), dtype=np.bool_)
+        price = functools.partial(_price_all, Z, masks_all, warm=warm)
     else:
         from .distributed import PatternRunner
 
         price = PatternRunner(client, Z, masks_all)
+        warm = None
     try:
         return _rounds(
             Z,
@@ -526,6 +539,7 @@ def _solve_crelu(
             callback,
             (K, pool),
             started,
+            warm,
         )
     finally:
         if client is not None:
@@ -549,9 +563,12 @@ def _rounds(
     callback,
     pooling,
     started,
+    warm=None,
 ):
     """The pricing rounds of :func:`solve_crelu`; ``price(λ, n_pen, free, norm, gated,
-    threshold)`` prices every pattern (in-process or on a cluster).
+    threshold)`` prices every pattern (in-process or on a cluster); ``warm``: the
+    NNLS passive sets (2 P, n) the pricing keeps, shared with the restricted solves
+    (row ``2 p + s`` for group ``(p, s)``), or None.
 
     Each round prices (``price``), checks the certified gap, adds the violators
     (:func:`_add_violators`), solves the restricted program
@@ -642,6 +659,7 @@ def _rounds(
             max_iter,
             small_alpha,
             pooling,
+            warm,
         )
         total_iter += it
         for g in np.flatnonzero(~keep):
@@ -734,8 +752,10 @@ def _restricted_solve(
     max_iter,
     small_alpha,
     pooling,
+    warm=None,
 ):
-    """The restricted program on the working set ``groups``, warm-started from ``V``.
+    """The restricted program on the working set ``groups``, warm-started from ``V``
+    (and its NNLS solves from the passive sets ``warm``, see :func:`_rounds`).
 
     Block coordinate descent (:func:`geolasso._crelu_bcd.solve_bcd`) where every
     block step is an exact proximal map (the ℓ2 norm for ReLU groups, either
@@ -751,6 +771,8 @@ def _restricted_solve(
     if gated or norm == "l2":
         start = np.zeros((len(groups), r))
         start[: V.shape[0]] = V  # warm start: the kept groups come first
+        rows = 2 * idx + np.array([g[1] for g in groups], dtype=np.int64)
+        sets = None if warm is None or gated else warm[rows]
         V, it = solve_bcd(
             Z,
             y_t,
@@ -765,7 +787,10 @@ def _restricted_solve(
             free,
             pooling,
             _SMALL_ALPHA_NEWTON if small_alpha else 400,
+            warm=sets,
         )
+        if sets is not None:
+            warm[rows] = sets
         return V, it, pen_norms(V, n_pen, norm) > 0.0  # prox steps set zero groups to zero
     prob = Barrier(Z, y, masks_all[idx], signs, alpha, n_pen, free)
     V, it, _t = prob.solve(patterns.gates[idx], barrier_tol, max_iter)

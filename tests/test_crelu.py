@@ -699,8 +699,8 @@ def test_a_non_finite_dual_value_gives_the_trivial_bound_never_nan(monkeypatch):
     patterns = sample_patterns(X, 20, bias="regularized", random_state=0)
     price = crelu_module._price_all
 
-    def broken(*args):
-        out = price(*args)
+    def broken(*args, **kwargs):
+        out = price(*args, **kwargs)
         out[0, 0] = np.nan
         return out
 

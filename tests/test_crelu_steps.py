@@ -68,7 +68,7 @@ def test_restricted_values_match_clarabel(gated):
     # the dual-constraint value of each group: max of s λᵀ D Z u over the cone and ‖u‖₂ <= 1
     Z, _, masks, signs, _ = _working_set(3)
     lam = np.random.default_rng(4).normal(size=Z.shape[0])
-    values = restricted_values(Z, masks, signs, lam, "l2", gated)
+    values = restricted_values(Z, masks, signs, lam, "l2", gated, floor=-1.0)  # all exact
     for g in range(masks.shape[0]):
         u = cp.Variable(Z.shape[1])
         h = signs[g] * (Z.T @ (masks[g] * lam))
@@ -78,6 +78,80 @@ def test_restricted_values_match_clarabel(gated):
             cone = [cp.multiply(2.0 * masks[g] - 1.0, Z @ u) >= 0, cp.norm(u, 2) <= 1]
             expected = solve(cp.Problem(cp.Maximize(h @ u), cone))
         assert_allclose(values[g], expected, rtol=1e-6, atol=1e-8)
+
+
+def _cone_values(Z, masks, signs, lam):
+    """Each group's dual value ``max s λᵀ D Z u`` over its cone and ``‖u‖₂ <= 1``, by Clarabel."""
+    out = []
+    for g in range(masks.shape[0]):
+        u = cp.Variable(Z.shape[1])
+        h = signs[g] * (Z.T @ (masks[g] * lam))
+        cone = [cp.multiply(2.0 * masks[g] - 1.0, Z @ u) >= 0, cp.norm(u, 2) <= 1]
+        out.append(solve(cp.Problem(cp.Maximize(h @ u), cone)))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("warmed", [False, True], ids=["cold", "warm"])
+def test_restricted_values_bound_every_group_and_give_the_largest_exactly(warmed):
+    # more groups than one exact block: the lazy maximum prices some groups by their cheap
+    # bounds (‖h‖, or the last passive set's), which must still bound their values, while
+    # the largest is exact; the warm passive sets come from a nearby λ
+    Z, _, masks, signs, _ = _working_set(7, n=40, d=3, n_groups=30)
+    rng = np.random.default_rng(8)
+    lam = rng.normal(size=Z.shape[0])
+    warm = None
+    if warmed:
+        warm = np.zeros(masks.shape, dtype=np.bool_)
+        restricted_values(
+            Z,
+            masks,
+            signs,
+            lam + 0.05 * rng.normal(size=lam.size),
+            "l2",
+            False,
+            warm=warm,
+            floor=-1.0,
+        )
+    values = restricted_values(Z, masks, signs, lam, "l2", False, warm=warm)
+    expected = _cone_values(Z, masks, signs, lam)
+    assert np.all(values >= expected - 1e-7 * (1.0 + np.abs(expected)))
+    assert_allclose(values.max(), expected.max(), rtol=1e-6)
+    floor = float(np.median(expected))  # every value above a floor is exact
+    above = restricted_values(Z, masks, signs, lam, "l2", False, warm=warm, floor=floor)
+    exact = expected > floor * (1.0 + 1e-6)
+    assert_allclose(above[exact], expected[exact], rtol=1e-6)
+    assert np.all(above >= expected - 1e-7 * (1.0 + np.abs(expected)))
+
+
+def test_cone_projection_is_the_same_from_any_warm_passive_set():
+    # Lawson–Hanson from a passive set whose least squares has negative coefficients (they
+    # are dropped) or from a wrong one must reach the cold start's projection; the bound of
+    # a passive set alone (clipped least squares) is never below the projection's norm
+    from geolasso._crelu_kernels import _nnls_cone, _warm_bound
+
+    Z, _, masks, _, _ = _working_set(9, n=40, d=3, n_groups=6)
+    rng = np.random.default_rng(10)
+    n, r = Z.shape
+    ones = np.ones(r)
+    for g in range(masks.shape[0]):
+        h = rng.normal(size=r)
+        cold = np.zeros(n, dtype=np.bool_)
+        ref = _nnls_cone(Z, masks[g], ones, h, np.empty(n), cold)
+        u = cp.Variable(r)
+        solve(
+            cp.Problem(
+                cp.Minimize(cp.sum_squares(u - h)), [cp.multiply(2.0 * masks[g] - 1.0, Z @ u) >= 0]
+            )
+        )
+        assert_allclose(ref, u.value, atol=1e-6)  # the NNLS residual is the projection
+        # the optimal passive set gives the projection's norm at once
+        assert_allclose(_warm_bound(Z, masks[g], h, cold), np.linalg.norm(ref), rtol=1e-9)
+        for trial in range(6):
+            warm = rng.random(n) < [0.02, 0.05, 0.1, 0.2, 0.5, 0.0][trial]
+            bound = _warm_bound(Z, masks[g], h, warm)
+            assert bound >= np.linalg.norm(ref) * (1.0 - 1e-12)
+            got = _nnls_cone(Z, masks[g], ones, h, np.empty(n), warm.copy())
+            assert_allclose(got, ref, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize(
