@@ -388,8 +388,8 @@ def _certify(network, X, y, alpha, norm, bias, dictionary, top, solve, tol, memo
     if hasattr(dictionary, "top_correlations"):  # numbered: one reduced pass, never Kᵀ r
         if norm != "l1":
             raise ValueError(
-                "a PlanarDictionary certifies the l1 objective only; certify the l2 objective "
-                "with norm='l2' and no dictionary (the exact 2-D sweep)"
+                f"a {type(dictionary).__name__} certifies the l1 objective only; certify the "
+                "l2 objective with norm='l2' and no dictionary (the exact 2-D sweep)"
             )
         from .distributed import distributed_passes
 
@@ -534,10 +534,11 @@ def _certify_reduced(network, X, y, alpha, dictionary, objective, y_t, r, top, s
 
 def _check_dictionary(dictionary, X, setting):
     from .planar import PlanarDictionary
+    from .spatial import SpatialDictionary
 
-    if not isinstance(dictionary, (WedgeDictionary, PlanarDictionary)):
+    if not isinstance(dictionary, (WedgeDictionary, PlanarDictionary, SpatialDictionary)):
         raise TypeError(
-            "dictionary must be a WedgeDictionary or a PlanarDictionary; got "
+            "dictionary must be a WedgeDictionary, a PlanarDictionary or a SpatialDictionary; got "
             f"{type(dictionary).__name__}"
         )
     problems = []

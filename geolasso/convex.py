@@ -70,6 +70,7 @@ from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
 from .planar import PlanarDictionary, planar_bytes
+from .spatial import SpatialDictionary, spatial_bytes
 
 __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
@@ -83,6 +84,9 @@ AUTO_SAMPLE_ATOMS = 100_000
 #: Exhaustive 2-D dictionaries with free biases of at least this many atoms are numbered
 #: (PlanarDictionary) rather than stored: 3.5-4.7x faster fits at n = 1,000-2,000, measured.
 PLANAR_MIN_ATOMS = 100_000
+#: Exhaustive 3-D dictionaries with free biases of at least this many atoms are numbered
+#: (SpatialDictionary) rather than stored or sampled (no Dask client active).
+SPATIAL_MIN_ATOMS = 100_000
 
 
 def _sweep_bytes(n, d, bias):
@@ -385,6 +389,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             if total >= PLANAR_MIN_ATOMS and self._planar_fits(n, d, bias):
                 return self._planar(X)
+            if total >= SPATIAL_MIN_ATOMS and self._spatial_fits(n, d, bias):
+                return self._spatial(X)
             k = d - 1 if bias == "none" else d
             build = _build_bytes(total // 2, k, d + 1)
             sweep = _sweep_bytes(n, d, bias)
@@ -393,6 +399,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 return WedgeDictionary(X, **kwargs)
             if self._planar_fits(n, d, bias):
                 return self._planar(X)
+            if self._spatial_fits(n, d, bias):
+                return self._spatial(X)
             per_atom = _build_bytes(1, k, d + 1) / 2
             size = max(2, int(min(AUTO_SAMPLE_ATOMS, self.memory_limit / per_atom)) // 2 * 2)
             warnings.warn(
@@ -409,6 +417,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             if total >= PLANAR_MIN_ATOMS or _build_bytes(total // 2, d, d + 1) > self.memory_limit:
                 return self._planar(X)
+        if max_atoms is None and self._spatial_fits(n, d, bias):
+            total = dictionary_size(n, d, bias=bias, generators=self.generators)
+            if total >= SPATIAL_MIN_ATOMS or _build_bytes(total // 2, d, d + 1) > self.memory_limit:
+                return self._spatial(X)
         return WedgeDictionary(X, max_atoms=max_atoms, **kwargs)
 
     def _planar_fits(self, n, d, bias):
@@ -423,6 +435,22 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         if active_client() is not None:
             return True
         return planar_bytes(n) <= 0.875 * self.memory_limit
+
+    def _spatial_fits(self, n, d, bias):
+        """Whether the numbered 3-D dictionary applies: 3-D data, free biases, data and
+        basis generators, no path, no active Dask cluster (its passes run here only; with
+        a client the stored or sampled dictionary is used, as before), and its passes'
+        memory (a few ``n``-vectors) within ``memory_limit``. Its passes take ``O(n³ log
+        n)`` time (see :mod:`geolasso.spatial`, Measured)."""
+        if d != 3 or bias != "free" or self.generators != "data+basis" or self.path is not None:
+            return False
+        if active_client() is not None or n < 3:
+            return False
+        return spatial_bytes(n) <= 0.875 * self.memory_limit
+
+    def _spatial(self, X):
+        """The numbered 3-D dictionary."""
+        return SpatialDictionary(X, norm=self.norm, memory_limit=self.memory_limit)
 
     def _planar(self, X):
         """The numbered 2-D dictionary, its sweep order on the active cluster if any."""

@@ -50,11 +50,10 @@ import math
 
 import numpy as np
 
-from ._validation import as_float_array, check_option, scale_exponent
+from ._validation import as_float_array, as_indices, check_option, scale_exponent
 from .exceptions import DictionaryTooLargeError
 from .memory import DEFAULT_MEMORY_LIMIT, check_memory
 from .memory import format_bytes as _gib
-from .planar import _indices
 
 __all__ = ["MEASURED", "SpatialDictionary", "spatial_bytes"]
 
@@ -258,10 +257,10 @@ class SpatialDictionary:
 
     # ------------------------------------------------------------------ numbering
     def _check_atoms(self, idx, name="columns"):
-        return _indices(idx, name, self.n_atoms, "atom")
+        return as_indices(idx, name, self.n_atoms, "atom")
 
     def _check_samples(self, idx, name):
-        return _indices(idx, name, self.n_samples, "sample")
+        return as_indices(idx, name, self.n_samples, "sample")
 
     def _triples(self, h):
         """Generators ``(t0, t1, t2)``, increasing, of hyperplane indices ``h``."""
