@@ -212,7 +212,7 @@ def _spatial_pass(
                 sig, tau = tau, sig
             cnt = 0
             for m in range(n):
-                if m == s or m == g:
+                if m in (s, g):
                     continue
                 p = G[m, 0] * U[sig, 0] + G[m, 1] * U[sig, 1] + G[m, 2] * U[sig, 2] + U[sig, 3]
                 q = G[m, 0] * U[tau, 0] + G[m, 1] * U[tau, 1] + G[m, 2] * U[tau, 2] + U[tau, 3]
