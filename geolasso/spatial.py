@@ -164,6 +164,10 @@ class SpatialDictionary:
     generators = "data+basis"
     sampled = False
     sketch_dim = None
+    #: The Lasso's partial passes between full ones (:mod:`geolasso.lasso`): a pass
+    #: through ``p`` samples costs ``2 p / n`` of a full one here (``p / n`` in 2-D, over
+    #: far more samples), so the solver ranks a pool from each full pass instead.
+    partial_passes = False
 
     def __init__(self, X, *, norm: str = "l1", memory_limit: int = DEFAULT_MEMORY_LIMIT):
         X = as_float_array(X, "X", shape_doc="(n_samples, 3)")
