@@ -25,13 +25,12 @@ prefix sums of ``r_m x̃_m`` gives every third generator's correlation
 that value minus ``⟨N_c, Σ_m r_m x̃_m⟩ / ‖N_c,w‖``. The normal ``N_c =
 ×(a, b, c)`` (linear in ``c``) and its normaliser are computed per atom.
 
-Which pair sweeps which triple: the pass runs over *pivot* samples ``s``
-(all samples for a full pass); a triple is swept from its smallest pivot
-``s``, paired with the smaller ``g`` of its two other generators, ``c`` the
-larger. Triples of one sample and two directions are evaluated directly
-(``O(n)`` each). A triple whose generators are dependent (``‖N_w‖₂ <= tol
-‖a‖ ‖b‖ ‖c‖``, the rule of :class:`geolasso.dictionary.WedgeDictionary`) is
-a zero column: never visited, never counted.
+Which pair sweeps which triple (each exactly once): see
+:func:`_spatial_pass`; a full pass sweeps about ``n² / 4`` pairs of samples
+(those within a half of the sample indices) and the ``3 n`` pairs of a
+sample and a direction. A triple whose generators are dependent (``‖N_w‖₂ <=
+tol ‖a‖ ‖b‖ ‖c‖``, the rule of :class:`geolasso.dictionary.WedgeDictionary`)
+is a zero column: never visited, never counted.
 
 The kernels trust their input (float64 C-contiguous arrays) and are serial:
 each result is the same whatever the machine.
@@ -86,6 +85,7 @@ def _spatial_pass(
     r,
     pivots,
     marked,
+    full,
     l1,
     tol,
     threshold,
@@ -95,7 +95,18 @@ def _spatial_pass(
     piv_val,
     piv_idx,
 ):
-    """Every atom's correlation ``K_jᵀ r`` through the pivots, reduced as asked.
+    """Every atom's correlation ``K_jᵀ r`` (through the pivots), reduced as asked.
+
+    Which pair sweeps which triple. A *full* pass (``full``) splits the
+    samples into halves ``[0, n // 2)`` and ``[n // 2, n)`` and sweeps only
+    the pairs of samples within a half (about ``n² / 4`` pairs instead of
+    ``n² / 2``: every triple of samples has two in one half) and the pairs
+    of a sample ``s`` and a direction ``e_k``: a triple of three samples from
+    its two smaller ones when they share a half, else from the two that do; a
+    triple ``{a, b, e_k}`` from ``(min(a, b), e_k)``; ``{a, e_k, e_l}`` from
+    ``(a, e_k)``, ``k < l``. A *partial* pass sweeps each triple with a pivot
+    from its smallest pivot ``s`` paired with the smaller ``g`` of its two
+    other generators (``{s, e_k, e_l}`` directly, ``O(n)``).
 
     Parameters
     ----------
@@ -111,6 +122,8 @@ def _spatial_pass(
         The samples swept from, increasing (all of them for a full pass).
     marked : ndarray of bool, shape (n,)
         True at the pivots.
+    full : bool
+        A full pass (``pivots`` are all the samples).
     l1 : bool
         Normalise by ``‖w‖₁`` (else ``‖w‖₂``).
     tol : float
@@ -122,8 +135,8 @@ def _spatial_pass(
     out : ndarray of float64, shape (n_atoms,) or (0,)
         Written when not empty: every visited atom's correlation.
     piv_val, piv_idx : ndarray, shape (n,) or (0,)
-        Written when not empty: the best atom swept from each pivot (``-1``
-        elsewhere).
+        Written when not empty: the best atom swept from each sample (``-1``
+        where none is).
 
     Returns
     -------
@@ -133,6 +146,7 @@ def _spatial_pass(
         Entries of the heap in use.
     """
     n_gen = n + 3
+    half = n // 2
     tot = np.zeros(4)
     for m in range(n):
         for c in range(4):
@@ -141,6 +155,8 @@ def _spatial_pass(
     ids = np.empty(n, dtype=np.int64)
     ang = np.empty(2 * n + 1)
     srt = np.empty(n, dtype=np.int64)
+    bucket = np.empty(n, dtype=np.int64)
+    start = np.empty(n + 1, dtype=np.int64)
     pre = np.empty((n + 1, 4))
     U = np.empty((4, 4))
     top = 0.0
@@ -156,16 +172,25 @@ def _spatial_pass(
     for t in range(pivots.size):
         s = pivots[t]
         a0, a1, a2, a3 = G[s, 0], G[s, 1], G[s, 2], G[s, 3]
-        for g in range(n_gen - 1):
-            if g == s or (g < n and marked[g] and g < s):
+        side = s >= half
+        for g in range(n_gen):
+            if g == s:
+                continue
+            if g < n:
+                if full and (g < s or (g >= half) != side):
+                    continue
+                if not full and marked[g] and g < s:
+                    continue
+            elif not full and g == n_gen - 1:
                 continue
             b0, b1, b2, b3 = G[g, 0], G[g, 1], G[g, 2], G[g, 3]
-            if g >= n:
+            if g >= n and not full:
                 # one sample and two directions: evaluated directly, O(n) each
                 for c in range(g + 1, n_gen):
-                    e = np.zeros(4)
-                    e[c - n] = 1.0
-                    N0, N1, N2, N3 = _cross(a0, a1, a2, a3, b0, b1, b2, b3, e[0], e[1], e[2], e[3])
+                    e0 = 1.0 if c == n else 0.0
+                    e1 = 1.0 if c == n + 1 else 0.0
+                    e2 = 1.0 if c == n + 2 else 0.0
+                    N0, N1, N2, N3 = _cross(a0, a1, a2, a3, b0, b1, b2, b3, e0, e1, e2, 0.0)
                     nw = np.sqrt(N0 * N0 + N1 * N1 + N2 * N2)
                     if nw <= tol * gnorm[s] * gnorm[g] * gnorm[c]:
                         continue
@@ -188,7 +213,7 @@ def _spatial_pass(
                         heap_val, heap_idx, write, out, best, piv_val, piv_idx,
                     )  # fmt: skip
                 continue
-            # the pair (s, g) of samples: U[k] = ×(a, b, E_k), ω(E_j, E_k) = U[k, j]
+            # the pair (s, g): U[k] = ×(a, b, E_k), ω(E_j, E_k) = U[k, j]
             for k in range(4):
                 e0 = 1.0 if k == 0 else 0.0
                 e1 = 1.0 if k == 1 else 0.0
@@ -221,10 +246,7 @@ def _spatial_pass(
                 key[cnt] = _pseudo_angle(p, q)
                 ids[cnt] = m
                 cnt += 1
-            order = np.argsort(key[:cnt])
-            for j in range(cnt):
-                srt[j] = ids[order[j]]
-                ang[j] = key[order[j]]
+            _sort_angles(key, ids, cnt, ang, srt, bucket, start)
             for j in range(cnt):
                 ang[cnt + j] = ang[j] + 4.0
             ang[2 * cnt] = np.inf
@@ -244,12 +266,18 @@ def _spatial_pass(
                     bound = ang[j] + 2.0
                     while ang[hi] < bound:
                         hi += 1
-                    if c < g or (marked[c] and c < s):
+                    if full:  # (g a direction: c > s; else c > g or across the halves)
+                        ok = c > s if g >= n else c > g or (c >= half) != side
+                    else:
+                        ok = c > g and not (marked[c] and c < s)
+                    if not ok:
                         continue
                     lo_ = j + 1
                     hi_ = hi
                 else:  # the directions as third generators
                     c = n + j - cnt
+                    if full and (g < n or c <= g):
+                        continue
                     p = U[sig, c - n]
                     q = U[tau, c - n]
                     if p == 0.0 and q == 0.0:
@@ -273,14 +301,9 @@ def _spatial_pass(
                 s3 = _pre(pre, tot, cnt, hi_, 3) - _pre(pre, tot, cnt, lo_, 3)
                 plus = (N0 * s0 + N1 * s1 + N2 * s2 + N3 * s3) / norm
                 minus = plus - (N0 * tot[0] + N1 * tot[1] + N2 * tot[2] + N3 * tot[3]) / norm
-                # ×(x̃_s, x̃_g, c) is the sorted triple's normal up to the permutation's sign
-                odd = (g < s) and (s < c)
-                if s < g:
-                    h = _rank3(s, g, c, n_gen)
-                elif c < s:
-                    h = _rank3(g, c, s, n_gen)
-                else:
-                    h = _rank3(g, s, c, n_gen)
+                # ×(x̃_s, G_g, G_c) is the sorted triple's normal up to the permutation's sign
+                t0, t1, t2, odd = _sort3(s, g, c)
+                h = _rank3(t0, t1, t2, n_gen)
                 atom = 2 * h + (1 if odd else 0)
                 other = 2 * h + (0 if odd else 1)
                 top, n_above, size = _reduce(
@@ -292,6 +315,68 @@ def _spatial_pass(
                     heap_val, heap_idx, write, out, best, piv_val, piv_idx,
                 )  # fmt: skip
     return top, n_above, size
+
+
+@njit
+def _sort3(a, b, c):
+    """``(a, b, c)`` sorted, and whether sorting them is an odd permutation."""
+    odd = False
+    if a > b:
+        a, b = b, a
+        odd = not odd
+    if b > c:
+        b, c = c, b
+        odd = not odd
+    if a > b:
+        a, b = b, a
+        odd = not odd
+    return a, b, c, odd
+
+
+@njit
+def _sort_angles(key, ids, cnt, ang, srt, bucket, start):
+    """``ang[:cnt]`` the sorted ``key[:cnt]`` and ``srt[:cnt]`` the ``ids`` in that order.
+
+    A bucket sort (``cnt`` buckets of equal width over [0, 4)) finished by one
+    insertion pass: ``O(cnt)`` for spread-out angles; when a bucket holds more
+    than 64 keys (crowded directions), a comparison sort instead.
+    """
+    if cnt == 0:
+        return
+    scale = cnt / 4.0
+    for b in range(cnt + 1):
+        start[b] = 0
+    for k in range(cnt):
+        b = min(int(key[k] * scale), cnt - 1)
+        bucket[k] = b
+        start[b + 1] += 1
+    largest = 0
+    for b in range(cnt):
+        largest = max(largest, start[b + 1])
+        start[b + 1] += start[b]
+    if largest > 64:
+        order = np.argsort(key[:cnt], kind="mergesort")
+        for k in range(cnt):
+            ang[k] = key[order[k]]
+            srt[k] = ids[order[k]]
+        return
+    for k in range(cnt):  # scatter; start[b] ends as the end of bucket b
+        b = bucket[k]
+        ang[start[b]] = key[k]
+        srt[start[b]] = ids[k]
+        start[b] += 1
+    for t in range(1, cnt):
+        kv = ang[t]
+        if ang[t - 1] <= kv:
+            continue
+        kw = srt[t]
+        u = t
+        while u >= 1 and ang[u - 1] > kv:
+            ang[u] = ang[u - 1]
+            srt[u] = srt[u - 1]
+            u -= 1
+        ang[u] = kv
+        srt[u] = kw
 
 
 @njit

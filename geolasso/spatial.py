@@ -442,7 +442,8 @@ class SpatialDictionary:
             error=DictionaryTooLargeError,
             n_atoms=int(k),
         )
-        if pivots is None:
+        full = pivots is None
+        if full:
             pivots = np.arange(n, dtype=np.int64)
         marked = np.zeros(n, dtype=np.bool_)
         marked[pivots] = True
@@ -457,6 +458,7 @@ class SpatialDictionary:
             np.ascontiguousarray(r, dtype=np.float64),
             np.ascontiguousarray(pivots, dtype=np.int64),
             marked,
+            full,
             self.norm == "l1",
             _TOL,
             float(threshold),
@@ -483,11 +485,14 @@ class SpatialDictionary:
             Count the atoms with ``|K_jᵀ r| > threshold``.
         spread : bool, default=False
             Also return the ``k`` largest of the atoms that are, each, the
-            most correlated one swept from its sample (a plane is swept from
-            the smallest of its samples; with ``through``, from the smallest
-            of those samples it passes through), merged with the others and
-            ordered by magnitude: candidates spread over the data rather
+            most correlated one swept from its sample, merged with the others
+            and ordered by magnitude: candidates spread over the data rather
             than the many near-copies of one plane that top a plain ranking.
+            A full pass sweeps a plane through three samples from the
+            smaller of two of them in the same half of the sample indices
+            (``[0, n // 2)`` or ``[n // 2, n)``; the smallest when all three
+            are), and a plane through fewer samples from the smallest; a
+            partial pass (``through``) from the smallest of those samples.
         through : array_like of int, optional
             A *partial* pass: only the atoms whose planes pass through these
             samples (``O(|through| n² log n)`` instead of ``O(n³ log n)``);

@@ -121,16 +121,24 @@ def test_reduced_pass_matches_the_full_product(kind):
     )
 
 
-def test_spread_candidates_are_the_best_atom_swept_from_each_sample():
+@pytest.mark.parametrize("seed", [7, 12, 23])
+def test_spread_candidates_are_the_best_atom_swept_from_each_sample(seed):
     n = 16
     D = SpatialDictionary(_data(n, 6))
-    r = np.random.default_rng(7).normal(size=n)
+    r = np.random.default_rng(seed).normal(size=n)
     full = D.columns(np.arange(D.n_atoms)).T @ r
-    best = {}  # a plane is swept from the smallest of its samples
+    best = {}  # the sample a plane is swept from (top_correlations' spread)
     for j in np.flatnonzero(D.normalizers_of(np.arange(D.n_atoms) // 2) > 0):
-        owner = min(D.generators_of(j)[0])
+        samples = D.generators_of(j)[0]
+        owner = min(samples)
+        if len(samples) == 3:  # (seeds 12 and 23: this rule differs from the smallest)
+            a, b, c = samples
+            same = [(u, v) for u, v in ((a, b), (a, c), (b, c)) if (u >= n // 2) == (v >= n // 2)]
+            owner = same[0][0]
         if owner not in best or abs(full[j]) > abs(full[best[owner]]):
             best[owner] = j
+    piv_val = D._pass(r, np.inf, 0, np.empty(0), best=True)[4]
+    assert_allclose(piv_val, [abs(full[best[i]]) if i in best else -1.0 for i in range(n)])
     k = 12
     by_sample = sorted(best.values(), key=lambda j: -abs(full[j]))[:k]
     expected = set(np.argsort(-np.abs(full), kind="stable")[:k]) | set(by_sample)
