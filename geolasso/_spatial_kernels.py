@@ -44,7 +44,7 @@ from ._numba import njit
 from ._planar_kernels import _heap_push
 
 
-@njit
+@njit(inline="always")
 def _cross(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3):
     """``×(a, b, c)`` in R⁴: component ``k`` is ``(-1)^k`` the minor without column ``k``."""
     m23 = b2 * c3 - b3 * c2
@@ -60,17 +60,17 @@ def _cross(a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3):
     return d0, -d1, d2, -d3
 
 
-@njit
+@njit(inline="always")
 def _rank3(t0, t1, t2, n_gen):
     """Lexicographic rank of the triple ``t0 < t1 < t2`` of ``range(n_gen)``."""
     a = n_gen - t0
     m = n_gen - 1 - t0
     q = t1 - t0 - 1
     full = n_gen * (n_gen - 1) * (n_gen - 2) // 6 - a * (a - 1) * (a - 2) // 6
-    return full + m * (m - 1) // 2 - (m - q) * (m - q - 1) // 2 + (t2 - t1 - 1)
+    return full + (m * (m - 1) - (m - q) * (m - q - 1)) // 2 + (t2 - t1 - 1)
 
 
-@njit
+@njit(inline="always")
 def _pseudo_angle(p, q):
     """The "diamond angle" of ``(p, q) != 0``: in [0, 4), increasing with ``atan2``."""
     t = p / (abs(p) + abs(q))
@@ -157,7 +157,7 @@ def _spatial_pass(
     srt = np.empty(n, dtype=np.int64)
     bucket = np.empty(n, dtype=np.int64)
     start = np.empty(n + 1, dtype=np.int64)
-    pre = np.empty((n + 1, 4))
+    pre = np.empty((2 * n + 1, 4))  # prefix sums over the order taken twice
     U = np.empty((4, 4))
     top = 0.0
     n_above = 0
@@ -257,6 +257,9 @@ def _spatial_pass(
                 rm = r[m]
                 for c in range(4):
                     pre[j + 1, c] = pre[j, c] + rm * G[m, c]
+            for j in range(cnt):  # the second turn: a full turn adds Σ_m r_m x̃_m
+                for c in range(4):
+                    pre[cnt + j + 1, c] = tot[c] + pre[j + 1, c]
             hi = 0
             for j in range(cnt + 3):
                 if j < cnt:
@@ -290,17 +293,19 @@ def _spatial_pass(
                 N1 = c0 * U[0, 1] + c1 * U[1, 1] + c2 * U[2, 1] + c3 * U[3, 1]
                 N2 = c0 * U[0, 2] + c1 * U[1, 2] + c2 * U[2, 2] + c3 * U[3, 2]
                 N3 = c0 * U[0, 3] + c1 * U[1, 3] + c2 * U[2, 3] + c3 * U[3, 3]
-                nw = np.sqrt(N0 * N0 + N1 * N1 + N2 * N2)
-                if nw <= tol * gnorm[s] * gnorm[g] * gnorm[c]:
-                    continue  # dependent generators: a zero column
-                norm = abs(N0) + abs(N1) + abs(N2) if l1 else nw
+                nw2 = N0 * N0 + N1 * N1 + N2 * N2
+                bound = tol * gnorm[s] * gnorm[g] * gnorm[c]
+                if nw2 <= bound * bound:
+                    continue  # dependent generators (‖w‖₂ <= tol Π‖G‖): a zero column
+                norm = abs(N0) + abs(N1) + abs(N2) if l1 else np.sqrt(nw2)
                 # Σ over positions lo_ .. hi_ - 1 of the doubled order
-                s0 = _pre(pre, tot, cnt, hi_, 0) - _pre(pre, tot, cnt, lo_, 0)
-                s1 = _pre(pre, tot, cnt, hi_, 1) - _pre(pre, tot, cnt, lo_, 1)
-                s2 = _pre(pre, tot, cnt, hi_, 2) - _pre(pre, tot, cnt, lo_, 2)
-                s3 = _pre(pre, tot, cnt, hi_, 3) - _pre(pre, tot, cnt, lo_, 3)
-                plus = (N0 * s0 + N1 * s1 + N2 * s2 + N3 * s3) / norm
-                minus = plus - (N0 * tot[0] + N1 * tot[1] + N2 * tot[2] + N3 * tot[3]) / norm
+                s0 = pre[hi_, 0] - pre[lo_, 0]
+                s1 = pre[hi_, 1] - pre[lo_, 1]
+                s2 = pre[hi_, 2] - pre[lo_, 2]
+                s3 = pre[hi_, 3] - pre[lo_, 3]
+                inv = 1.0 / norm
+                plus = (N0 * s0 + N1 * s1 + N2 * s2 + N3 * s3) * inv
+                minus = plus - (N0 * tot[0] + N1 * tot[1] + N2 * tot[2] + N3 * tot[3]) * inv
                 # ×(x̃_s, G_g, G_c) is the sorted triple's normal up to the permutation's sign
                 t0, t1, t2, odd = _sort3(s, g, c)
                 h = _rank3(t0, t1, t2, n_gen)
@@ -317,7 +322,7 @@ def _spatial_pass(
     return top, n_above, size
 
 
-@njit
+@njit(inline="always")
 def _sort3(a, b, c):
     """``(a, b, c)`` sorted, and whether sorting them is an odd permutation."""
     odd = False
@@ -379,13 +384,7 @@ def _sort_angles(key, ids, cnt, ang, srt, bucket, start):
         srt[u] = kw
 
 
-@njit
-def _pre(pre, tot, cnt, k, c):
-    """Prefix sum to position ``k`` of the doubled order (a full turn adds ``tot``)."""
-    return pre[k, c] if k <= cnt else tot[c] + pre[k - cnt, c]
-
-
-@njit
+@njit(inline="always")
 def _reduce(
     value, atom, s, top, n_above, size, threshold, cap,
     heap_val, heap_idx, write, out, best, piv_val, piv_idx,
