@@ -87,6 +87,10 @@ PLANAR_MIN_ATOMS = 100_000
 #: Exhaustive 3-D dictionaries with free biases of at least this many atoms are numbered
 #: (SpatialDictionary) rather than stored or sampled (no Dask client active).
 SPATIAL_MIN_ATOMS = 100_000
+#: ... and with max_atoms="auto" at most this many samples: a pass costs O(n³ log n)
+#: (about 20-40 s at n = 1,000 on one core, measured; 8x that per doubling), so above it
+#: "auto" samples as before; max_atoms=None stays exhaustive at any n.
+SPATIAL_MAX_SAMPLES = 2_000
 
 
 def _sweep_bytes(n, d, bias):
@@ -181,7 +185,13 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         stored dictionary too large for the budget) use the numbered
         exhaustive dictionary (:class:`~geolasso.planar.PlanarDictionary`,
         ``12 n²`` bytes with the solution, and an eighth of the budget for the
-        solver: up to about ``n = 12,500`` in 2 GiB). Otherwise a seeded
+        solver: up to about ``n = 12,500`` in 2 GiB). 3-D data with free
+        biases and at least 100,000 atoms (``n >= 65``; or a stored
+        dictionary too large for the budget) use the numbered exhaustive
+        :class:`~geolasso.spatial.SpatialDictionary` (a few ``n``-vectors;
+        ``O(n³ log n)`` per pass) up to 2,000 samples, except on an active
+        Dask cluster, where the stored or sampled dictionary is used as
+        before. Otherwise a seeded
         sample of 100,000 atoms (fewer if the budget demands), with a
         :class:`~geolasso.exceptions.GeolassoWarning`.
         An int: sample that many atoms when the exhaustive dictionary is
@@ -389,7 +399,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             if total >= PLANAR_MIN_ATOMS and self._planar_fits(n, d, bias):
                 return self._planar(X)
-            if total >= SPATIAL_MIN_ATOMS and self._spatial_fits(n, d, bias):
+            spatial = self._spatial_fits(n, d, bias) and n <= SPATIAL_MAX_SAMPLES
+            if total >= SPATIAL_MIN_ATOMS and spatial:
                 return self._spatial(X)
             k = d - 1 if bias == "none" else d
             build = _build_bytes(total // 2, k, d + 1)
@@ -399,7 +410,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 return WedgeDictionary(X, **kwargs)
             if self._planar_fits(n, d, bias):
                 return self._planar(X)
-            if self._spatial_fits(n, d, bias):
+            if spatial:
                 return self._spatial(X)
             per_atom = _build_bytes(1, k, d + 1) / 2
             size = max(2, int(min(AUTO_SAMPLE_ATOMS, self.memory_limit / per_atom)) // 2 * 2)

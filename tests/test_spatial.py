@@ -230,7 +230,7 @@ def test_fit_through_it_reaches_the_stored_dictionarys_optimum(monkeypatch):
     assert a.n_violations == b.n_violations
 
 
-def test_auto_policy_picks_it_for_large_3d_dictionaries():
+def test_auto_policy_picks_it_for_large_3d_dictionaries(monkeypatch):
     X = _data(70, 12)  # 2 (C(73, 3) - 1) = 124,098 atoms
     model = ConvexReLU(alpha=1.0)
     assert isinstance(model._dictionary(X), SpatialDictionary)
@@ -238,6 +238,12 @@ def test_auto_policy_picks_it_for_large_3d_dictionaries():
     assert isinstance(model._dictionary(X), SpatialDictionary)
     assert not isinstance(ConvexReLU(alpha=1.0, max_atoms=1000)._dictionary(X), SpatialDictionary)
     assert not isinstance(ConvexReLU(alpha=1.0, bias="none")._dictionary(X), SpatialDictionary)
+    X2 = _data(40, 12)[:, :2]
+    assert not isinstance(ConvexReLU(alpha=1.0)._dictionary(X2), SpatialDictionary)
+    # above SPATIAL_MAX_SAMPLES "auto" keeps today's choice; None stays exhaustive
+    monkeypatch.setattr(convex, "SPATIAL_MAX_SAMPLES", 69)
+    assert isinstance(ConvexReLU(alpha=1.0)._dictionary(X), WedgeDictionary)
+    assert isinstance(ConvexReLU(alpha=1.0, max_atoms=None)._dictionary(X), SpatialDictionary)
 
 
 def test_bad_input_and_budgets_are_named():
