@@ -24,6 +24,11 @@ prefix sums of ``r_m x̃_m`` gives every third generator's correlation
 ``O(n³ log n)`` for a full pass, ``O(n)`` memory. The other orientation is
 that value minus ``⟨N_c, Σ_m r_m x̃_m⟩ / ‖N_c,w‖``. The normal ``N_c =
 ×(a, b, c)`` (linear in ``c``) and its normaliser are computed per atom.
+Ties: samples at the angle of ``π(c)`` or opposite it lie on the plane, where
+the feature is zero, so leaving them out of the open half-turn (or not)
+changes nothing but rounding; samples on the line itself (``π = 0``) are left
+out of the order. The angles are bucket-sorted (``O(n)`` for spread-out
+directions, a comparison sort when a bucket is crowded).
 
 Which pair sweeps which triple (each exactly once): see
 :func:`_spatial_pass`; a full pass sweeps about ``n² / 4`` pairs of samples
