@@ -36,7 +36,10 @@ generators="data+basis", norm=norm)``, numbered in the same order *before*
 that class drops anything. Unlike it, duplicates are kept and counted: a
 triple of dependent generators (two equal samples, three collinear samples,
 two samples on a line parallel to an axis, ...: ``‖w‖₂ <= tol ‖g_1‖ ‖g_2‖
-‖g_3‖``, its rule) is a zero column (normaliser 0) that no solver selects, and
+‖g_3‖``, its rule, decided like it on the samples scaled by a power of two to
+magnitude about 1 when they lie outside ``[2^-10, 2^10]``; the passes run on
+those and scale back exactly) is a zero column (normaliser 0) that no solver
+selects, and
 coplanar samples or shared coordinates repeat hyperplanes; equal columns
 leave the Lasso's optimal value unchanged.
 
@@ -207,8 +210,12 @@ class SpatialDictionary:
         self.norm = norm
         self.memory_limit = memory_limit
         self._Xa = np.column_stack([X, np.ones(n)])
+        # as WedgeDictionary: hyperplanes found, and dependence decided, on the
+        # standardised samples 2^k X (k = 0 for ordinary data), then mapped back exactly
+        self._std_k = scale_exponent(X, "X", even=False, check_range=False)
         G = np.zeros((n + 3, 4))
-        G[:n] = self._Xa
+        G[:n, :3] = np.ldexp(X, self._std_k)
+        G[:n, 3] = 1.0
         G[n:, :3] = np.eye(3)
         self._G = G
         self._gnorm = np.linalg.norm(G, axis=1)
@@ -294,14 +301,16 @@ class SpatialDictionary:
         return np.unique(t[t < self.n_samples])
 
     def _raw(self, h):
-        """Unnormalised normals ``×(G_t0, G_t1, G_t2)``; dependent triples give 0."""
+        """Normals ``×(G_t0, G_t1, G_t2)`` of the standardised generators (0: dependent),
+        and how many samples each triple has."""
         t0, t1, t2 = self._triples(h)
         G = self._G
         raw = _cross_rows(G[t0], G[t1], G[t2])
         g = self._gnorm
         dependent = np.linalg.norm(raw[:, :3], axis=1) <= _TOL * g[t0] * g[t1] * g[t2]
         raw[dependent] = 0.0
-        return raw
+        n = self.n_samples
+        return raw, (t0 < n).astype(np.int64) + (t1 < n) + (t2 < n)
 
     def _norms(self, raw):
         return np.linalg.norm(raw[:, :3], ord=1 if self.norm == "l1" else 2, axis=1)
@@ -319,11 +328,13 @@ class SpatialDictionary:
         ndarray of float64, shape (len(h), 4)
             Zero rows for dependent triples.
         """
-        raw = self._raw(np.asarray(h, dtype=np.int64).ravel())
+        raw, _ = self._raw(np.asarray(h, dtype=np.int64).ravel())
         norm = self._norms(raw)
         with np.errstate(invalid="ignore", divide="ignore"):
             out = raw / norm[:, None]
         out[norm == 0.0] = 0.0
+        # w·(2^k x) + b = 0 is w·x + 2^-k b = 0: the unit weights stay, the bias scales
+        out[:, 3] = np.ldexp(out[:, 3], -self._std_k)
         return out
 
     def normalizers_of(self, h) -> np.ndarray:
@@ -337,7 +348,10 @@ class SpatialDictionary:
         -------
         ndarray of float64, shape (len(h),)
         """
-        return self._norms(self._raw(np.asarray(h, dtype=np.int64).ravel()))
+        raw, n_data = self._raw(np.asarray(h, dtype=np.int64).ravel())
+        # the weight part has one factor 2^k per sample generator but one (as in
+        # WedgeDictionary._unstandardise)
+        return np.ldexp(self._norms(raw), -self._std_k * (n_data - 1))
 
     def generators_of(self, j: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """The generators of atom ``j``: sample indices and coordinate axes (1-based).
@@ -467,14 +481,21 @@ class SpatialDictionary:
             full,
             self.norm == "l1",
             _TOL,
-            float(threshold),
+            math.ldexp(float(threshold), self._std_k) if np.isfinite(threshold) else threshold,
             heap_val,
             heap_idx,
             out,
             piv_val,
             piv_idx,
         )
-        return float(top), int(n_above), heap_val[:size], heap_idx[:size], piv_val, piv_idx
+        # the standardised samples' correlations are 2^k times those of X: scaled back
+        # exactly (a power of two)
+        k_ = -self._std_k
+        if k_:
+            out[:] = np.ldexp(out, k_)
+            heap_val = np.ldexp(heap_val, k_)
+            piv_val[piv_val >= 0] = np.ldexp(piv_val[piv_val >= 0], k_)
+        return math.ldexp(top, k_), int(n_above), heap_val[:size], heap_idx[:size], piv_val, piv_idx
 
     def top_correlations(
         self, r, k: int = 0, *, threshold: float = np.inf, spread=False, through=None

@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 
 import geolasso.convex as convex
 from geolasso import ConvexReLU, SpatialDictionary, certify
+from geolasso._validation import scale_exponent
 from geolasso.dictionary import DictionaryTooLargeError, WedgeDictionary, alpha_max
 from geolasso.lasso import lasso
 from geolasso.spatial import spatial_bytes
@@ -22,6 +23,8 @@ def _data(n, seed, kind="general"):
     if kind == "grid":  # integer grid: many coplanar and collinear triples, exact ties
         return rng.integers(0, 3, size=(n, 3)).astype(float)
     X = rng.normal(size=(n, 3))
+    if kind == "tiny":  # standardised before dependence is decided, as in WedgeDictionary
+        return _data(n, seed, "degenerate") * 1e-7
     if kind == "degenerate":
         X[3] = X[5]  # equal samples: zero columns
         X[7, 0] = X[8, 0]  # a shared coordinate
@@ -42,13 +45,19 @@ def _reference_columns(D):
     n = D.n_samples
     Xa = np.column_stack([D.X, np.ones(n)])
     G = np.vstack([Xa, np.eye(3, 4)])
+    # dependence is decided on the samples scaled by a power of two to magnitude ~1 when
+    # they lie outside [2^-10, 2^10] (WedgeDictionary's rule)
+    k = scale_exponent(D.X, "X", even=False, check_range=False)
+    Gs = np.vstack([np.column_stack([np.ldexp(D.X, k), np.ones(n)]), np.eye(3, 4)])
     cols = np.zeros((n, D.n_atoms))
     triples = list(itertools.combinations(range(n + 3), 3))[:-1]
     assert len(triples) == D.n_hyperplanes
     for h, t in enumerate(triples):
         S = G[list(t)]
-        normal = np.array([(-1) ** k * np.linalg.det(np.delete(S, k, axis=1)) for k in range(4)])
-        if np.linalg.norm(normal[:3]) <= 1e-10 * np.prod(np.linalg.norm(S, axis=1)):
+        normal = np.array([(-1) ** c * np.linalg.det(np.delete(S, c, axis=1)) for c in range(4)])
+        Ss = Gs[list(t)]
+        scaled = np.array([(-1) ** c * np.linalg.det(np.delete(Ss, c, axis=1)) for c in range(3)])
+        if np.linalg.norm(scaled) <= 1e-10 * np.prod(np.linalg.norm(Ss, axis=1)):
             continue
         scale = np.abs(normal[:3]).sum() if D.norm == "l1" else np.linalg.norm(normal[:3])
         det = np.array([np.linalg.det(np.vstack([p, S])) for p in Xa])
@@ -58,14 +67,14 @@ def _reference_columns(D):
 
 
 @pytest.mark.parametrize("norm", ["l1", "l2"])
-@pytest.mark.parametrize("kind", ["general", "degenerate", "grid"])
+@pytest.mark.parametrize("kind", ["general", "degenerate", "grid", "tiny"])
 def test_atoms_are_the_determinant_features_of_their_generators(norm, kind):
     n = 12
     X = _data(n, 0, kind)
     D = SpatialDictionary(X, norm=norm)
     assert D.n_atoms == 2 * (math.comb(n, 3) + 3 * math.comb(n, 2) + 3 * n)
     K = _reference_columns(D)
-    scale = 1 + np.abs(K).max()
+    scale = np.abs(K).max()
     assert_allclose(D.columns(np.arange(D.n_atoms)), K, atol=1e-12 * scale)
     # the same columns as the stored dictionary (which drops duplicates and zero columns)
     M = WedgeDictionary(X, bias=True, generators="data+basis", norm=norm).matrix()
@@ -98,7 +107,7 @@ def test_numbering_is_the_lexicographic_order_of_the_triples():
     assert np.array_equal(D.samples_of([0, 2 * (D.n_hyperplanes - 1)]), [0, 1, 2, n - 1])
 
 
-@pytest.mark.parametrize("kind", ["general", "degenerate", "grid"])
+@pytest.mark.parametrize("kind", ["general", "degenerate", "grid", "tiny"])
 def test_reduced_pass_matches_the_full_product(kind):
     n = 25
     X = _data(n, 1, kind)
