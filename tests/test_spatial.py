@@ -249,6 +249,10 @@ def test_auto_policy_picks_it_for_large_3d_dictionaries(monkeypatch):
     assert not isinstance(ConvexReLU(alpha=1.0, bias="none")._dictionary(X), SpatialDictionary)
     X2 = _data(40, 12)[:, :2]
     assert not isinstance(ConvexReLU(alpha=1.0)._dictionary(X2), SpatialDictionary)
+    # with a Dask client active the passes would run here: today's stored route instead
+    with monkeypatch.context() as m:
+        m.setattr(convex, "active_client", lambda client=None: object())
+        assert isinstance(ConvexReLU(alpha=1.0)._dictionary(X), WedgeDictionary)
     # above SPATIAL_MAX_SAMPLES "auto" keeps today's choice; None stays exhaustive
     monkeypatch.setattr(convex, "SPATIAL_MAX_SAMPLES", 69)
     assert isinstance(ConvexReLU(alpha=1.0)._dictionary(X), WedgeDictionary)
