@@ -18,7 +18,9 @@ Exact arithmetic (:mod:`geolasso.symbolic`, imported on demand)
     sympy versions of the algebra, with LaTeX output.
 Dictionaries (:mod:`geolasso.dictionary`)
     :class:`WedgeDictionary` (exhaustive, sampled and matrix-free wedge-product
-    Lasso dictionaries), :func:`alpha_max`, :func:`dictionary_size`.
+    Lasso dictionaries), :func:`alpha_max`, :func:`dictionary_size`;
+    :class:`SpatialDictionary` (:mod:`geolasso.spatial`: the exhaustive exact
+    dictionary of 3-D data, numbered instead of stored).
 Lasso (:mod:`geolasso.lasso`, :mod:`geolasso.estimators`)
     :func:`geolasso.lasso.lasso` (working sets, exact subproblems, certified
     duality gaps; dense or matrix-free; not re-exported here, where the name
@@ -109,6 +111,7 @@ from .interpret import Explanation, SnapResult, explain, snap
 from .lasso import LassoPath, LassoResult, lasso_path
 from .network import ReLUNetwork
 from .readers import as_network
+from .spatial import SpatialDictionary
 
 __all__ = [
     "ActivationPatterns",
@@ -128,6 +131,7 @@ __all__ = [
     "NumbaCacheWarning",
     "ReLUNetwork",
     "SnapResult",
+    "SpatialDictionary",
     "WedgeDictionary",
     "__version__",
     "alpha_max",

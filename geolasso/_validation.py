@@ -369,3 +369,16 @@ def check_option(value, name: str, valid) -> None:
     if not any(value is v or (type(value) is type(v) and value == v) for v in valid):
         options = ", ".join(repr(v) for v in valid)
         raise ValueError(f"{name} must be one of {options}; got {value!r}")
+
+
+def as_indices(idx, name: str, upper: int, what: str) -> np.ndarray:
+    """``idx`` as a flat int64 array of indices in ``[0, upper)``, or a named error."""
+    idx = np.asarray(idx)
+    if idx.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"{name} must be integer {what} indices; got dtype {idx.dtype}")
+    idx = idx.astype(np.int64).ravel()
+    if idx.min() < 0 or idx.max() >= upper:
+        raise IndexError(f"{name} must lie in [0, {upper}); got {idx.min()}..{idx.max()}")
+    return idx

@@ -439,8 +439,8 @@ def _certify(
     if hasattr(dictionary, "top_correlations"):  # numbered: one reduced pass, never Kᵀ r
         if norm != "l1":
             raise ValueError(
-                "a PlanarDictionary certifies the l1 objective only; certify the l2 objective "
-                "with norm='l2' and no dictionary (the exact 2-D sweep)"
+                f"a {type(dictionary).__name__} certifies the l1 objective only; certify the "
+                "l2 objective with norm='l2' and no dictionary (the exact 2-D sweep)"
             )
         from .distributed import distributed_passes
 
@@ -590,10 +590,11 @@ def _check_dictionary(dictionary, X, setting, own_l2=False):
     """Refuse a dictionary that cannot certify the problem; ``own_l2``: an estimator's
     exhaustive ℓ2 wedge dictionary is accepted too (its atoms are the ℓ1 one's, scaled)."""
     from .planar import PlanarDictionary
+    from .spatial import SpatialDictionary
 
-    if not isinstance(dictionary, (WedgeDictionary, PlanarDictionary)):
+    if not isinstance(dictionary, (WedgeDictionary, PlanarDictionary, SpatialDictionary)):
         raise TypeError(
-            "dictionary must be a WedgeDictionary or a PlanarDictionary; got "
+            "dictionary must be a WedgeDictionary, a PlanarDictionary or a SpatialDictionary; got "
             f"{type(dictionary).__name__}"
         )
     problems = []

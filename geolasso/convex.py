@@ -71,6 +71,7 @@ from .exceptions import DictionaryTooLargeError, GeolassoWarning
 from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
 from .planar import PlanarDictionary, planar_bytes
+from .spatial import SpatialDictionary, spatial_bytes
 
 __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
@@ -84,6 +85,13 @@ AUTO_SAMPLE_ATOMS = 100_000
 #: Exhaustive 2-D dictionaries with free biases of at least this many atoms are numbered
 #: (PlanarDictionary) rather than stored: 3.5-4.7x faster fits at n = 1,000-2,000, measured.
 PLANAR_MIN_ATOMS = 100_000
+#: Exhaustive 3-D dictionaries with free biases of at least this many atoms are numbered
+#: (SpatialDictionary) rather than stored or sampled (no Dask client active).
+SPATIAL_MIN_ATOMS = 100_000
+#: ... and with max_atoms="auto" at most this many samples: a pass costs O(n³ log n)
+#: (about 20-40 s at n = 1,000 on one core, measured; 8x that per doubling), so above it
+#: "auto" samples as before; max_atoms=None stays exhaustive at any n.
+SPATIAL_MAX_SAMPLES = 2_000
 
 
 def _sweep_bytes(n, d, bias):
@@ -178,7 +186,13 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         stored dictionary too large for the budget) use the numbered
         exhaustive dictionary (:class:`~geolasso.planar.PlanarDictionary`,
         ``12 n²`` bytes with the solution, and an eighth of the budget for the
-        solver: up to about ``n = 12,500`` in 2 GiB). Otherwise a seeded
+        solver: up to about ``n = 12,500`` in 2 GiB). 3-D data with free
+        biases and at least 100,000 atoms (``n >= 65``; or a stored
+        dictionary too large for the budget) use the numbered exhaustive
+        :class:`~geolasso.spatial.SpatialDictionary` (a few ``n``-vectors;
+        ``O(n³ log n)`` per pass) up to 2,000 samples, except on an active
+        Dask cluster, where the stored or sampled dictionary is used as
+        before. Otherwise a seeded
         sample of 100,000 atoms (fewer if the budget demands), with a
         :class:`~geolasso.exceptions.GeolassoWarning`.
         An int: sample that many atoms when the exhaustive dictionary is
@@ -389,6 +403,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             if total >= PLANAR_MIN_ATOMS and self._planar_fits(n, d, bias):
                 return self._planar(X)
+            spatial = self._spatial_fits(n, d, bias) and n <= SPATIAL_MAX_SAMPLES
+            if total >= SPATIAL_MIN_ATOMS and spatial:
+                return self._spatial(X)
             k = d - 1 if bias == "none" else d
             build = _build_bytes(total // 2, k, d + 1)
             sweep = _sweep_bytes(n, d, bias)
@@ -397,6 +414,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
                 return WedgeDictionary._of_checked(X, **kwargs)
             if self._planar_fits(n, d, bias):
                 return self._planar(X)
+            if spatial:
+                return self._spatial(X)
             per_atom = _build_bytes(1, k, d + 1) / 2
             size = max(2, int(min(AUTO_SAMPLE_ATOMS, self.memory_limit / per_atom)) // 2 * 2)
             warnings.warn(
@@ -413,6 +432,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             total = dictionary_size(n, d, bias=bias, generators=self.generators)
             if total >= PLANAR_MIN_ATOMS or _build_bytes(total // 2, d, d + 1) > self.memory_limit:
                 return self._planar(X)
+        if max_atoms is None and self._spatial_fits(n, d, bias):
+            total = dictionary_size(n, d, bias=bias, generators=self.generators)
+            if total >= SPATIAL_MIN_ATOMS or _build_bytes(total // 2, d, d + 1) > self.memory_limit:
+                return self._spatial(X)
         return WedgeDictionary._of_checked(X, max_atoms=max_atoms, **kwargs)
 
     def _planar_fits(self, n, d, bias):
@@ -427,6 +450,22 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         if active_client() is not None:
             return True
         return planar_bytes(n) <= 0.875 * self.memory_limit
+
+    def _spatial_fits(self, n, d, bias):
+        """Whether the numbered 3-D dictionary applies: 3-D data, free biases, data and
+        basis generators, no path, no active Dask cluster (its passes run here only; with
+        a client the stored or sampled dictionary is used, as before), and its passes'
+        memory (a few ``n``-vectors) within ``memory_limit``. Its passes take ``O(n³ log
+        n)`` time (see :mod:`geolasso.spatial`, Measured)."""
+        if d != 3 or bias != "free" or self.generators != "data+basis" or self.path is not None:
+            return False
+        if active_client() is not None or n < 3:
+            return False
+        return spatial_bytes(n) <= 0.875 * self.memory_limit
+
+    def _spatial(self, X):
+        """The numbered 3-D dictionary."""
+        return SpatialDictionary._of_checked(X, norm=self.norm, memory_limit=self.memory_limit)
 
     def _planar(self, X):
         """The numbered 2-D dictionary, its sweep order on the active cluster if any."""

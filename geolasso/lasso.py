@@ -576,7 +576,10 @@ class _Passes:
         self.op = op
         self.fit_intercept = fit_intercept
         self.reduced = hasattr(op, "top_correlations")
-        self.local = self.reduced and hasattr(op, "samples_of")
+        # (an operator may say its partial passes cost too much to run between full ones)
+        self.local = (
+            self.reduced and hasattr(op, "samples_of") and getattr(op, "partial_passes", True)
+        )
         # the column store of gram(): centred columns, their atoms, Gram matrix, K_Wᵀ ỹ
         self.store = np.empty((n, 0), order="F")
         self._atoms = np.empty(0, dtype=np.int64)

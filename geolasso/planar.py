@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from ._validation import as_float_array, check_option, scale_exponent
+from ._validation import as_float_array, as_indices, check_option, scale_exponent
 from .exceptions import DictionaryTooLargeError
 from .memory import DEFAULT_MEMORY_LIMIT
 from .memory import format_bytes as _gib
@@ -188,19 +188,6 @@ def _axis_orders(X):
     by_x = np.argsort(X[:, 0], kind="stable").astype(np.int64)
     by_y = np.argsort(X[:, 1], kind="stable").astype(np.int64)
     return by_x, by_y
-
-
-def _indices(idx, name, upper, what):
-    """``idx`` as a flat int64 array of indices in ``[0, upper)``, or a named error."""
-    idx = np.asarray(idx)
-    if idx.size == 0:
-        return np.empty(0, dtype=np.int64)
-    if idx.dtype == bool or not np.issubdtype(idx.dtype, np.integer):
-        raise TypeError(f"{name} must be integer {what} indices; got dtype {idx.dtype}")
-    idx = idx.astype(np.int64).ravel()
-    if idx.min() < 0 or idx.max() >= upper:
-        raise IndexError(f"{name} must lie in [0, {upper}); got {idx.min()}..{idx.max()}")
-    return idx
 
 
 class PlanarDictionary:
@@ -357,10 +344,10 @@ class PlanarDictionary:
 
     # ------------------------------------------------------------------ numbering
     def _check_atoms(self, idx, name="columns"):
-        return _indices(idx, name, self.n_atoms, "atom")
+        return as_indices(idx, name, self.n_atoms, "atom")
 
     def _check_samples(self, idx, name):
-        return _indices(idx, name, self.n_samples, "sample")
+        return as_indices(idx, name, self.n_samples, "sample")
 
     def samples_of(self, atoms) -> np.ndarray:
         """The samples the lines of ``atoms`` pass through (sorted, each once).

@@ -25,6 +25,7 @@ MODULES = [
     "geolasso.readers",
     "geolasso.reflection",
     "geolasso.snapping",
+    "geolasso.spatial",
     "geolasso.symbolic",
 ]
 README = Path(__file__).resolve().parents[1] / "README.md"

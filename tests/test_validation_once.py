@@ -27,6 +27,7 @@ from geolasso.dictionary import WedgeDictionary
 from geolasso.mirror import mirror_dictionary
 from geolasso.network import ReLUNetwork
 from geolasso.planar import PlanarDictionary
+from geolasso.spatial import SpatialDictionary
 
 
 def _same_data(value, X):
@@ -107,6 +108,19 @@ def test_the_planar_route_validates_X_once(count_validations, monkeypatch):
     assert counts == {"convert": 1, "range": 1}
 
 
+def test_the_spatial_route_validates_X_once(count_validations, monkeypatch):
+    from geolasso import convex
+
+    X = np.random.default_rng(1).standard_normal((20, 3))
+    y = np.sign(X[:, 0] * X[:, 1]) + 0.1 * X[:, 2]
+    # the numbered 3-D dictionary, which max_atoms="auto" picks for large samples
+    monkeypatch.setattr(convex, "SPATIAL_MIN_ATOMS", 0)
+    counts = count_validations(X)
+    est = geolasso.ConvexReLU(1e-2).fit(X, y)
+    assert isinstance(est.dictionary_, SpatialDictionary)
+    assert counts == {"convert": 1, "range": 1}
+
+
 @pytest.mark.parametrize(
     "estimator",
     [ConvexCNN(3, 1e-2), ConvexCNN(3, 1e-2, method="arrangement", norm="l2")],
@@ -135,6 +149,7 @@ def test_public_functions_still_reject_bad_samples():
     for call in (
         lambda Z: WedgeDictionary(Z),
         lambda Z: PlanarDictionary(Z),
+        lambda Z: SpatialDictionary(np.column_stack([Z, Z[:, 0]]) if Z.ndim == 2 else Z),
         lambda Z: enumerate_patterns(Z),
         lambda Z: sample_patterns(Z, 10, random_state=0),
         lambda Z: certify(net, Z, y, 1e-2),
