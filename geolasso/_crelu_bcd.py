@@ -69,35 +69,12 @@ def solve_bcd(
     (updated in place with the dual values' sets), or None (cold). Returns
     ``(V, passes)``.
     """
-    K, pool = pooling
-    n, r = Z.shape[0] // K, Z.shape[1]
-    n_pen = r - 1 if free else r
+    prob = _Restricted(Z, y, masks, signs, alpha, norm, gated, free, pooling, warm)
     cone = not gated
-    inf_norm = norm == "l1"
-    blocks = pooled_blocks(Z, masks, K, pool)
-    lips = group_lipschitz(Z, masks, K, blocks)
+    blocks = pooled_blocks(Z, masks, *pooling)
+    lips = group_lipschitz(Z, masks, pooling[0], blocks)
     V = np.ascontiguousarray(V, dtype=np.float64)
-    M = masks.astype(np.float64)
-    SM = signs[:, None] * M
-    S = 2.0 * M - 1.0
-    # with a free bias, a group active on every sample has no cone constraint
-    bound = ~masks.all(axis=1) if free else np.ones(masks.shape[0], dtype=bool)
-    threshold = n * alpha
-
-    def residual(W):
-        res = y - pooled(np.einsum("gj,gj->j", SM, W @ Z.T), K, pool)
-        return res - res.mean() if free else res
-
-    # warm starts of the dual values' NNLS solves
-    passive = np.zeros(masks.shape, dtype=np.bool_) if warm is None else warm
-
-    def values_at(res):
-        return restricted_values(Z, masks, signs, spread(res, K, pool), norm, gated, free, passive)
-
-    def objective(W, res):
-        return float(res @ res) / (2 * n) + alpha * float(pen_norms(W, n_pen, norm).sum())
-
-    res = residual(V)
+    res = prob.residual(V)
     # warm starts of the cone projections
     faces = np.zeros(masks.shape, dtype=np.bool_) if warm is None else warm.copy()
     passes = 0
@@ -115,34 +92,30 @@ def solve_bcd(
             res,
             alpha,
             cone,
-            inf_norm,
+            norm == "l1",
             free,
             faces,
             _BCD_CHECK,
             blocks,
         )
         passes += _BCD_CHECK
-        res = residual(V)  # refresh: the kernel's running residual drifts by rounding
-        primal = objective(V, res)
+        res = prob.residual(V)  # refresh: the kernel's running residual drifts by rounding
+        primal = prob.objective(V, res)
         last.append(V.ravel().copy())
         if len(last) > _ANDERSON + 1:
             last.pop(0)
         if len(last) == _ANDERSON + 1:
-            W = _extrapolated(last, V.shape, Z, masks, S, bound, cone)
-            if W is not None:
-                res_w = residual(W)
-                p_w = objective(W, res_w)
-                if p_w < primal:
-                    V, res, primal = W, res_w, p_w
-                    last = [V.ravel().copy()]
-        values = values_at(res)
-        lower = ray_bound(y, res, dual_ratio(values, threshold))
+            better = _anderson(prob, last, V.shape, primal)
+            if better is not None:
+                V, res, primal = better
+                last = [V.ravel().copy()]
+        lower = prob.lower(res)
         if primal - lower <= tol_abs:
             break
         trail.append(primal - lower)
         if len(trail) > _BCD_STALL and trail[-1] >= 0.9 * trail[-1 - _BCD_STALL]:
             break  # the gap has stopped shrinking (rounding): the caller prices again
-        if free and inf_norm:
+        if free and norm == "l1":
             continue  # the active-set Newton finish has no free-bias ℓ1 form
         support = _support_key(Z, masks, V, norm, gated)
         since += 1
@@ -154,34 +127,93 @@ def solve_bcd(
         if not settled and since < _NEWTON_EVERY:
             continue
         tried, since = support, 0
-        W = support_newton(
-            Z,
-            y,
-            masks,
-            signs,
-            alpha,
-            norm,
-            gated,
-            V,
-            max_steps=newton_steps,
-            free=free,
-            pooling=pooling,
-            target=tol_abs,
-        )
-        if W is not None:
-            res_w = residual(W)
-            p_w = objective(W, res_w)
-            if p_w <= primal + ROUND_RTOL * abs(primal):
-                # lower, or equal up to rounding (a polished point): kept when its gap is
-                # smaller
-                values_w = values_at(res_w)
-                lower_w = ray_bound(y, res_w, dual_ratio(values_w, threshold))
-                if p_w < primal or p_w - lower_w < primal - lower:
-                    V, res, primal, lower = W, res_w, p_w, lower_w
-                    last = [V.ravel().copy()]
-                    if primal - lower <= tol_abs:
-                        break
+        better = _newton(prob, V, primal, lower, newton_steps, tol_abs)
+        if better is not None:
+            V, res, primal, lower = better
+            last = [V.ravel().copy()]
+            if primal - lower <= tol_abs:
+                break
     return V, passes
+
+
+class _Restricted:
+    """The restricted program of :func:`solve_bcd` (same arguments): its residual,
+    objective and certified lower bound at a point."""
+
+    def __init__(self, Z, y, masks, signs, alpha, norm, gated, free, pooling, warm):
+        self.Z, self.y, self.masks, self.signs = Z, y, masks, signs
+        self.alpha, self.norm, self.gated, self.free = alpha, norm, gated, free
+        self.pooling = pooling
+        K = pooling[0]
+        self.n = Z.shape[0] // K
+        self.n_pen = Z.shape[1] - 1 if free else Z.shape[1]
+        M = masks.astype(np.float64)
+        self.SM = signs[:, None] * M
+        self.S = 2.0 * M - 1.0
+        # with a free bias, a group active on every sample has no cone constraint
+        self.bound = ~masks.all(axis=1) if free else np.ones(masks.shape[0], dtype=bool)
+        # warm starts of the dual values' NNLS solves
+        self.passive = np.zeros(masks.shape, dtype=np.bool_) if warm is None else warm
+
+    def residual(self, W):
+        res = self.y - pooled(np.einsum("gj,gj->j", self.SM, W @ self.Z.T), *self.pooling)
+        return res - res.mean() if self.free else res
+
+    def objective(self, W, res):
+        pen = float(pen_norms(W, self.n_pen, self.norm).sum())
+        return float(res @ res) / (2 * self.n) + self.alpha * pen
+
+    def lower(self, res):
+        """The dual bound of the residual scaled into the restricted dual constraints."""
+        lam = spread(res, *self.pooling)
+        values = restricted_values(
+            self.Z, self.masks, self.signs, lam, self.norm, self.gated, self.free, self.passive
+        )
+        return ray_bound(self.y, res, dual_ratio(values, self.n * self.alpha))
+
+
+def _anderson(prob, last, shape, primal):
+    """The Anderson extrapolation of the iterates ``last`` as ``(V, res, objective)``
+    when it lowers the objective below ``primal``, else None."""
+    W = _extrapolated(last, shape, prob.Z, prob.masks, prob.S, prob.bound, not prob.gated)
+    if W is None:
+        return None
+    res = prob.residual(W)
+    value = prob.objective(W, res)
+    return (W, res, value) if value < primal else None
+
+
+def _newton(prob, V, primal, lower, steps, target):
+    """An active-set Newton attempt from ``V`` (:func:`geolasso._crelu_newton.
+    support_newton`) as ``(V, res, objective, lower bound)``, or None.
+
+    Kept when it lowers the objective, or when it is equal up to rounding (a
+    polished point) and its gap is smaller.
+    """
+    W = support_newton(
+        prob.Z,
+        prob.y,
+        prob.masks,
+        prob.signs,
+        prob.alpha,
+        prob.norm,
+        prob.gated,
+        V,
+        max_steps=steps,
+        free=prob.free,
+        pooling=prob.pooling,
+        target=target,
+    )
+    if W is None:
+        return None
+    res = prob.residual(W)
+    value = prob.objective(W, res)
+    if value > primal + ROUND_RTOL * abs(primal):
+        return None
+    bound = prob.lower(res)
+    if value < primal or value - bound < primal - lower:
+        return W, res, value, bound
+    return None
 
 
 def _extrapolated(last, shape, Z, masks, S, bound, cone):
