@@ -8,8 +8,9 @@ and threadpoolctl, numba, torch):
   intercept) on ``make_moons(n, noise=0.2, random_state=0)`` (labels ±1) and
   on ``geolasso.datasets.spiral(n)``, ``n`` in ``--sizes``;
   ``α = α_max/100`` and ``α_max/1000`` with ``α_max =
-  geolasso.dictionary.alpha_max(WedgeDictionary(X), y)`` of the exhaustive
-  dictionary (computed in its own process; a refused dictionary,
+  geolasso.dictionary.alpha_max(D, y)`` of the exhaustive dictionary ``D``
+  (PlanarDictionary in 2-D, SpatialDictionary in 3-D: the same atoms, numbered;
+  computed in its own process; a refused dictionary,
   ``DictionaryTooLargeError``, makes the row "not run").
 * ``3d``: the same on ``geolasso.datasets.teacher(n, 3)`` (Gaussian X, a
   3-neuron ReLU teacher, noise 0.1, seed 0) with ``ConvexReLU``, ``n`` in
@@ -267,11 +268,12 @@ def worker(task):
             from geolasso.dictionary import WedgeDictionary, alpha_max
             from geolasso.exceptions import DictionaryTooLargeError
             from geolasso.planar import PlanarDictionary
+            from geolasso.spatial import SpatialDictionary
 
             X, y = make_data(task["data"])
             start = time.perf_counter()
-            try:  # in 2-D the numbered dictionary (what the fit uses past 100,000 atoms)
-                D = PlanarDictionary(X) if X.shape[1] == 2 else WedgeDictionary(X)
+            try:  # the numbered dictionaries (what the fits use past 100,000 atoms)
+                D = PlanarDictionary(X) if X.shape[1] == 2 else SpatialDictionary(X)
             except DictionaryTooLargeError as exc:
                 _emit("refused", message=str(exc))
                 return
@@ -283,8 +285,9 @@ def worker(task):
             from geolasso.dictionary import WedgeDictionary, alpha_max
 
             spec = task["data"]
-            # 2-D: 400 samples (161,200 atoms) warm the numbered dictionary's kernels too
-            small = {**spec, "n": 400 if spec["name"] != "teacher" else 40}
+            # 400 samples in 2-D (161,200 atoms), 80 in 3-D (183,760) warm the numbered
+            # dictionaries' kernels too
+            small = {**spec, "n": 400 if spec["name"] != "teacher" else 80}
             Xs, ys = make_data(small)
             _wedge_fitter(small, Xs, ys, alpha_max(WedgeDictionary(Xs), ys) * task["frac"])()
             X, y = make_data(spec)
@@ -404,7 +407,7 @@ _COMPILE = {
         "ConvexReLUClassifier(alpha=1e-4).fit(X, y); out.append(time.perf_counter() - t)"
     ),
     "wedge 3-D": (
-        "from geolasso.datasets import teacher; X, y = teacher(40, 3); t = time.perf_counter();"
+        "from geolasso.datasets import teacher; X, y = teacher(80, 3); t = time.perf_counter();"
         "ConvexReLU(alpha=1e-3).fit(X, y); out.append(time.perf_counter() - t)"
     ),
     "C-ReLU": (
@@ -1072,8 +1075,9 @@ def main():
             cells = ", ".join(f"{lab} {v:.2f} s" for lab, v in zip(labels, values, strict=True))
             compile_lines.append(f"   {cache} cache: {cells}")
         compile_lines.append(
-            "   (tiny problems: spiral n = 100, teacher 40 × 3, teacher 100 × 5 with 20 gates; "
-            "each fit in its process after the previous ones, so later fits reuse kernels)"
+            "   (tiny problems: spiral n = 100, teacher 80 × 3 (the numbered 3-D dictionary), "
+            "teacher 100 × 5 with 20 gates; each fit in its process after the previous ones, "
+            "so later fits reuse kernels)"
         )
     print("\n".join(compile_lines), flush=True)
 
