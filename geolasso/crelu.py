@@ -591,26 +591,20 @@ def _rounds(
     history = []
     best = None
     rounds = 0
-    inner_rtol = 1e-3 * tol
-    # block coordinate descent in a round that added no group: a tenth of tol, then a
-    # hundred times less in every further such round
-    quiet_rtol = 1e-1 * tol
+    accuracy = _InnerAccuracy(tol)
     small_alpha = None  # alpha_max when alpha is below the designed range (work bound)
     for rounds in range(1, max_rounds + 1):
         bounds = price(spread(lam, K, pool), n_pen, free, norm, gated, threshold)
         if small_alpha is None:
-            # alpha_max: the largest dual value at λ = y (the pricing's upper bound), from
-            # this pricing when it is of the targets, else from one more
+            # from this pricing when it is of the targets, else from one more
             top = (
                 bounds
                 if not groups
                 else price(spread(y_t, K, pool), n_pen, free, norm, gated, -1.0)
             )
-            alpha_max = float(np.max(top, initial=0.0)) / n
-            small_alpha = alpha_max if alpha < _DESIGN_RATIO * alpha_max else 0.0
-        ratio = dual_ratio(bounds, threshold)
+            small_alpha = _below_design(top, n, alpha)
         primal = _objective(y, lam, V, n_pen, norm, alpha)
-        lower = ray_bound(y_t, lam, ratio)
+        lower = ray_bound(y_t, lam, dual_ratio(bounds, threshold))
         gap = max(primal - lower, 0.0)
         history.append(
             {
@@ -625,23 +619,13 @@ def _rounds(
             callback(rounds, primal, gap, len(groups))
         if best is None or gap < best[2]:
             best = (V.copy(), list(groups), gap, lower)
-        if gap <= tol * max(primal, 1e-300):
+        if _finished(history, best, gap, primal, tol, small_alpha, rounds):
             break
-        if len(history) > _STALL_ROUNDS and best[2] > 0.9 * min(
-            h["objective"] - h["lower_bound"] for h in history[:-_STALL_ROUNDS]
-        ):
-            break  # no progress for _STALL_ROUNDS rounds: the restricted solves' accuracy
-        if small_alpha and rounds >= _SMALL_ALPHA_ROUNDS:
-            break  # the work bound below the designed range of penalties (warned below)
         want = max(grow if grow is not None else max(20, n // 2), 0 if free else len(groups))
         added = _add_violators(bounds, threshold, groups, in_ws, gated, want)
-        inner_tol = max(inner_rtol * max(primal, 1e-300), 0.1 * gap)  # inexact: still growing
-        if added == 0:
-            if inner_rtol < 1e-15:
-                break  # no violator left and the restricted solve is as accurate as it gets
-            inner_rtol *= 1e-2
-            inner_tol = quiet_rtol * max(primal, 1e-300)
-            quiet_rtol *= 1e-2
+        tols = accuracy.next(primal, gap, added)
+        if tols is None:
+            break  # no violator left and the restricted solve is as accurate as it gets
         V, it, keep = _restricted_solve(
             Z,
             y,
@@ -654,8 +638,7 @@ def _rounds(
             norm,
             gated,
             free,
-            inner_tol,
-            inner_rtol * max(primal, 1e-300),
+            *tols,
             max_iter,
             small_alpha,
             pooling,
@@ -685,6 +668,53 @@ def _rounds(
         total_iter,
         small_alpha,
     )
+
+
+def _below_design(top, n, alpha):
+    """``alpha_max`` (the largest dual value at ``λ = y``, from its pricing ``top``, over
+    ``n``) when ``alpha`` is below the solver's designed range, else 0."""
+    alpha_max = float(np.max(top, initial=0.0)) / n
+    return alpha_max if alpha < _DESIGN_RATIO * alpha_max else 0.0
+
+
+def _finished(history, best, gap, primal, tol, small_alpha, rounds):
+    """Whether the rounds stop: the certified gap within ``tol``, no progress for
+    ``_STALL_ROUNDS`` rounds (the restricted solves' accuracy), or the work bound
+    below the designed range of penalties (warned by :func:`_result`)."""
+    if gap <= tol * max(primal, 1e-300):
+        return True
+    if len(history) > _STALL_ROUNDS and best[2] > 0.9 * min(
+        h["objective"] - h["lower_bound"] for h in history[:-_STALL_ROUNDS]
+    ):
+        return True
+    return bool(small_alpha) and rounds >= _SMALL_ALPHA_ROUNDS
+
+
+class _InnerAccuracy:
+    """The restricted solves' targets, round by round (:func:`_rounds`).
+
+    While the working set grows, the restricted gap goes to ``max(1e-3 · tol ·
+    objective, gap / 10)`` (inexact); in a round that added no group, to a
+    tenth of ``tol``, then a hundred times less in every further such round,
+    until ``1e-15`` (then the rounds stop). The barrier method's target is
+    ``1e-3 · tol`` relative, tightened with it.
+    """
+
+    def __init__(self, tol):
+        self.inner = 1e-3 * tol
+        self.quiet = 1e-1 * tol
+
+    def next(self, primal, gap, added):
+        """``(inner_tol, barrier_tol)`` of the next restricted solve, or None: stop."""
+        scale = max(primal, 1e-300)
+        inner_tol = max(self.inner * scale, 0.1 * gap)
+        if added == 0:
+            if self.inner < 1e-15:
+                return None
+            self.inner *= 1e-2
+            inner_tol = self.quiet * scale
+            self.quiet *= 1e-2
+        return inner_tol, self.inner * scale
 
 
 def _group_arrays(groups):
