@@ -332,84 +332,35 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
     """
     n, p = op.shape
     start = time.perf_counter()
-    y_mean = float(y.mean()) if fit_intercept else 0.0
-    yc = y - y_mean
-    with np.errstate(over="ignore"):  # an overflow is named just below
-        p0 = float(yc @ yc) / (2 * n)
-    if not np.isfinite(p0):
-        top = float(np.abs(y).max())
-        raise ValueError(
-            f"y has entries of magnitude up to {top:.3g}: the Lasso objective at z = 0, "
-            "||y - mean(y)||² / (2 n), overflows float64 (the largest float64 is about "
-            "1.8e308). Rescale y and alpha together: lasso(K, y / s, alpha / s) has "
-            "coefficients coef / s"
-        )
+    y_mean, yc, p0 = _centred_targets(y, fit_intercept)
     passes = _Passes(op, n, fit_intercept)
     limit = getattr(op, "memory_limit", DEFAULT_MEMORY_LIMIT)
-    support = np.empty(0, dtype=np.int64)
-    values = np.empty(0)
-    if isinstance(warm_start, LassoResult):  # sparse: no dense vector of every atom
-        if warm_start.n_atoms != p:
-            raise ValueError(
-                f"warm_start is a solution over {warm_start.n_atoms} atoms; the dictionary has {p}"
-            )
-        support = np.asarray(warm_start.support, dtype=np.int64).copy()
-        values = np.asarray(warm_start.values, dtype=np.float64).copy()
-    elif warm_start is not None:
-        z0 = as_float_array(warm_start, "warm_start", shape_doc=f"({p},)")
-        if z0.shape != (p,):
-            raise ValueError(f"warm_start must have shape ({p},); got {z0.shape}")
-        support = np.flatnonzero(z0)
-        values = z0[support].copy()
-
-    if support.size:
-        Ks = passes.centred_columns(support)
-        r = yc - Ks @ values
-    else:
-        r = yc.copy()
+    support, values = _warm_support(warm_start, p)
+    r = yc - passes.centred_columns(support) @ values if support.size else yc.copy()
     records = []
-    best_dual = -np.inf
-    stalled = 0  # rounds in a row without a real gain in the gap
-    did_polish = False
-    previous_gap = previous_primal = np.inf
-    n_steps = 0
-    ws_size = 0
-    result_gap = np.inf
     if p0 == 0.0:  # constant (centred) targets: z = 0 is exact
         none = np.empty(0, dtype=np.int64)
         return LassoResult(
             none, np.empty(0), p, y_mean, 0.0, 0.0, 0, 0, True, alpha, records, limit
         )
-    it = 0
+    lam = n * alpha
+    best_dual = -np.inf
+    stalled = 0  # rounds in a row without a real gain in the gap
+    did_polish = False
+    previous_gap = previous_primal = np.inf
+    n_steps = ws_size = it = 0
+    result_gap = np.inf
     if passes.local and support.size == 0:
-        # a first working set from the lines through a few samples, before any full pass
-        seeds = np.unique(np.linspace(0, n - 1, min(n, _LOCAL_SEEDS)).astype(np.int64))
-        pick = passes.local_violators(r, seeds, n * alpha, _WS_MIN)
-        if pick.size:
-            support, values, r, steps, ws_size = _restricted(
-                passes, support, values, pick, yc, n * alpha
-            )
-            support, values, r, more, ws_size = _local_rounds(
-                passes, support, values, r, yc, n * alpha
-            )
-            n_steps += steps + more
+        support, values, r, n_steps, ws_size = _seed_locally(passes, support, values, r, yc, lam)
     for it in range(1, max_iter + 1):
         # one full pass: the dual scaling, and the candidates for the working set
         grow = min(max(int(_WS_FACTOR * support.size), _WS_MIN), p - support.size)
         top, candidates = passes.scores(r, passes.pool_size(grow), support)
         primal = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
-        if not (np.isfinite(primal) and np.isfinite(top)):
-            what = "objective" if np.isfinite(top) else "correlation"
-            raise ValueError(
-                f"the Lasso produced a non-finite {what} in round {it} (NaN or inf: the "
-                "products of K's columns with y and the "
-                "coefficients overflow float64). Rescale K or y (alpha with y) so that their "
-                "entries are of moderate size"
-            )
-        scale = max(n * alpha, top)
+        _check_finite_round(primal, top, it)
+        scale = max(lam, top)
         if scale > 0:
-            theta = r / scale
-            shifted = yc - n * alpha * theta
+            shifted = yc - lam * (r / scale)
             best_dual = max(best_dual, (p0 * 2 * n - float(shifted @ shifted)) / (2 * n))
         result_gap = max(primal - best_dual, 0.0) / p0
         if history:
@@ -433,7 +384,7 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
             # the Gram matrix squares the support's conditioning: one orthogonal solve
             # of the signed equations on the support may lift the limit
             did_polish = True
-            polished = _polish(passes, support, values, yc, n * alpha)
+            polished = _polish(passes, support, values, yc, lam)
             if polished is not None:
                 values, r = polished
                 stalled = 0
@@ -442,33 +393,18 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
             break
         # working set: the support, and twice as many more atoms (at least _WS_MIN)
         # with the largest scores |K_jᵀ r|, violators of |K_jᵀ r| <= nα first
-        pool = candidates
         support, values, r, steps, ws_size = _restricted(
-            passes, support, values, pool[:grow], yc, n * alpha
+            passes, support, values, candidates[:grow], yc, lam
         )
         n_steps += steps
-        if pool.size > grow:
-            # a reduced pass costs O(n²): first exhaust the pool of atoms it ranked,
-            # whose correlations are one small product each
-            Kpool = passes.centred_columns(pool)
-            for _ in range(_POOL_ROUNDS):
-                score = np.abs(Kpool.T @ r)
-                score[np.isin(pool, support)] = -1.0
-                violators = np.flatnonzero(score > n * alpha * (1.0 + 1e-9))
-                if violators.size == 0:
-                    break
-                grow = min(max(int(_WS_FACTOR * support.size), _WS_MIN), violators.size)
-                pick = pool[violators[np.argsort(-score[violators], kind="stable")[:grow]]]
-                support, values, r, steps, ws_size = _restricted(
-                    passes, support, values, pick, yc, n * alpha
-                )
-                n_steps += steps
-        if passes.local:
-            support, values, r, steps, ws_size = _local_rounds(
-                passes, support, values, r, yc, n * alpha
+        if candidates.size > grow:
+            support, values, r, steps, ws_size = _exhaust_pool(
+                passes, candidates, support, values, r, yc, lam, ws_size
             )
             n_steps += steps
-    objective = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
+        if passes.local:
+            support, values, r, steps, ws_size = _local_rounds(passes, support, values, r, yc, lam)
+            n_steps += steps
     converged = bool(result_gap <= tol)
     if not converged:
         why = (
@@ -482,6 +418,7 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
             ConvergenceWarning,
             stacklevel=3,
         )
+    objective = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
     intercept = y_mean - float(passes.means(support) @ values) if fit_intercept else 0.0
     values = np.asarray(values, dtype=np.float64)
     keep = values != 0.0
@@ -500,6 +437,91 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         records,
         limit,
     )
+
+
+def _centred_targets(y, fit_intercept):
+    """``(mean, y − mean, ‖y − mean‖² / (2n))`` (the mean 0 without an intercept); an
+    objective at zero that overflows float64 is a named error."""
+    y_mean = float(y.mean()) if fit_intercept else 0.0
+    yc = y - y_mean
+    with np.errstate(over="ignore"):  # an overflow is named just below
+        p0 = float(yc @ yc) / (2 * y.shape[0])
+    if not np.isfinite(p0):
+        top = float(np.abs(y).max())
+        raise ValueError(
+            f"y has entries of magnitude up to {top:.3g}: the Lasso objective at z = 0, "
+            "||y - mean(y)||² / (2 n), overflows float64 (the largest float64 is about "
+            "1.8e308). Rescale y and alpha together: lasso(K, y / s, alpha / s) has "
+            "coefficients coef / s"
+        )
+    return y_mean, yc, p0
+
+
+def _warm_support(warm_start, p):
+    """The sparse ``(support, values)`` of a warm start (a :class:`LassoResult`, a dense
+    vector of the ``p`` coefficients, or None: empty)."""
+    if isinstance(warm_start, LassoResult):  # sparse: no dense vector of every atom
+        if warm_start.n_atoms != p:
+            raise ValueError(
+                f"warm_start is a solution over {warm_start.n_atoms} atoms; the dictionary has {p}"
+            )
+        return (
+            np.asarray(warm_start.support, dtype=np.int64).copy(),
+            np.asarray(warm_start.values, dtype=np.float64).copy(),
+        )
+    if warm_start is not None:
+        z0 = as_float_array(warm_start, "warm_start", shape_doc=f"({p},)")
+        if z0.shape != (p,):
+            raise ValueError(f"warm_start must have shape ({p},); got {z0.shape}")
+        support = np.flatnonzero(z0)
+        return support, z0[support].copy()
+    return np.empty(0, dtype=np.int64), np.empty(0)
+
+
+def _check_finite_round(primal, top, it):
+    """A named error when round ``it``'s objective or largest correlation is not finite."""
+    if np.isfinite(primal) and np.isfinite(top):
+        return
+    what = "objective" if np.isfinite(top) else "correlation"
+    raise ValueError(
+        f"the Lasso produced a non-finite {what} in round {it} (NaN or inf: the "
+        "products of K's columns with y and the "
+        "coefficients overflow float64). Rescale K or y (alpha with y) so that their "
+        "entries are of moderate size"
+    )
+
+
+def _seed_locally(passes, support, values, r, yc, lam):
+    """A first working set from the lines through a few samples, before any full pass
+    (operators with partial passes); returns ``(support, values, r, steps, ws_size)``."""
+    n = yc.shape[0]
+    seeds = np.unique(np.linspace(0, n - 1, min(n, _LOCAL_SEEDS)).astype(np.int64))
+    pick = passes.local_violators(r, seeds, lam, _WS_MIN)
+    if not pick.size:
+        return support, values, r, 0, 0
+    support, values, r, steps, _ = _restricted(passes, support, values, pick, yc, lam)
+    support, values, r, more, ws_size = _local_rounds(passes, support, values, r, yc, lam)
+    return support, values, r, steps + more, ws_size
+
+
+def _exhaust_pool(passes, pool, support, values, r, yc, lam, ws_size):
+    """Restricted solves over the violators among the atoms a full pass ranked (``pool``),
+    until none is left or ``_POOL_ROUNDS``: a reduced pass costs ``O(n²)``, a pool
+    atom's correlation one small product. Returns ``(support, values, r, steps, ws_size)``.
+    """
+    Kpool = passes.centred_columns(pool)
+    n_steps = 0
+    for _ in range(_POOL_ROUNDS):
+        score = np.abs(Kpool.T @ r)
+        score[np.isin(pool, support)] = -1.0
+        violators = np.flatnonzero(score > lam * (1.0 + 1e-9))
+        if violators.size == 0:
+            break
+        grow = min(max(int(_WS_FACTOR * support.size), _WS_MIN), violators.size)
+        pick = pool[violators[np.argsort(-score[violators], kind="stable")[:grow]]]
+        support, values, r, steps, ws_size = _restricted(passes, support, values, pick, yc, lam)
+        n_steps += steps
+    return support, values, r, n_steps, ws_size
 
 
 def _restricted(passes, support, values, extra, yc, lam):
