@@ -407,17 +407,7 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
             n_steps += steps
     converged = bool(result_gap <= tol)
     if not converged:
-        why = (
-            f"stalled after {it} rounds (rounding limits the gap at this tol)"
-            if stalled >= 3
-            else f"did not converge in max_iter = {max_iter} rounds"
-        )
-        warnings.warn(
-            f"lasso {why}: relative duality gap {result_gap:.3e} > tol = {tol:.1e}. "
-            "Increase max_iter or tol.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        _warn_unconverged(stalled >= 3, it, max_iter, result_gap, tol)
     objective = float(r @ r) / (2 * n) + alpha * np.abs(values).sum()
     intercept = y_mean - float(passes.means(support) @ values) if fit_intercept else 0.0
     values = np.asarray(values, dtype=np.float64)
@@ -436,6 +426,20 @@ def _solve(op, y, alpha, fit_intercept, tol, max_iter, warm_start, history, verb
         alpha,
         records,
         limit,
+    )
+
+
+def _warn_unconverged(stalled, it, max_iter, gap, tol):
+    """The ConvergenceWarning of a :func:`lasso` call (``stalled``: rounding stopped it)."""
+    why = (
+        f"stalled after {it} rounds (rounding limits the gap at this tol)"
+        if stalled
+        else f"did not converge in max_iter = {max_iter} rounds"
+    )
+    warnings.warn(
+        f"lasso {why}: relative duality gap {gap:.3e} > tol = {tol:.1e}. Increase max_iter or tol.",
+        ConvergenceWarning,
+        stacklevel=4,  # lasso -> _solve -> here: the caller of lasso
     )
 
 

@@ -115,3 +115,15 @@ def test_collected_warnings_pass_other_warnings_on():
         collected = warn_both()
     assert collected == ["solver"]
     assert [str(w.message) for w in caught] == ["other"]
+
+
+def test_the_lasso_warning_points_at_the_callers_line():
+    from geolasso.lasso import lasso
+
+    rng = np.random.default_rng(0)
+    K = rng.normal(size=(30, 200))
+    y = rng.normal(size=30)
+    with pytest.warns(ConvergenceWarning, match="did not converge") as record:
+        lasso(K, y, 1e-3, tol=1e-14, max_iter=1)
+    assert len(record) == 1
+    assert record[0].filename == __file__
