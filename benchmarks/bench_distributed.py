@@ -305,7 +305,7 @@ def block_bits(Z, gates):
 def pricing_section(args, say):
     from distributed import Client, LocalCluster
 
-    from geolasso.crelu import _price_all, price_chunk
+    from geolasso._pattern_pricing import price_chunk, price_patterns
     from geolasso.distributed import PatternRunner
 
     n, d, P = args.pricing
@@ -318,9 +318,9 @@ def pricing_section(args, say):
     gates = make_gates(P, d, seed)
     masks = (Z @ gates.T > 0.0).T.copy()
     build = time.perf_counter() - t
-    ref = _price_all(Z, masks, lam, d + 1, False, "l2", True, 0.0)
+    ref = price_patterns(Z, masks, lam, d + 1, False, "l2", True, 0.0)
     local, ref = timed(
-        lambda Z=Z, masks=masks: _price_all(Z, masks, lam, d + 1, False, "l2", True, 0.0)
+        lambda Z=Z, masks=masks: price_patterns(Z, masks, lam, d + 1, False, "l2", True, 0.0)
     )
     say(
         f"in-process pass {local:.3f} s (data and masks built in {build:.1f} s; "

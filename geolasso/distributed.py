@@ -206,13 +206,13 @@ def price_block(Z, packed, n_rows, lam, n_pen, free, norm, gated, threshold):
 
     ``packed`` is the block's masks as bits (``np.packbits(masks, axis=1)``);
     the arithmetic is the in-process pricing's
-    (:func:`geolasso.crelu._price_all`).
+    (:func:`geolasso._pattern_pricing.price_patterns`).
     """
-    from .crelu import _price_all
+    from ._pattern_pricing import price_patterns
 
     if packed.shape[1] != -(-int(n_rows) // 8):
         raise ValueError(f"packed masks of {packed.shape[1]} bytes a row for {n_rows} rows")
-    return _price_all(Z, packed, lam, n_pen, free, norm, gated, threshold, packed=True)
+    return price_patterns(Z, packed, lam, n_pen, free, norm, gated, threshold, packed=True)
 
 
 class PatternRunner:
@@ -228,7 +228,7 @@ class PatternRunner:
         The patterns; scattered once, as bits, to every worker.
     n_blocks : int, optional
         Blocks of patterns; by default four per worker (at least 2), at most
-        one per :func:`~geolasso.crelu.price_chunk` patterns.
+        one per :func:`~geolasso._pattern_pricing.price_chunk` patterns.
     blocks : list of (start, stop, Future), optional
         Instead of ``masks``: blocks already on the cluster, each the bits of
         patterns ``start`` to ``stop - 1`` (e.g. computed there from gates,
@@ -241,13 +241,13 @@ class PatternRunner:
     A round sends ``λ`` (``rows`` floats) to every worker and brings back
     two floats per pattern; each pattern's bound is computed by the same
     arithmetic as in-process (the blocks are multiples of
-    :func:`~geolasso.crelu.price_chunk`), so the solve equals the in-process
+    :func:`~geolasso._pattern_pricing.price_chunk`), so the solve equals the in-process
     one. The masks are broadcast (every worker holds every block: ``rows / 8``
     bytes per pattern), so a block whose worker dies is priced by another.
     """
 
     def __init__(self, client, Z, masks=None, n_blocks=None, *, blocks=None, n_rows=None):
-        from .crelu import price_chunk
+        from ._pattern_pricing import price_chunk
 
         self.client = client
         if n_rows is None:
@@ -283,7 +283,8 @@ class PatternRunner:
         self.n_patterns = self.blocks[-1][1] if self.blocks else 0
 
     def __call__(self, lam, n_pen, free, norm, gated, threshold):
-        """Every pattern's bounds, as :func:`geolasso.crelu._price_all` returns them."""
+        """Every pattern's bounds, as :func:`geolasso._pattern_pricing.price_patterns`
+        returns them."""
         from distributed import KilledWorker
         from distributed.client import FutureCancelledError
 

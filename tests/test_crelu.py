@@ -9,6 +9,7 @@ from _oracles import activation_patterns, crelu_value, solve
 from numpy.testing import assert_allclose
 
 import geolasso._crelu_newton as crelu_newton
+import geolasso._pattern_pricing as pricing
 import geolasso.convex as convex_module
 import geolasso.crelu as crelu
 from geolasso import certify
@@ -697,14 +698,14 @@ def test_a_non_finite_dual_value_gives_the_trivial_bound_never_nan(monkeypatch):
 
     X, y, alpha = _problem(4, 2)
     patterns = sample_patterns(X, 20, bias="regularized", random_state=0)
-    price = crelu_module._price_all
+    price = crelu_module.price_patterns
 
     def broken(*args, **kwargs):
         out = price(*args, **kwargs)
         out[0, 0] = np.nan
         return out
 
-    monkeypatch.setattr(crelu_module, "_price_all", broken)
+    monkeypatch.setattr(crelu_module, "price_patterns", broken)
     with pytest.warns(ConvergenceWarning, match="relative duality gap"):
         res = solve_crelu(X, y, alpha, patterns, tol=1e-10)
     assert np.isfinite(res.gap)
@@ -722,9 +723,9 @@ def test_gated_pricing_in_blocks_of_patterns_and_rows_equals_each_patterns_produ
     Z = np.column_stack([X, np.ones(len(X))])
     patterns = sample_patterns(X, 60, bias="regularized", random_state=1).patterns
     lam = np.random.default_rng(2).normal(size=len(X))
-    monkeypatch.setattr(crelu, "_PRICE_PATTERNS", 7)
-    monkeypatch.setattr(crelu, "_PRICE_ROWS", 50)
-    got = crelu._price_all(Z, patterns, lam, 3, True, norm, True, 1.0)
+    monkeypatch.setattr(pricing, "PRICE_PATTERNS", 7)
+    monkeypatch.setattr(pricing, "PRICE_ROWS", 50)
+    got = pricing.price_patterns(Z, patterns, lam, 3, True, norm, True, 1.0)
     h = np.array([Z[:, :3].T @ (m * lam) for m in patterns])
     want = np.abs(h).max(axis=1) if norm == "l1" else np.linalg.norm(h, axis=1)
     assert got.shape == (len(patterns), 2)
@@ -733,19 +734,19 @@ def test_gated_pricing_in_blocks_of_patterns_and_rows_equals_each_patterns_produ
     # a pattern's value does not depend on the others priced with it (blocks that start
     # at a multiple of the chunk, as the distributed blocks do): bit for bit
     for lo, hi in [(7, 60), (14, 21), (56, 60)]:
-        part = crelu._price_all(Z, patterns[lo:hi], lam, 3, True, norm, True, 1.0)
+        part = pricing.price_patterns(Z, patterns[lo:hi], lam, 3, True, norm, True, 1.0)
         assert np.array_equal(part, got[lo:hi])
     # the masks as bits (the distributed blocks' form; 230 rows: the last byte partial), in
     # row blocks of 48: the same values, bit for bit, as from the same blocks unpacked
-    monkeypatch.setattr(crelu, "_PRICE_ROWS", 48)
+    monkeypatch.setattr(pricing, "PRICE_ROWS", 48)
     bits = np.packbits(patterns, axis=1)
     for gated in (True, False):
-        plain = crelu._price_all(Z, patterns, lam, 3, True, norm, gated, 1.0)
-        packed = crelu._price_all(Z, bits, lam, 3, True, norm, gated, 1.0, packed=True)
+        plain = pricing.price_patterns(Z, patterns, lam, 3, True, norm, gated, 1.0)
+        packed = pricing.price_patterns(Z, bits, lam, 3, True, norm, gated, 1.0, packed=True)
         assert np.array_equal(packed, plain)
-    monkeypatch.setattr(crelu, "_PRICE_ROWS", 50)
+    monkeypatch.setattr(pricing, "PRICE_ROWS", 50)
     with pytest.raises(ValueError, match="multiple of 8"):
-        crelu._price_all(Z, bits, lam, 3, True, norm, True, 1.0, packed=True)
+        pricing.price_patterns(Z, bits, lam, 3, True, norm, True, 1.0, packed=True)
 
 
 def test_relu_pricing_from_the_blocked_products_equals_the_kernels_own_sums(monkeypatch):
@@ -760,11 +761,11 @@ def test_relu_pricing_from_the_blocked_products_equals_the_kernels_own_sums(monk
         sample_patterns(X, 40, bias="regularized", random_state=2).patterns
     )
     lam = rng.normal(size=90)
-    monkeypatch.setattr(crelu, "_PRICE_PATTERNS", 6)
-    monkeypatch.setattr(crelu, "_PRICE_ROWS", 25)
+    monkeypatch.setattr(pricing, "PRICE_PATTERNS", 6)
+    monkeypatch.setattr(pricing, "PRICE_ROWS", 25)
     for free, n_pen in [(False, 4), (True, 3)]:
         got = np.empty((len(masks), 2))
-        crelu._price(Z, masks, lam, n_pen, free, False, -1.0, got)
+        pricing.price_bounds(Z, masks, lam, n_pen, free, False, -1.0, got)
         want = np.empty((len(masks), 2))
         none = np.zeros((0, 0), dtype=np.bool_)
         _price_groups(

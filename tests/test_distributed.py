@@ -143,6 +143,7 @@ def test_distributed_pricing_equals_the_in_process_solve(
 ):
     # the patterns priced in blocks on two worker processes (small chunks on the client,
     # the default on the workers: a block's products must not depend on how they are cut)
+    import geolasso._pattern_pricing as pricing
     import geolasso.crelu as crelu
     from geolasso.arrangements import sample_patterns
     from geolasso.datasets import teacher
@@ -150,7 +151,7 @@ def test_distributed_pricing_equals_the_in_process_solve(
 
     X, y = teacher(300, 4)
     patterns = sample_patterns(X, 120, bias="regularized", random_state=0)
-    monkeypatch.setattr(crelu, "_PRICE_PATTERNS", 7)
+    monkeypatch.setattr(pricing, "PRICE_PATTERNS", 7)
     here = crelu.solve_crelu(X, y, 0.01, patterns, norm=norm, gated=gated, tol=1e-10)
     with joblib.parallel_backend("dask"):
         there = crelu.solve_crelu(X, y, 0.01, patterns, norm=norm, gated=gated, tol=1e-10)
@@ -167,7 +168,7 @@ def test_distributed_pricing_equals_the_in_process_solve(
         assert runner.n_patterns == patterns.n_patterns
         lam = np.random.default_rng(1).normal(size=300)
         remote = runner(lam, 5, False, norm, gated, 300 * 0.01)
-        local = crelu._price_all(Z, patterns.patterns, lam, 5, False, norm, gated, 300 * 0.01)
+        local = pricing.price_patterns(Z, patterns.patterns, lam, 5, False, norm, gated, 300 * 0.01)
         assert np.array_equal(remote, local)
     finally:
         runner.close()
@@ -265,7 +266,7 @@ def test_cli_fit_on_a_local_cluster_writes_the_in_process_model(tmp_path):
 def test_a_round_whose_scattered_data_are_lost_is_priced_again(client):
     """Every copy of the scattered masks and samples gone (a worker restarted after
     the broadcast holds none): the round scatters them again and gives the same bounds."""
-    from geolasso.crelu import _price_all
+    from geolasso._pattern_pricing import price_patterns
     from geolasso.distributed import PatternRunner
 
     rng = np.random.default_rng(7)
@@ -280,6 +281,6 @@ def test_a_round_whose_scattered_data_are_lost_is_priced_again(client):
         again = runner(lam, 4, False, "l2", True, 0.1)
     finally:
         runner.close()
-    expected = _price_all(Z, masks, lam, 4, False, "l2", True, 0.1)
+    expected = price_patterns(Z, masks, lam, 4, False, "l2", True, 0.1)
     assert np.array_equal(first, expected)
     assert np.array_equal(again, expected)

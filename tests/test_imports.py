@@ -12,12 +12,7 @@ PACKAGE = REPO / "geolasso"
 
 #: Edges (importer, imported) left out of the acyclicity check. Each is a known circle that the
 #: modules concerned must break themselves.
-ALLOWED_EDGES = {
-    # crelu runs its pattern pricing on a cluster through distributed, whose workers call back
-    # into crelu's pricing (_price_all, price_chunk); breaking it means moving that pricing out
-    # of crelu.py into a module both import.
-    ("distributed", "crelu"),
-}
+ALLOWED_EDGES: set[tuple[str, str]] = set()
 
 #: Private names imported from public geolasso modules, outside the modules cleaned so far:
 #: (importer, imported module, name). Each should become a public-in-package helper.
@@ -32,7 +27,6 @@ ALLOWED_PRIVATE = {
     ("cnn", "convex", "_Progress"),
     ("convex", "dictionary", "_build_bytes"),
     ("convex", "arrangements", "_row_space"),
-    ("distributed", "crelu", "_price_all"),
 }
 
 
