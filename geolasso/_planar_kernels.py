@@ -166,6 +166,74 @@ def _heap_push(heap_val, heap_idx, size, value, index):
     return size
 
 
+@njit(cache=True)
+def _axis_lines(
+    X, r, by_x, by_y, threshold, heap_val, heap_idx, out, piv_val, piv_idx, top, n_above, size
+):
+    """The axis lines' part of :func:`_planar_pass` (same arguments), reduced into its
+    running ``(top, n_above, size)``, which it returns.
+
+    The lines use prefix sums over the samples sorted by each coordinate (their
+    normalizer is 1).
+    """
+    n = X.shape[0]
+    P = n * (n - 1) // 2
+    write = out.size > 0
+    best = piv_val.size > 0
+    # axis lines: x1-parallel through x_i is (0, 1, -y_i), feature (y - y_i)_+; x2-parallel
+    # is (-1, 0, x_i), feature (x_i - x)_+. Walk each coordinate upwards over groups of
+    # equal values, with sums over the strictly smaller ones.
+    total_r = 0.0
+    total_rx = 0.0
+    total_ry = 0.0
+    for k in range(n):
+        total_r += r[k]
+        total_rx += r[k] * X[k, 0]
+        total_ry += r[k] * X[k, 1]
+    for axis in range(2):
+        srt = by_y if axis == 0 else by_x
+        c = 1 - axis  # the coordinate the feature reads
+        total_rc = total_ry if axis == 0 else total_rx
+        below_r = 0.0
+        below_rc = 0.0
+        s = 0
+        while s < n:
+            v = X[srt[s], c]
+            t = s
+            tied_r = 0.0
+            tied_rc = 0.0
+            while t < n and X[srt[t], c] == v:
+                tied_r += r[srt[t]]
+                tied_rc += r[srt[t]] * v
+                t += 1
+            linear = total_rc - v * total_r  # Σ r_k (x_kc - v)
+            if axis == 0:  # Σ_{y_k > v} r_k (y_k - v)
+                plus = (total_rc - below_rc - tied_rc) - v * (total_r - below_r - tied_r)
+                minus = plus - linear
+            else:  # Σ_{x_k < v} r_k (v - x_k)
+                plus = v * below_r - below_rc
+                minus = plus + linear
+            for q in range(s, t):
+                atom = 2 * (P + 2 * srt[q] + axis)
+                for value, a in ((plus, atom), (minus, atom + 1)):
+                    if write:
+                        out[a] = value
+                    mag = abs(value)
+                    if mag > top:
+                        top = mag
+                    if mag > threshold:
+                        n_above += 1
+                    if heap_val.size:
+                        size = _heap_push(heap_val, heap_idx, size, mag, a)
+                    if best and mag > piv_val[srt[q]]:
+                        piv_val[srt[q]] = mag
+                        piv_idx[srt[q]] = a
+            below_r += tied_r
+            below_rc += tied_rc
+            s = t
+    return top, n_above, size
+
+
 @njit
 def _planar_pass(
     X,
@@ -251,7 +319,6 @@ def _planar_pass(
         Entries of the heap in use.
     """
     n = X.shape[0]
-    P = n * (n - 1) // 2
     px = np.empty(n + 1)
     py = np.empty(n + 1)
     dxs = np.empty(n)
@@ -351,57 +418,9 @@ def _planar_pass(
             if best and mag > piv_val[i]:
                 piv_val[i] = mag
                 piv_idx[i] = atom
-    # axis lines: x1-parallel through x_i is (0, 1, -y_i), feature (y - y_i)_+; x2-parallel
-    # is (-1, 0, x_i), feature (x_i - x)_+. Walk each coordinate upwards over groups of
-    # equal values, with sums over the strictly smaller ones.
+    # axis lines: once per pass (in one block, or apart)
     if not axes:
         return top, n_above, size
-    total_r = 0.0
-    total_rx = 0.0
-    total_ry = 0.0
-    for k in range(n):
-        total_r += r[k]
-        total_rx += r[k] * X[k, 0]
-        total_ry += r[k] * X[k, 1]
-    for axis in range(2):
-        srt = by_y if axis == 0 else by_x
-        c = 1 - axis  # the coordinate the feature reads
-        total_rc = total_ry if axis == 0 else total_rx
-        below_r = 0.0
-        below_rc = 0.0
-        s = 0
-        while s < n:
-            v = X[srt[s], c]
-            t = s
-            tied_r = 0.0
-            tied_rc = 0.0
-            while t < n and X[srt[t], c] == v:
-                tied_r += r[srt[t]]
-                tied_rc += r[srt[t]] * v
-                t += 1
-            linear = total_rc - v * total_r  # Σ r_k (x_kc - v)
-            if axis == 0:  # Σ_{y_k > v} r_k (y_k - v)
-                plus = (total_rc - below_rc - tied_rc) - v * (total_r - below_r - tied_r)
-                minus = plus - linear
-            else:  # Σ_{x_k < v} r_k (v - x_k)
-                plus = v * below_r - below_rc
-                minus = plus + linear
-            for q in range(s, t):
-                atom = 2 * (P + 2 * srt[q] + axis)
-                for value, a in ((plus, atom), (minus, atom + 1)):
-                    if write:
-                        out[a] = value
-                    mag = abs(value)
-                    if mag > top:
-                        top = mag
-                    if mag > threshold:
-                        n_above += 1
-                    if heap_val.size:
-                        size = _heap_push(heap_val, heap_idx, size, mag, a)
-                    if best and mag > piv_val[srt[q]]:
-                        piv_val[srt[q]] = mag
-                        piv_idx[srt[q]] = a
-            below_r += tied_r
-            below_rc += tied_rc
-            s = t
-    return top, n_above, size
+    return _axis_lines(
+        X, r, by_x, by_y, threshold, heap_val, heap_idx, out, piv_val, piv_idx, top, n_above, size
+    )
