@@ -127,7 +127,7 @@ def support_newton(
     search (:func:`_line_search`).
     """
     K, pool = pooling
-    n, r = Z.shape[0] // K, Z.shape[1]
+    r = Z.shape[1]
     n_pen = r - 1 if free else r
     inf_norm = norm == "l1"
     M = masks.astype(np.float64)
@@ -135,12 +135,7 @@ def support_newton(
     V = np.array(V, dtype=np.float64)
     open_ = masks.all(axis=1) if free else np.zeros(masks.shape[0], dtype=bool)
 
-    def full_value(W):
-        res = y - pooled(np.einsum("gj,gj->j", signs[:, None] * M, W @ Z.T), K, pool)
-        if free:
-            res -= res.mean()
-        return float(res @ res) / (2 * n) + alpha * float(pen_norms(W, n_pen, norm).sum())
-
+    full_value = partial(_full_value, Z, y, signs[:, None] * M, alpha, norm, n_pen, free, pooling)
     f0 = f = full_value(V)
     # polishing steps only for an accurate solve; a loose one stops when the predicted
     # decrease is at the rounding level of the objective
@@ -155,14 +150,11 @@ def support_newton(
     # orthonormal basis of the face's normals, and its columns A_g N_g (transposed)
     cache = _FaceCache({}, {}, {}, np.eye(r))
 
-    def release():
-        # optimal on this active set: release a face constraint with a negative multiplier,
-        # or let a violating zero group enter (True), or stop (False)
-        if not (gated or inf_norm) and _release(
-            Z, y, masks, M, signs, alpha, V, face, cache.basis, n, n_pen, free, pooling
-        ):
-            return True
-        return _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, cache.basis, pooling)
+    # optimal on this active set: release a face constraint with a negative multiplier, or
+    # let a violating zero group enter (True), or stop (False)
+    release = partial(
+        _release_or_enter, Z, y, masks, M, signs, alpha, norm, gated, free, V, face, cache, pooling
+    )
 
     while steps < max_steps:
         lay = _face_layout(
@@ -240,13 +232,7 @@ def support_newton(
             if crossed:
                 rebuild = True  # groups left the support
             if hit is not None and t == t_hit:
-                if hit[0] == "coord":
-                    theta[hit[1]] = 0.0
-                    f = value(theta)
-                    cache.basis.pop(lay.blocks[int(lay.gid[hit[1]])], None)
-                else:
-                    face[hit[1], hit[2]] = True
-                    cache.basis.pop(hit[1], None)
+                f = _record_hit(hit, theta, f, value, face, cache, lay)
                 rebuild = True
             store(theta)
             damped = damped + 1 if (t < 1.0 and not rebuild) else 0
@@ -258,6 +244,40 @@ def support_newton(
         _into_cones(Z, masks, S, open_, V)
     f1 = full_value(V)
     return V if f1 < f0 or (polished and f1 <= f0 + ROUND_RTOL * abs(f0)) else None
+
+
+def _full_value(Z, y, SM, alpha, norm, n_pen, free, pooling, W):
+    """The restricted objective at ``V = W`` (``SM``: the masks times the groups' signs)."""
+    n = y.shape[0]
+    res = y - pooled(np.einsum("gj,gj->j", SM, W @ Z.T), *pooling)
+    if free:
+        res -= res.mean()
+    return float(res @ res) / (2 * n) + alpha * float(pen_norms(W, n_pen, norm).sum())
+
+
+def _release_or_enter(Z, y, masks, M, signs, alpha, norm, gated, free, V, face, cache, pooling):
+    """At a point optimal on its active set: release a face constraint with a negative
+    multiplier (:func:`_release`), else let the violating zero groups enter
+    (:func:`_enter`). Returns whether the active set changed."""
+    n = y.shape[0]
+    n_pen = Z.shape[1] - 1 if free else Z.shape[1]
+    if not (gated or norm == "l1") and _release(
+        Z, y, masks, M, signs, alpha, V, face, cache.basis, n, n_pen, free, pooling
+    ):
+        return True
+    return _enter(Z, y, masks, signs, alpha, norm, gated, free, V, face, cache.basis, pooling)
+
+
+def _record_hit(hit, theta, f, value, face, cache, lay):
+    """The step stopped at ``hit``: an ℓ1 coordinate set to zero (``("coord", i)``) or a
+    cone constraint joining its group's face (``(_, g, j)``). Returns the objective."""
+    if hit[0] == "coord":
+        theta[hit[1]] = 0.0
+        cache.basis.pop(lay.blocks[int(lay.gid[hit[1]])], None)
+        return value(theta)
+    face[hit[1], hit[2]] = True
+    cache.basis.pop(hit[1], None)
+    return f
 
 
 def _active_faces(Z, S, V, open_):
