@@ -82,6 +82,125 @@ def _pseudo_angle(p, q):
     return 1.0 - t if q >= 0.0 else 3.0 + t
 
 
+@njit(cache=True)
+def _two_directions(
+    G, gnorm, n, r, s, g, l1, tol, threshold, heap_val, heap_idx, out, piv_val, piv_idx,
+    top, n_above, size,
+):  # fmt: skip
+    """The atoms through sample ``s`` and the directions ``g`` and ``c > g`` (a partial
+    pass of :func:`_spatial_pass`, same arguments): each evaluated directly, ``O(n)``.
+    Returns the running ``(top, n_above, size)``."""
+    n_gen = n + 3
+    cap = heap_val.size
+    write = out.size > 0
+    best = piv_val.size > 0
+    a0, a1, a2, a3 = G[s, 0], G[s, 1], G[s, 2], G[s, 3]
+    b0, b1, b2, b3 = G[g, 0], G[g, 1], G[g, 2], G[g, 3]
+    for c in range(g + 1, n_gen):
+        e0 = 1.0 if c == n else 0.0
+        e1 = 1.0 if c == n + 1 else 0.0
+        e2 = 1.0 if c == n + 2 else 0.0
+        N0, N1, N2, N3 = _cross(a0, a1, a2, a3, b0, b1, b2, b3, e0, e1, e2, 0.0)
+        nw = np.sqrt(N0 * N0 + N1 * N1 + N2 * N2)
+        if nw <= tol * gnorm[s] * gnorm[g] * gnorm[c]:
+            continue
+        norm = abs(N0) + abs(N1) + abs(N2) if l1 else nw
+        plus = 0.0
+        minus = 0.0
+        for m in range(n):
+            v = N0 * G[m, 0] + N1 * G[m, 1] + N2 * G[m, 2] + N3 * G[m, 3]
+            if v > 0.0:
+                plus += r[m] * v
+            elif v < 0.0:
+                minus -= r[m] * v
+        h = _rank3(s, g, c, n_gen)
+        top, n_above, size = _reduce(
+            plus / norm, 2 * h, s, top, n_above, size, threshold, cap,
+            heap_val, heap_idx, write, out, best, piv_val, piv_idx,
+        )  # fmt: skip
+        top, n_above, size = _reduce(
+            minus / norm, 2 * h + 1, s, top, n_above, size, threshold, cap,
+            heap_val, heap_idx, write, out, best, piv_val, piv_idx,
+        )  # fmt: skip
+    return top, n_above, size
+
+
+@njit(cache=True)
+def _pair_frame(G, s, g, U):
+    """The frame of the planes through generators ``s`` and ``g``: ``U[k] = ×(G_s, G_g,
+    E_k)`` (written), and the two coordinates ``(σ, τ)`` whose entries ``ω(E_σ, E_τ) =
+    U[τ, σ]`` is largest in magnitude, ordered so that the "+" side is counter-clockwise;
+    ``(-1, -1)`` when the generators are equal (every such plane is a zero column)."""
+    a0, a1, a2, a3 = G[s, 0], G[s, 1], G[s, 2], G[s, 3]
+    b0, b1, b2, b3 = G[g, 0], G[g, 1], G[g, 2], G[g, 3]
+    for k in range(4):
+        e0 = 1.0 if k == 0 else 0.0
+        e1 = 1.0 if k == 1 else 0.0
+        e2 = 1.0 if k == 2 else 0.0
+        e3 = 1.0 if k == 3 else 0.0
+        U[k, 0], U[k, 1], U[k, 2], U[k, 3] = _cross(a0, a1, a2, a3, b0, b1, b2, b3, e0, e1, e2, e3)
+    sig = 0
+    tau = 1
+    w = 0.0
+    for j in range(4):
+        for k in range(j + 1, 4):
+            if abs(U[k, j]) > abs(w):
+                w = U[k, j]
+                sig = j
+                tau = k
+    if w == 0.0:
+        return -1, -1
+    if w > 0.0:  # swap the coordinates: the "+" side is counter-clockwise after π(c)
+        return tau, sig
+    return sig, tau
+
+
+@njit(cache=True)
+def _angular_order(G, r, tot, n, s, g, U, sig, tau, key, ids, ang, srt, bucket, start, pre):
+    """The samples other than ``s`` and ``g`` (and off their line) in angular order about
+    it (``srt``, with their pseudo-angles ``ang`` taken twice, a full turn on, and a
+    sentinel) and the prefix sums ``pre`` of ``r_m x̃_m`` over that doubled order.
+    Returns how many samples are ordered."""
+    cnt = 0
+    for m in range(n):
+        if m in (s, g):
+            continue
+        p = G[m, 0] * U[sig, 0] + G[m, 1] * U[sig, 1] + G[m, 2] * U[sig, 2] + U[sig, 3]
+        q = G[m, 0] * U[tau, 0] + G[m, 1] * U[tau, 1] + G[m, 2] * U[tau, 2] + U[tau, 3]
+        if p == 0.0 and q == 0.0:
+            continue
+        key[cnt] = _pseudo_angle(p, q)
+        ids[cnt] = m
+        cnt += 1
+    _sort_angles(key, ids, cnt, ang, srt, bucket, start)
+    for j in range(cnt):
+        ang[cnt + j] = ang[j] + 4.0
+    ang[2 * cnt] = np.inf
+    for c in range(4):
+        pre[0, c] = 0.0
+    for j in range(cnt):
+        m = srt[j]
+        rm = r[m]
+        for c in range(4):
+            pre[j + 1, c] = pre[j, c] + rm * G[m, c]
+    for j in range(cnt):  # the second turn: a full turn adds Σ_m r_m x̃_m
+        for c in range(4):
+            pre[cnt + j + 1, c] = tot[c] + pre[j + 1, c]
+    return cnt
+
+
+@njit(inline="always")
+def _frame_normal(U, G, c):
+    """The normal ``×(G_s, G_g, G_c) = Σ_k (G_c)_k U[k]`` of a plane of the pair's frame."""
+    c0, c1, c2, c3 = G[c, 0], G[c, 1], G[c, 2], G[c, 3]
+    return (
+        c0 * U[0, 0] + c1 * U[1, 0] + c2 * U[2, 0] + c3 * U[3, 0],
+        c0 * U[0, 1] + c1 * U[1, 1] + c2 * U[2, 1] + c3 * U[3, 1],
+        c0 * U[0, 2] + c1 * U[1, 2] + c2 * U[2, 2] + c3 * U[3, 2],
+        c0 * U[0, 3] + c1 * U[1, 3] + c2 * U[2, 3] + c3 * U[3, 3],
+    )
+
+
 @njit
 def _spatial_pass(
     G,
@@ -152,10 +271,9 @@ def _spatial_pass(
     """
     n_gen = n + 3
     half = n // 2
-    tot = np.zeros(4)
+    tot = np.zeros(4)  # Σ_m r_m x̃_m
     for m in range(n):
-        for c in range(4):
-            tot[c] += r[m] * G[m, c]
+        tot += r[m] * G[m]
     key = np.empty(n)
     ids = np.empty(n, dtype=np.int64)
     ang = np.empty(2 * n + 1)
@@ -176,7 +294,6 @@ def _spatial_pass(
             piv_idx[i] = -1
     for t in range(pivots.size):
         s = pivots[t]
-        a0, a1, a2, a3 = G[s, 0], G[s, 1], G[s, 2], G[s, 3]
         side = s >= half
         for g in range(n_gen):
             if g == s:
@@ -188,83 +305,19 @@ def _spatial_pass(
                     continue
             elif not full and g == n_gen - 1:
                 continue
-            b0, b1, b2, b3 = G[g, 0], G[g, 1], G[g, 2], G[g, 3]
             if g >= n and not full:
                 # one sample and two directions: evaluated directly, O(n) each
-                for c in range(g + 1, n_gen):
-                    e0 = 1.0 if c == n else 0.0
-                    e1 = 1.0 if c == n + 1 else 0.0
-                    e2 = 1.0 if c == n + 2 else 0.0
-                    N0, N1, N2, N3 = _cross(a0, a1, a2, a3, b0, b1, b2, b3, e0, e1, e2, 0.0)
-                    nw = np.sqrt(N0 * N0 + N1 * N1 + N2 * N2)
-                    if nw <= tol * gnorm[s] * gnorm[g] * gnorm[c]:
-                        continue
-                    norm = abs(N0) + abs(N1) + abs(N2) if l1 else nw
-                    plus = 0.0
-                    minus = 0.0
-                    for m in range(n):
-                        v = N0 * G[m, 0] + N1 * G[m, 1] + N2 * G[m, 2] + N3 * G[m, 3]
-                        if v > 0.0:
-                            plus += r[m] * v
-                        elif v < 0.0:
-                            minus -= r[m] * v
-                    h = _rank3(s, g, c, n_gen)
-                    top, n_above, size = _reduce(
-                        plus / norm, 2 * h, s, top, n_above, size, threshold, cap,
-                        heap_val, heap_idx, write, out, best, piv_val, piv_idx,
-                    )  # fmt: skip
-                    top, n_above, size = _reduce(
-                        minus / norm, 2 * h + 1, s, top, n_above, size, threshold, cap,
-                        heap_val, heap_idx, write, out, best, piv_val, piv_idx,
-                    )  # fmt: skip
+                top, n_above, size = _two_directions(
+                    G, gnorm, n, r, s, g, l1, tol, threshold, heap_val, heap_idx, out,
+                    piv_val, piv_idx, top, n_above, size,
+                )  # fmt: skip
                 continue
-            # the pair (s, g): U[k] = ×(a, b, E_k), ω(E_j, E_k) = U[k, j]
-            for k in range(4):
-                e0 = 1.0 if k == 0 else 0.0
-                e1 = 1.0 if k == 1 else 0.0
-                e2 = 1.0 if k == 2 else 0.0
-                e3 = 1.0 if k == 3 else 0.0
-                U[k, 0], U[k, 1], U[k, 2], U[k, 3] = _cross(
-                    a0, a1, a2, a3, b0, b1, b2, b3, e0, e1, e2, e3
-                )
-            sig = 0
-            tau = 1
-            w = 0.0
-            for j in range(4):
-                for k in range(j + 1, 4):
-                    if abs(U[k, j]) > abs(w):
-                        w = U[k, j]
-                        sig = j
-                        tau = k
-            if w == 0.0:  # equal samples: every plane through them is a zero column
+            sig, tau = _pair_frame(G, s, g, U)
+            if sig < 0:  # equal samples: every plane through them is a zero column
                 continue
-            if w > 0.0:  # swap the coordinates: the "+" side is counter-clockwise after π(c)
-                sig, tau = tau, sig
-            cnt = 0
-            for m in range(n):
-                if m in (s, g):
-                    continue
-                p = G[m, 0] * U[sig, 0] + G[m, 1] * U[sig, 1] + G[m, 2] * U[sig, 2] + U[sig, 3]
-                q = G[m, 0] * U[tau, 0] + G[m, 1] * U[tau, 1] + G[m, 2] * U[tau, 2] + U[tau, 3]
-                if p == 0.0 and q == 0.0:
-                    continue
-                key[cnt] = _pseudo_angle(p, q)
-                ids[cnt] = m
-                cnt += 1
-            _sort_angles(key, ids, cnt, ang, srt, bucket, start)
-            for j in range(cnt):
-                ang[cnt + j] = ang[j] + 4.0
-            ang[2 * cnt] = np.inf
-            for c in range(4):
-                pre[0, c] = 0.0
-            for j in range(cnt):
-                m = srt[j]
-                rm = r[m]
-                for c in range(4):
-                    pre[j + 1, c] = pre[j, c] + rm * G[m, c]
-            for j in range(cnt):  # the second turn: a full turn adds Σ_m r_m x̃_m
-                for c in range(4):
-                    pre[cnt + j + 1, c] = tot[c] + pre[j + 1, c]
+            cnt = _angular_order(
+                G, r, tot, n, s, g, U, sig, tau, key, ids, ang, srt, bucket, start, pre
+            )
             hi = 0
             for j in range(cnt + 3):
                 if j < cnt:
@@ -293,11 +346,7 @@ def _spatial_pass(
                     theta = _pseudo_angle(p, q)
                     lo_ = np.searchsorted(ang[:cnt], theta, side="right")
                     hi_ = np.searchsorted(ang[: 2 * cnt], theta + 2.0, side="left")
-                c0, c1, c2, c3 = G[c, 0], G[c, 1], G[c, 2], G[c, 3]
-                N0 = c0 * U[0, 0] + c1 * U[1, 0] + c2 * U[2, 0] + c3 * U[3, 0]
-                N1 = c0 * U[0, 1] + c1 * U[1, 1] + c2 * U[2, 1] + c3 * U[3, 1]
-                N2 = c0 * U[0, 2] + c1 * U[1, 2] + c2 * U[2, 2] + c3 * U[3, 2]
-                N3 = c0 * U[0, 3] + c1 * U[1, 3] + c2 * U[2, 3] + c3 * U[3, 3]
+                N0, N1, N2, N3 = _frame_normal(U, G, c)
                 nw2 = N0 * N0 + N1 * N1 + N2 * N2
                 bound = tol * gnorm[s] * gnorm[g] * gnorm[c]
                 if nw2 <= bound * bound:
