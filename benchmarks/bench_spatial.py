@@ -52,7 +52,7 @@ def passes(sizes):
 
 
 def fits(sizes, stored):
-    import geolasso.convex as convex
+    import geolasso.auto as auto
     from geolasso import ConvexReLU, SpatialDictionary, WedgeDictionary
     from geolasso.datasets import teacher
     from geolasso.dictionary import alpha_max
@@ -67,15 +67,15 @@ def fits(sizes, stored):
                 routes.append(("stored", {"max_atoms": None, "memory_limit": 64 * 2**30}))
             for name, kwargs in routes:
                 model = ConvexReLU(alpha=top / div, **kwargs)
-                keep = convex.SPATIAL_MIN_ATOMS
+                keep = auto.SPATIAL_MIN_ATOMS
                 if name == "stored":  # the stored dictionary, built exhaustively
-                    convex.SPATIAL_MIN_ATOMS = 10**18
+                    auto.SPATIAL_MIN_ATOMS = 10**18
                 try:
                     t = time.perf_counter()
                     model.fit(X, y)
                     elapsed = time.perf_counter() - t
                 finally:
-                    convex.SPATIAL_MIN_ATOMS = keep
+                    auto.SPATIAL_MIN_ATOMS = keep
                 assert isinstance(model.dictionary_, WedgeDictionary) == (name == "stored")
                 print(
                     f"n = {n}, alpha_max/{div}, {name} ({type(model.dictionary_).__name__}): "

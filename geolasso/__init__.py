@@ -20,7 +20,9 @@ Dictionaries (:mod:`geolasso.dictionary`)
     :class:`WedgeDictionary` (exhaustive, sampled and matrix-free wedge-product
     Lasso dictionaries), :func:`alpha_max`, :func:`dictionary_size`;
     :class:`SpatialDictionary` (:mod:`geolasso.spatial`: the exhaustive exact
-    dictionary of 3-D data, numbered instead of stored).
+    dictionary of 3-D data, numbered instead of stored);
+    :func:`choose_dictionary` and :func:`choose_patterns` (:mod:`geolasso.auto`:
+    what the estimators solve over, exhaustive or sampled).
 Lasso (:mod:`geolasso.lasso`, :mod:`geolasso.estimators`)
     :func:`geolasso.lasso.lasso` (working sets, exact subproblems, certified
     duality gaps; dense or matrix-free; not re-exported here, where the name
@@ -96,6 +98,7 @@ from .algebra import (
     wedge_all,
 )
 from .arrangements import ActivationPatterns, enumerate_patterns, pattern_count, sample_patterns
+from .auto import choose_dictionary, choose_patterns
 from .certificate import Certificate, certify
 from .dictionary import WedgeDictionary, alpha_max, dictionary_size
 from .exceptions import (
@@ -139,6 +142,8 @@ __all__ = [
     "blade_basis",
     "blade_norm",
     "certify",
+    "choose_dictionary",
+    "choose_patterns",
     "cross",
     "cross_all",
     "dictionary_size",

@@ -159,7 +159,7 @@ def _unscale_gates(gates, k, bias):
     return gates
 
 
-def _row_space(Z):
+def row_space(Z):
     """An orthonormal basis ``B`` (columns) of the row space of ``Z``."""
     if Z.shape[0] == 0:
         return np.zeros((Z.shape[1], 0))
@@ -186,7 +186,7 @@ def _cells(Z, memory_limit=DEFAULT_MEMORY_LIMIT):
     plus one block, whatever the number of rays.
     """
     q, m = Z.shape
-    B = _row_space(Z)
+    B = row_space(Z)
     rank = B.shape[1]
     if q == 0 or rank == 0:
         return np.zeros((1, q), dtype=np.int8), np.zeros((1, m))
@@ -382,7 +382,7 @@ def enumerate_design(design, include_zero, max_patterns, memory_limit):
     Z, name, k = design
     n, r = Z.shape
     zero_rows = np.linalg.norm(Z, axis=1) == 0.0
-    rank = _row_space(Z[~zero_rows]).shape[1] if np.any(~zero_rows) else 0
+    rank = row_space(Z[~zero_rows]).shape[1] if np.any(~zero_rows) else 0
     memory_limit = as_memory_limit(memory_limit)
     bound = pattern_count(n, max(rank, 1))
     # at the peak: the cells found, packed, about twice (with their directions), then

@@ -848,7 +848,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         largest seeded sample that fits, at most ``AUTO_SAMPLE_ATOMS``, with a
         warning; an int or None that does not fit raises.
         """
-        from .convex import AUTO_MAX_ATOMS, AUTO_SAMPLE_ATOMS
+        from .auto import AUTO_MAX_ATOMS, AUTO_SAMPLE_ATOMS
 
         n, K, h = P.shape
         rows = n * K
@@ -986,20 +986,21 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         return self
 
     def _patterns(self, P):
-        """Activation patterns of the stacked patches of ``P`` (as ConvexReLU's)."""
-        from .convex import ConvexReLU
+        """Activation patterns of the stacked patches of ``P``
+        (:func:`geolasso.auto.choose_patterns`)."""
+        from .auto import choose_patterns
 
         n, K, h = P.shape
-        helper = ConvexReLU(
-            self.alpha,
-            method="arrangement",
-            bias=self.bias,
-            patterns=self.patterns,
-            random_state=self.random_state,
-            memory_limit=self.memory_limit,
-        )
         try:
-            return helper._patterns(P.reshape(n * K, h))
+            return choose_patterns(
+                P.reshape(n * K, h),
+                self.patterns,
+                bias=self.bias,
+                random_state=self.random_state,
+                memory_limit=self.memory_limit,
+                checked=True,
+                stacklevel=3,
+            )
         except DictionaryTooLargeError as err:
             raise DictionaryTooLargeError(
                 f"the 'samples' below are the {n * K} stacked patches ({K} per image, {h} "

@@ -50,7 +50,6 @@ back. Samples or targets whose largest magnitude lies outside ``[2^-510,
 from __future__ import annotations
 
 import math
-import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -58,53 +57,21 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from ._validation import check_positive, forget_fit, refuse_complex, scale_exponent
 from ._warnings import convergence_warnings_collected
+from .auto import choose_dictionary, choose_patterns
 from .certificate import certify_checked
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
     WedgeDictionary,
-    _build_bytes,
     bias_name,
     dictionary_size,
 )
-from .distributed import active_client, distributed_passes
-from .exceptions import DictionaryTooLargeError, GeolassoWarning
+from .distributed import distributed_passes
+from .exceptions import DictionaryTooLargeError
 from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
-from .planar import PlanarDictionary, planar_bytes
-from .spatial import SpatialDictionary, spatial_bytes
 
 __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
-#: With max_atoms="auto": the largest exhaustive dictionary built when its correlation
-#: pass costs O(n d) per atom, and the size of the seeded sample used instead of a larger
-#: one. Exhaustive 2-D and 3-D dictionaries with a bias (whose pass is an angular sweep,
-#: O(n^d) for all atoms at once, and whose atoms are never stored as columns) have no
-#: atom cap: they are exhaustive whenever building them and their sweep fit memory_limit.
-AUTO_MAX_ATOMS = 1_000_000
-AUTO_SAMPLE_ATOMS = 100_000
-#: Exhaustive 2-D dictionaries with free biases of at least this many atoms are numbered
-#: (PlanarDictionary) rather than stored: 3.5-4.7x faster fits at n = 1,000-2,000, measured.
-PLANAR_MIN_ATOMS = 100_000
-#: Exhaustive 3-D dictionaries with free biases of at least this many atoms are numbered
-#: (SpatialDictionary) rather than stored or sampled (no Dask client active).
-SPATIAL_MIN_ATOMS = 100_000
-#: ... and with max_atoms="auto" at most this many samples: a pass costs O(n³ log n)
-#: (about 20-40 s at n = 1,000 on one core, measured; 8x that per doubling), so above it
-#: "auto" samples as before; max_atoms=None stays exhaustive at any n.
-SPATIAL_MAX_SAMPLES = 2_000
-
-
-def _sweep_bytes(n, d, bias):
-    """Memory of the angular-sweep plan of an exhaustive 2-D / 3-D dictionary, or None."""
-    if bias == "none" or d not in (2, 3):
-        return None
-    return 32 * n * n if d == 2 else 16 * n**3
-
-
-#: With method="arrangement" and patterns="auto": enumerate when at most this many
-#: activation patterns can exist, otherwise sample this many Gaussian gates.
-AUTO_MAX_PATTERNS = 100_000
-AUTO_SAMPLE_GATES = 2_000
 #: Largest wedge dictionary whose ℓ2 fit is used as the arrangement program's starting point.
 WARM_START_ATOMS = 200_000
 #: method="arrangement": exact_ needs a certified relative gap below max(tol, EXACT_RTOL).
@@ -386,92 +353,18 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         return alpha
 
     def _dictionary(self, X):
-        """The dictionary to solve over: exhaustive, or sampled with a warning."""
-        n, d = X.shape
-        bias = bias_name(self.bias)
-        kwargs = dict(
-            bias=bias,
-            generators=self.generators,
+        """The dictionary to solve over (:func:`geolasso.auto.choose_dictionary`)."""
+        return choose_dictionary(
+            X,
             norm=self.norm,
-            random_state=self.random_state,
+            bias=self.bias,
+            generators=self.generators,
+            max_atoms=self.max_atoms,
             memory_limit=self.memory_limit,
-        )
-        max_atoms = self.max_atoms
-        if isinstance(max_atoms, str):
-            if max_atoms != "auto":
-                raise ValueError(f"max_atoms must be 'auto', an int or None; got {max_atoms!r}")
-            total = dictionary_size(n, d, bias=bias, generators=self.generators)
-            if total >= PLANAR_MIN_ATOMS and self._planar_fits(n, d, bias):
-                return self._planar(X)
-            spatial = self._spatial_fits(n, d, bias) and n <= SPATIAL_MAX_SAMPLES
-            if total >= SPATIAL_MIN_ATOMS and spatial:
-                return self._spatial(X)
-            k = d - 1 if bias == "none" else d
-            build = _build_bytes(total // 2, k, d + 1)
-            sweep = _sweep_bytes(n, d, bias)
-            swept = sweep is not None and build + sweep <= self.memory_limit
-            if build <= self.memory_limit and (swept or total <= AUTO_MAX_ATOMS):
-                return WedgeDictionary._of_checked(X, **kwargs)
-            if self._planar_fits(n, d, bias):
-                return self._planar(X)
-            if spatial:
-                return self._spatial(X)
-            per_atom = _build_bytes(1, k, d + 1) / 2
-            size = max(2, int(min(AUTO_SAMPLE_ATOMS, self.memory_limit / per_atom)) // 2 * 2)
-            warnings.warn(
-                f"the exhaustive wedge dictionary of {n} samples in R^{d} has {total:,} atoms; "
-                f"fitting over a seeded random sample of {size:,} of them instead "
-                f"(random_state={self.random_state!r}). The fit is an upper bound on the global "
-                "optimum (exact_ = False; optimality_gap_ bounds the difference when the exact "
-                "check fits memory_limit); pass max_atoms to choose the sample size.",
-                GeolassoWarning,
-                stacklevel=3,
-            )
-            return WedgeDictionary._of_checked(X, max_atoms=size, **kwargs)
-        if max_atoms is None and self._planar_fits(n, d, bias):
-            total = dictionary_size(n, d, bias=bias, generators=self.generators)
-            if total >= PLANAR_MIN_ATOMS or _build_bytes(total // 2, d, d + 1) > self.memory_limit:
-                return self._planar(X)
-        if max_atoms is None and self._spatial_fits(n, d, bias):
-            total = dictionary_size(n, d, bias=bias, generators=self.generators)
-            if total >= SPATIAL_MIN_ATOMS or _build_bytes(total // 2, d, d + 1) > self.memory_limit:
-                return self._spatial(X)
-        return WedgeDictionary._of_checked(X, max_atoms=max_atoms, **kwargs)
-
-    def _planar_fits(self, n, d, bias):
-        """Whether the numbered 2-D dictionary fits: its sweep order here
-        (``memory_limit``), or always on an active Dask cluster (the order kept on the
-        workers, or rebuilt every pass when it takes more than half their memory:
-        :class:`geolasso.distributed.PlanarRunner`). The solution is kept sparse, and
-        the solver's pool of candidate columns takes at most an eighth of
-        ``memory_limit`` (:mod:`geolasso.lasso`)."""
-        if d != 2 or bias != "free" or self.generators != "data+basis" or self.path is not None:
-            return False
-        if active_client() is not None:
-            return True
-        return planar_bytes(n) <= 0.875 * self.memory_limit
-
-    def _spatial_fits(self, n, d, bias):
-        """Whether the numbered 3-D dictionary applies: 3-D data, free biases, data and
-        basis generators, no path, no active Dask cluster (its passes run here only; with
-        a client the stored or sampled dictionary is used, as before), and its passes'
-        memory (a few ``n``-vectors) within ``memory_limit``. Its passes take ``O(n³ log
-        n)`` time (see :mod:`geolasso.spatial`, Measured)."""
-        if d != 3 or bias != "free" or self.generators != "data+basis" or self.path is not None:
-            return False
-        if active_client() is not None or n < 3:
-            return False
-        return spatial_bytes(n) <= 0.875 * self.memory_limit
-
-    def _spatial(self, X):
-        """The numbered 3-D dictionary."""
-        return SpatialDictionary._of_checked(X, norm=self.norm, memory_limit=self.memory_limit)
-
-    def _planar(self, X):
-        """The numbered 2-D dictionary, its sweep order on the active cluster if any."""
-        plan = "here" if active_client() is None else "cluster"
-        return PlanarDictionary._of_checked(
-            X, norm=self.norm, memory_limit=self.memory_limit, plan=plan
+            random_state=self.random_state,
+            numbered=self.path is None,
+            checked=True,
+            stacklevel=4,  # fit -> _fit -> _dictionary -> choose_dictionary
         )
 
     def _fit_wedge(self, X, y, alpha, D):
@@ -532,58 +425,16 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         return alphas[alphas >= alpha]
 
     def _patterns(self, X):
-        """The activation patterns to solve over: enumerated, sampled, or given."""
-        from .arrangements import (
-            ActivationPatterns,
-            _row_space,
-            check_patterns,
-            enumerate_design,
-            pattern_count,
-            pattern_design,
-            sample_design,
-        )
-
-        n = X.shape[0]
-        bias = bias_name(self.bias)
-        spec = self.patterns
-        if isinstance(spec, ActivationPatterns):
-            check_patterns(spec, n, bias)
-            gates = spec.gates
-            if self.scale_ != 1.0:
-                # gates of X as gates of the standardised samples scale_ · X: the weight
-                # columns divided by scale_ (exact), so that each stays inside its cell
-                gates = gates.copy()
-                gates[:, : X.shape[1]] = gates[:, : X.shape[1]] / self.scale_
-            if spec.bias != bias or gates is not spec.gates:
-                spec = ActivationPatterns(
-                    spec.patterns, gates, spec.exact, spec.method, bias, spec.n_zero
-                )
-            return spec
-        if isinstance(spec, str):
-            if spec not in ("auto", "exact"):
-                raise ValueError(
-                    f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
-                )
-            design = pattern_design(X, bias, checked=True)
-            bound = pattern_count(n, max(_row_space(design[0]).shape[1], 1))
-            if spec == "exact" or bound <= AUTO_MAX_PATTERNS:
-                return enumerate_design(design, False, None, self.memory_limit)
-            warnings.warn(
-                f"the {n} samples may have up to {bound:,} activation patterns; solving over "
-                f"{AUTO_SAMPLE_GATES:,} sampled Gaussian gates instead "
-                f"(random_state={self.random_state!r}). The fit is an upper bound on the "
-                "global optimum (exact_ = False); pass patterns=<int> to choose the number.",
-                GeolassoWarning,
-                stacklevel=3,
-            )
-            spec = AUTO_SAMPLE_GATES
-        if isinstance(spec, (bool, np.bool_)) or not isinstance(spec, (int, np.integer)):
-            raise ValueError(
-                f"patterns must be 'auto', 'exact', an int or ActivationPatterns; got {spec!r}"
-            )
-        design = design if isinstance(self.patterns, str) else pattern_design(X, bias, checked=True)
-        return sample_design(
-            design, int(spec), "gaussian", None, False, self.random_state, self.memory_limit
+        """The activation patterns to solve over (:func:`geolasso.auto.choose_patterns`)."""
+        return choose_patterns(
+            X,
+            self.patterns,
+            bias=self.bias,
+            scale=self.scale_,
+            random_state=self.random_state,
+            memory_limit=self.memory_limit,
+            checked=True,
+            stacklevel=5,  # fit -> _fit -> _fit_arrangement -> _patterns -> choose_patterns
         )
 
     def _fit_arrangement(self, X, y, alpha):

@@ -207,7 +207,7 @@ def dictionary_size(
     return 2 * _n_subsets(n, d, _setting_of(bias), generators)
 
 
-def _build_bytes(n_subsets: int, k: int, D: int) -> int:
+def build_bytes(n_subsets: int, k: int, D: int) -> int:
     """Peak memory of building hyperplanes from ``n_subsets`` subsets (estimate).
 
     The arrays alive at once (subsets, raw and normalised normals, dedupe keys,
@@ -217,6 +217,10 @@ def _build_bytes(n_subsets: int, k: int, D: int) -> int:
     bias, 0.6 to 4.5 million subsets), so the estimate is 3.5 times it.
     """
     return n_subsets * 28 * (k + 3 * D + 4)
+
+
+#: The name the convolutional estimator still uses (geolasso.cnn).
+_build_bytes = build_bytes
 
 
 def _sample_subsets(N, k, m, rng, n_data, need_data):
@@ -391,7 +395,7 @@ class WedgeDictionary:
             max_atoms = as_positive_int(max_atoms, "max_atoms", minimum=2)
         self.sampled = max_atoms is not None and 2 * total > max_atoms
         n_draw = max_atoms // 2 if self.sampled else total
-        need = _build_bytes(n_draw, k, d + 1)
+        need = build_bytes(n_draw, k, d + 1)
         if need > self.memory_limit:
             self._raise_too_large(2 * n_draw, need, total)
         need_data = setting == "B" and generators == "data+basis"
@@ -666,7 +670,7 @@ class WedgeDictionary:
             total = math.comb(n, k)
             m = min(n_atoms // 2, total)
             self.sampled = m < total
-            need = _build_bytes(m, k, d + 1)
+            need = build_bytes(m, k, d + 1)
             if need > self.memory_limit:
                 self._raise_too_large(2 * m, need, total)
             chosen = _sample_subsets(n, k, m, rng, n, False) if self.sampled else _all_subsets(n, k)
@@ -682,7 +686,7 @@ class WedgeDictionary:
                 f"n_samples >= {k} (sketch_dim = {s})"
             )
         m = n_atoms // 2
-        need = _build_bytes(m, k, d + 1) + 8 * m * s * (s + 2)
+        need = build_bytes(m, k, d + 1) + 8 * m * s * (s + 2)
         if need > self.memory_limit:
             self._raise_too_large(2 * m, need, math.comb(n, k))
         self.sketch_dim = s

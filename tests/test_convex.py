@@ -216,11 +216,11 @@ def test_features_record_generators_and_signed_volumes():
 
 def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
     """2-D with a bias: the sweep makes the atom cap moot; only memory_limit samples."""
-    import geolasso.convex as convex
+    import geolasso.auto as auto
     from geolasso.dictionary import _build_bytes
 
-    monkeypatch.setattr(convex, "AUTO_MAX_ATOMS", 300)
-    monkeypatch.setattr(convex, "AUTO_SAMPLE_ATOMS", 200)
+    monkeypatch.setattr(auto, "AUTO_MAX_ATOMS", 300)
+    monkeypatch.setattr(auto, "AUTO_SAMPLE_ATOMS", 200)
     n = 60  # the numbered dictionary then needs more than a working set's columns
     X, y = teacher(n, 2, random_state=2)
     with warnings.catch_warnings():
@@ -250,10 +250,10 @@ def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
 
 
 def test_too_large_dictionary_is_sampled_with_a_warning(monkeypatch):
-    import geolasso.convex as convex
+    import geolasso.auto as auto
 
-    monkeypatch.setattr(convex, "AUTO_MAX_ATOMS", 300)
-    monkeypatch.setattr(convex, "AUTO_SAMPLE_ATOMS", 200)
+    monkeypatch.setattr(auto, "AUTO_MAX_ATOMS", 300)
+    monkeypatch.setattr(auto, "AUTO_SAMPLE_ATOMS", 200)
     X, y = teacher(30, 3, random_state=2)  # no bias: no sweep, the atom cap applies
     with pytest.warns(GeolassoWarning, match="random sample of 200 of them"):
         model = ConvexReLU(alpha=0.01, random_state=0, bias=False).fit(X, y)

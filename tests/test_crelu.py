@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 
 import geolasso._crelu_newton as crelu_newton
 import geolasso._pattern_pricing as pricing
-import geolasso.convex as convex_module
+import geolasso.auto as auto
 import geolasso.crelu as crelu
 from geolasso import certify
 from geolasso.arrangements import enumerate_patterns, sample_patterns
@@ -191,8 +191,8 @@ def test_bad_input_has_clear_errors(monkeypatch):
     with pytest.raises(ValueError, match="path is supported by method='wedge' only"):
         ConvexReLU(method="arrangement", path=3).fit(X, y)
     # too many patterns for "auto": a seeded sample, with a warning naming the numbers
-    monkeypatch.setattr(convex_module, "AUTO_MAX_PATTERNS", 100)
-    monkeypatch.setattr(convex_module, "AUTO_SAMPLE_GATES", 50)
+    monkeypatch.setattr(auto, "AUTO_MAX_PATTERNS", 100)
+    monkeypatch.setattr(auto, "AUTO_SAMPLE_GATES", 50)
     with pytest.warns(GeolassoWarning, match=r"up to [\d,]+ activation patterns.*50 sampled"):
         model = ConvexReLU(0.05, method="arrangement", random_state=0).fit(X, y)
     assert not model.exact_

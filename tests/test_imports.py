@@ -25,8 +25,6 @@ ALLOWED_PRIVATE = {
     ("cnn", "network", "_import_torch"),
     ("cnn", "lasso", "_check_positive"),  # _validation.check_positive is the public twin
     ("cnn", "convex", "_Progress"),
-    ("convex", "dictionary", "_build_bytes"),
-    ("convex", "arrangements", "_row_space"),
 }
 
 

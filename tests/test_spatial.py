@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-import geolasso.convex as convex
+import geolasso.auto as auto
 from geolasso import ConvexReLU, SpatialDictionary, certify
 from geolasso._validation import scale_exponent
 from geolasso.dictionary import DictionaryTooLargeError, WedgeDictionary, alpha_max
@@ -210,7 +210,7 @@ def test_fit_through_it_reaches_the_stored_dictionarys_optimum(monkeypatch):
     alpha = 1e-3
     stored = ConvexReLU(alpha=alpha, tol=1e-10).fit(X, y)
     assert isinstance(stored.dictionary_, WedgeDictionary)
-    monkeypatch.setattr(convex, "SPATIAL_MIN_ATOMS", 0)
+    monkeypatch.setattr(auto, "SPATIAL_MIN_ATOMS", 0)
     numbered = ConvexReLU(alpha=alpha, tol=1e-10).fit(X, y)
     D = numbered.dictionary_
     assert isinstance(D, SpatialDictionary)
@@ -251,10 +251,10 @@ def test_auto_policy_picks_it_for_large_3d_dictionaries(monkeypatch):
     assert not isinstance(ConvexReLU(alpha=1.0)._dictionary(X2), SpatialDictionary)
     # with a Dask client active the passes would run here: today's stored route instead
     with monkeypatch.context() as m:
-        m.setattr(convex, "active_client", lambda client=None: object())
+        m.setattr(auto, "active_client", lambda client=None: object())
         assert isinstance(ConvexReLU(alpha=1.0)._dictionary(X), WedgeDictionary)
     # above SPATIAL_MAX_SAMPLES "auto" keeps today's choice; None stays exhaustive
-    monkeypatch.setattr(convex, "SPATIAL_MAX_SAMPLES", 69)
+    monkeypatch.setattr(auto, "SPATIAL_MAX_SAMPLES", 69)
     assert isinstance(ConvexReLU(alpha=1.0)._dictionary(X), WedgeDictionary)
     assert isinstance(ConvexReLU(alpha=1.0, max_atoms=None)._dictionary(X), SpatialDictionary)
 

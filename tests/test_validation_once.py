@@ -97,11 +97,11 @@ def test_a_fit_validates_X_once(estimator, count_validations):
 
 
 def test_the_planar_route_validates_X_once(count_validations, monkeypatch):
-    from geolasso import convex
+    from geolasso import auto
 
     X, y = spiral(60)
     # the numbered 2-D dictionary, which max_atoms="auto" picks for large samples
-    monkeypatch.setattr(convex, "PLANAR_MIN_ATOMS", 0)
+    monkeypatch.setattr(auto, "PLANAR_MIN_ATOMS", 0)
     counts = count_validations(X)
     est = geolasso.ConvexReLU(1e-2).fit(X, y)
     assert isinstance(est.dictionary_, PlanarDictionary)
@@ -109,12 +109,12 @@ def test_the_planar_route_validates_X_once(count_validations, monkeypatch):
 
 
 def test_the_spatial_route_validates_X_once(count_validations, monkeypatch):
-    from geolasso import convex
+    from geolasso import auto
 
     X = np.random.default_rng(1).standard_normal((20, 3))
     y = np.sign(X[:, 0] * X[:, 1]) + 0.1 * X[:, 2]
     # the numbered 3-D dictionary, which max_atoms="auto" picks for large samples
-    monkeypatch.setattr(convex, "SPATIAL_MIN_ATOMS", 0)
+    monkeypatch.setattr(auto, "SPATIAL_MIN_ATOMS", 0)
     counts = count_validations(X)
     est = geolasso.ConvexReLU(1e-2).fit(X, y)
     assert isinstance(est.dictionary_, SpatialDictionary)
