@@ -46,7 +46,7 @@ import numpy as np
 from ._validation import as_float_array, as_generator, as_positive_int, scale_exponent
 from .algebra import cross, cross_all
 from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
-from .dictionary import _first_unique_rows as _first_unique_keys
+from .dictionary import first_unique_rows as _first_unique_keys
 from .exceptions import DictionaryTooLargeError
 from .memory import as_memory_limit, check_memory, chunk_rows, format_bytes
 
@@ -417,7 +417,7 @@ def _first_unique_rows(rows):
     """Indices (increasing) of the first occurrence of each distinct row of a bool matrix.
 
     Rows are packed into 64-bit words and deduplicated by hash-sorting them
-    (:func:`geolasso.dictionary._first_unique_rows`).
+    (:func:`geolasso.dictionary.first_unique_rows`).
     """
     if rows.shape[0] == 0:
         return np.empty(0, dtype=np.int64)

@@ -79,14 +79,14 @@ from .algebra import MINORS_MAX_DIM
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
     WedgeDictionary,
-    _build_bytes,
-    _gib,
-    _setting_of,
-    _subset_size,
     bias_name,
+    build_bytes,
     dictionary_size,
+    setting_of,
+    subset_size,
 )
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError, GeolassoWarning
+from .memory import format_bytes
 
 __all__ = ["ConvNetwork", "ConvexCNN", "ConvexCNNClassifier", "patch_pattern_bound", "patches"]
 
@@ -114,7 +114,7 @@ def _fit_bytes(n, K, h, k, n_atoms):
     grows with the atoms, in bytes per atom (``r = b K`` patch rows in a
     block of ``b`` images):
 
-    * ``build``: building the hyperplanes, ``_build_bytes`` (a measured peak,
+    * ``build``: building the hyperplanes, ``build_bytes`` (a measured peak,
       freed before the features are made), plus, for generators of length
       ``d > MINORS_MAX_DIM`` (e.g. 3x3 patches with a bias), the batched SVDs
       and determinants that give their cross products,
@@ -158,7 +158,7 @@ def _fit_bytes(n, K, h, k, n_atoms):
     ws = min(n_atoms, 3 * n + 64)
     cap = ws + max(ws // 8, 16)
     subsets = -(-n_atoms // 2)
-    build = _build_bytes(subsets, k, h + 1)
+    build = build_bytes(subsets, k, h + 1)
     d = h if k < h else h + 1  # the generators' length: the cross products' dimension
     if d > MINORS_MAX_DIM:  # cross products from batched SVDs and determinants
         build += 8 * (k * d + k * k + 3 * d * d + k + 3 * d) * subsets
@@ -506,9 +506,9 @@ class ConvNetwork:
         torch.nn.Sequential
             Takes ``(n, 1, L)`` tensors for signals, ``(n, C, H, W)`` for images.
         """
-        from .network import _import_torch
+        from .network import import_torch
 
-        torch = _import_torch()
+        torch = import_torch()
         nn = torch.nn
         m, C = self.n_filters, self.in_channels
         if self.signal:
@@ -776,7 +776,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         self : ConvexCNN
             The fitted estimator.
         """
-        from .lasso import _check_positive
+        from ._validation import check_positive
 
         if self.pooling not in ("sum", "mean"):
             raise ValueError(f"pooling must be 'sum' or 'mean'; got {self.pooling!r}")
@@ -805,7 +805,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         y = as_float_array(y, "y").reshape(-1)
         if y.shape != (n,):
             raise ValueError(f"y must have one target per image, shape ({n},); got {y.shape}")
-        alpha = _check_positive(self.alpha, "alpha")
+        alpha = check_positive(self.alpha, "alpha")
         if signal:
             kernel, stride, pad = (
                 (1, int(self.kernel_size)),
@@ -855,8 +855,8 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         limit = self.memory_limit
         if not (isinstance(limit, (int, float, np.integer, np.floating)) and limit > 0):
             raise ValueError(f"memory_limit must be a positive number of bytes; got {limit!r}")
-        setting = _setting_of(self.bias)
-        k = _subset_size(setting, h)
+        setting = setting_of(self.bias)
+        k = subset_size(setting, h)
         total = dictionary_size(rows, h, bias=self.bias, generators=self.generators)
         kwargs = dict(
             bias=self.bias,
@@ -881,15 +881,15 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
                 f"more than the {AUTO_MAX_ATOMS:,} atoms max_atoms='auto' builds exhaustively"
                 if fits >= total
                 else "too many to fit memory_limit = "
-                f"{_gib(limit)} (its dense fit would need about "
-                f"{_gib(_fit_bytes(n, K, h, k, total)['total'])})"
+                f"{format_bytes(limit)} (its dense fit would need about "
+                f"{format_bytes(_fit_bytes(n, K, h, k, total)['total'])})"
             )
             need = _fit_bytes(n, K, h, k, size)["total"]
             warnings.warn(
                 f"the exhaustive wedge-patch dictionary of {source} has {_count(total)} atoms, "
                 f"{why}; fitting over a seeded random sample of {size:,} atoms instead "
-                f"(random_state={self.random_state!r}; about {_gib(need)} with the features of "
-                f"every patch row, the largest sample that fits, at most "
+                f"(random_state={self.random_state!r}; about {format_bytes(need)} with the "
+                f"features of every patch row, the largest sample that fits, at most "
                 f"{AUTO_SAMPLE_ATOMS:,}). The fit is an upper bound on the global optimum "
                 f"(exact_ = False). Pass max_atoms=<int> to choose the sample size (samples of "
                 f"up to {fits:,} atoms fit memory_limit), or raise memory_limit.",
@@ -918,22 +918,22 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         raise DictionaryTooLargeError(
             f"{what}: the wedge-patch dictionary of {source} would have {_count(n_atoms)} atoms "
             f"(the exhaustive one has {_count(total)}); fitting over it (the features of every "
-            f"patch row, pooled per image, and the Lasso) needs about {_gib(need)}, above "
-            f"memory_limit = {_gib(limit)}. {remedy}",
+            f"patch row, pooled per image, and the Lasso) needs about {format_bytes(need)}, above "
+            f"memory_limit = {format_bytes(limit)}. {remedy}",
             n_atoms=n_atoms,
             required_bytes=int(need),
             limit_bytes=int(limit),
         )
 
     def _fit_dictionary(self, P, y, alpha, where, shape):
-        from .convex import _Progress
         from .lasso import lasso
+        from .progress import Progress
 
         K = P.shape[1]
         setting = bias_name(self.bias)
         D = self._dictionary(P)
         F = _pooled_features(D, P, self.pooling)
-        progress = _Progress(self.verbose, "geolasso cnn")
+        progress = Progress(self.verbose, "geolasso cnn")
         try:
             with convergence_warnings_collected() as lower:  # the Lasso's: folded in below
                 res = lasso(
@@ -1051,8 +1051,9 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
 
     def _fit_arrangement(self, P, y, alpha, where, shape):
         from ._crelu_groups import pen_norms
-        from .convex import EXACT_RTOL, _Progress
+        from .convex import EXACT_RTOL
         from .crelu import solve_crelu, to_network
+        from .progress import Progress
 
         n, K, h = P.shape
         M = P.reshape(n * K, h)
@@ -1060,7 +1061,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         start = None
         if self.start == "dictionary" and not patterns.exact and not self.gated:
             patterns, start = self._dictionary_start(P, y, alpha, where, shape, patterns)
-        progress = _Progress(self.verbose, "geolasso cnn")
+        progress = Progress(self.verbose, "geolasso cnn")
         try:
             res = solve_crelu(
                 M,

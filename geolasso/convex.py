@@ -69,6 +69,7 @@ from .distributed import distributed_passes
 from .exceptions import DictionaryTooLargeError
 from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
+from .progress import Progress
 
 __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
@@ -76,27 +77,6 @@ __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 WARM_START_ATOMS = 200_000
 #: method="arrangement": exact_ needs a certified relative gap below max(tol, EXACT_RTOL).
 EXACT_RTOL = 1e-6
-
-
-class _Progress:
-    """A tqdm progress bar over Lasso rounds, or nothing."""
-
-    def __init__(self, enabled, desc):
-        self.bar = None
-        if enabled:
-            from tqdm.auto import tqdm
-
-            # disable=None: no bar when standard error is not a terminal (logs, CI)
-            self.bar = tqdm(desc=desc, unit=" rounds", leave=False, disable=None)
-
-    def __call__(self, it, objective, gap, support):
-        if self.bar is not None:
-            self.bar.update(1)
-            self.bar.set_postfix(objective=f"{objective:.6g}", gap=f"{gap:.1e}", atoms=support)
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
 
 
 class ConvexReLU(RegressorMixin, BaseEstimator):
@@ -368,7 +348,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         )
 
     def _fit_wedge(self, X, y, alpha, D):
-        progress = _Progress(self.verbose, "geolasso fit")
+        progress = Progress(self.verbose, "geolasso fit")
         try:
             if self.path is None:
                 res = lasso(
@@ -444,7 +424,7 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         start, start_dictionary = None, None
         if patterns.exact and not self.gated and self.norm == "l2":
             start, start_dictionary = self._wedge_start(X, y, alpha, patterns)
-        progress = _Progress(self.verbose, "geolasso fit")
+        progress = Progress(self.verbose, "geolasso fit")
         try:
             res = solve_crelu(
                 X,

@@ -123,10 +123,6 @@ def _kernels():
     return _dictionary_kernels
 
 
-def _gib(n_bytes: float) -> str:
-    return format_bytes(n_bytes)
-
-
 def bias_name(bias) -> str:
     """The bias setting by name, ``"free"``, ``"none"`` or ``"regularized"``.
 
@@ -144,21 +140,21 @@ def bias_name(bias) -> str:
     ValueError
         For any other value, listing the accepted ones.
     """
-    return _BIAS_NAME[_setting_of(bias)]
+    return _BIAS_NAME[setting_of(bias)]
 
 
-def _setting_of(bias):
+def setting_of(bias):
     check_option(bias, "bias", _BIAS_OPTIONS)
     return _SETTING[bias]
 
 
-def _subset_size(setting: str, d: int) -> int:
+def subset_size(setting: str, d: int) -> int:
     return d - 1 if setting == "A" else d
 
 
 def _n_subsets(n: int, d: int, setting: str, generators: str) -> int:
     """Number of generator subsets of the exhaustive dictionary."""
-    k = _subset_size(setting, d)
+    k = subset_size(setting, d)
     if generators == "data":
         return math.comb(n, k)
     if setting == "A":
@@ -204,7 +200,7 @@ def dictionary_size(
     n = as_positive_int(n_samples, "n_samples")
     d = as_positive_int(n_features, "n_features")
     check_option(generators, "generators", _GENERATORS)
-    return 2 * _n_subsets(n, d, _setting_of(bias), generators)
+    return 2 * _n_subsets(n, d, setting_of(bias), generators)
 
 
 def build_bytes(n_subsets: int, k: int, D: int) -> int:
@@ -217,10 +213,6 @@ def build_bytes(n_subsets: int, k: int, D: int) -> int:
     bias, 0.6 to 4.5 million subsets), so the estimate is 3.5 times it.
     """
     return n_subsets * 28 * (k + 3 * D + 4)
-
-
-#: The name the convolutional estimator still uses (geolasso.cnn).
-_build_bytes = build_bytes
 
 
 def _sample_subsets(N, k, m, rng, n_data, need_data):
@@ -382,7 +374,7 @@ class WedgeDictionary:
     ):
         self._configure(X, bias, generators, norm, tol, memory_limit)
         n, d, setting = self.n_samples, self.n_features, self.setting
-        k = _subset_size(setting, d)
+        k = subset_size(setting, d)
         n_gen = n if generators == "data" else n + d + (setting == "C")
         if generators == "data" and n < k:
             raise ValueError(
@@ -427,7 +419,7 @@ class WedgeDictionary:
             raise ValueError(f"X must have shape (n_samples, n_features); got {X.shape}{hint}")
         if X.shape[0] < 1 or X.shape[1] < 1:
             raise ValueError(f"X needs at least one sample and one feature; got shape {X.shape}")
-        self.setting = _setting_of(bias)
+        self.setting = setting_of(bias)
         check_option(generators, "generators", _GENERATORS)
         check_option(norm, "norm", _NORMS)
         if not (isinstance(tol, (int, float, np.floating)) and 0.0 <= tol < 1.0):
@@ -476,7 +468,8 @@ class WedgeDictionary:
             f"the {what} wedge dictionary of {n} samples in R^{d} (setting {self.setting}, "
             f"{self.generators} generators) has {n_atoms:,} atoms ({n_atoms // 2:,} generator "
             f"subsets, both orientations{full}); building it "
-            f"needs about {_gib(need)}, above memory_limit = {_gib(self.memory_limit)}. "
+            f"needs about {format_bytes(need)}, above memory_limit = "
+            f"{format_bytes(self.memory_limit)}. "
             f"Sample it instead: WedgeDictionary(X, max_atoms={suggestion:_}, "
             "random_state=0) draws a seeded uniform sample of its subsets, and "
             "WedgeDictionary.sample(X, n_atoms, sketch_dim=...) is the randomized "
@@ -662,7 +655,7 @@ class WedgeDictionary:
         self.sampled = True
         if sketch_dim is None:
             self.sketch_dim = None
-            k = _subset_size(setting, d)
+            k = subset_size(setting, d)
             if n < k:
                 raise ValueError(
                     f"X has {n} sample(s); hyperplanes through samples need n_samples >= {k}"
@@ -859,9 +852,10 @@ class WedgeDictionary:
         need = rows * cols * itemsize
         if need > self.memory_limit:
             raise DictionaryTooLargeError(
-                f"{what} would allocate a {rows:,} x {cols:,} array ({_gib(need)}), above "
-                f"memory_limit = {_gib(self.memory_limit)}. Use the matrix-free matvec, rmatvec "
-                "and columns(idx) for a working set instead, or pass a larger memory_limit.",
+                f"{what} would allocate a {rows:,} x {cols:,} array ({format_bytes(need)}), above "
+                f"memory_limit = {format_bytes(self.memory_limit)}. Use the matrix-free matvec, "
+                "rmatvec and columns(idx) for a working set instead, or pass a larger "
+                "memory_limit.",
                 n_atoms=cols,
                 required_bytes=need,
                 limit_bytes=int(self.memory_limit),
@@ -1283,10 +1277,10 @@ def _first_unique(U):
     quantum = _DEDUPE_RTOL * np.maximum(np.abs(U).max(axis=0), np.finfo(float).tiny)
     keys = np.empty(U.shape, dtype=np.int64)
     _kernels()._dedupe_keys(np.ascontiguousarray(U), quantum, keys)
-    return _first_unique_rows(keys)
+    return first_unique_rows(keys)
 
 
-def _first_unique_rows(keys):
+def first_unique_rows(keys):
     """Indices (increasing) of the first occurrence of each distinct row of an integer matrix.
 
     Rows are sorted by a 64-bit rolling hash (splitmix64's odd constants;

@@ -201,11 +201,6 @@ class LassoResult:
         return z
 
 
-# deep.py and cnn.py still import the old private name from here (kept until they move to
-# _validation.check_positive)
-_check_positive = check_positive
-
-
 def lasso(
     K,
     y,

@@ -217,7 +217,7 @@ def test_features_record_generators_and_signed_volumes():
 def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
     """2-D with a bias: the sweep makes the atom cap moot; only memory_limit samples."""
     import geolasso.auto as auto
-    from geolasso.dictionary import _build_bytes
+    from geolasso.dictionary import build_bytes
 
     monkeypatch.setattr(auto, "AUTO_MAX_ATOMS", 300)
     monkeypatch.setattr(auto, "AUTO_SAMPLE_ATOMS", 200)
@@ -232,7 +232,7 @@ def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
     # the memory it counts: the build and the sweep; below it the numbered dictionary
     # (still exhaustive), and below that a sample (the atom cap is back)
     n_subsets = dictionary_size(n, 2) // 2
-    need = _build_bytes(n_subsets, 2, 3) + 32 * n * n
+    need = build_bytes(n_subsets, 2, 3) + 32 * n * n
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ConvexReLU(alpha=0.01, memory_limit=need).fit(X, y)

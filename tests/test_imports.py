@@ -16,16 +16,7 @@ ALLOWED_EDGES: set[tuple[str, str]] = set()
 
 #: Private names imported from public geolasso modules, outside the modules cleaned so far:
 #: (importer, imported module, name). Each should become a public-in-package helper.
-ALLOWED_PRIVATE = {
-    ("arrangements", "dictionary", "_first_unique_rows"),
-    ("cnn", "dictionary", "_build_bytes"),
-    ("cnn", "dictionary", "_gib"),
-    ("cnn", "dictionary", "_setting_of"),
-    ("cnn", "dictionary", "_subset_size"),
-    ("cnn", "network", "_import_torch"),
-    ("cnn", "lasso", "_check_positive"),  # _validation.check_positive is the public twin
-    ("cnn", "convex", "_Progress"),
-}
+ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 def _imports(path):
