@@ -409,7 +409,7 @@ class ReLUNetwork:
         ImportError
             If torch is not installed (``pip install "geolasso[torch]"``).
         """
-        torch = _import_torch()
+        torch = import_torch()
         dtype = torch.float64 if dtype is None else dtype
         m, d = self.W.shape
         model = torch.nn.Sequential(
@@ -445,7 +445,7 @@ class ReLUNetwork:
             If ``module`` has another architecture; the message names the
             offending layer.
         """
-        torch = _import_torch()
+        torch = import_torch()
         nn = torch.nn
         layers = list(module.children()) if isinstance(module, nn.Module) else None
         if not isinstance(module, nn.Sequential) or len(layers) != 3:
@@ -590,7 +590,7 @@ class ReLUNetwork:
             raise ValueError(f"{path} is not a valid ReLUNetwork file: {exc}") from None
 
 
-def _import_torch():
+def import_torch():
     try:
         import torch
     except ImportError as exc:

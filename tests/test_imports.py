@@ -22,7 +22,6 @@ ALLOWED_PRIVATE = {
     ("cnn", "dictionary", "_gib"),
     ("cnn", "dictionary", "_setting_of"),
     ("cnn", "dictionary", "_subset_size"),
-    ("cnn", "network", "_import_torch"),
     ("cnn", "lasso", "_check_positive"),  # _validation.check_positive is the public twin
     ("cnn", "convex", "_Progress"),
     ("convex", "dictionary", "_build_bytes"),
