@@ -33,11 +33,14 @@ solves it with :func:`geolasso.crelu.solve_crelu` (pooled rows), certified
 by its duality gap: the global optimum when the patterns are enumerated
 (small filters, few patches), an upper bound over sampled ones.
 
-This module provides :func:`patches` (1-D signals and 2-D images, channels,
-stride, zero padding; the column order of ``torch.nn.functional.unfold``),
-:class:`ConvexCNN` (the wedge-patch Lasso or the arrangement program,
-pooled features) and :class:`ConvNetwork` (the recovered CNN, convertible
-to torch).
+This module provides :class:`ConvexCNN` (the wedge-patch Lasso or the
+arrangement program, pooled features), :class:`ConvexCNNClassifier` and the
+sizing of their fits to ``memory_limit``. The patches (1-D signals and 2-D
+images, channels, stride, zero padding; the column order of
+``torch.nn.functional.unfold``) are cut by :mod:`geolasso.patches`, and the
+recovered CNN, convertible to torch, is :class:`geolasso.convnet.ConvNetwork`;
+:func:`patches`, :func:`patch_pattern_bound` and :class:`ConvNetwork` are
+re-exported here.
 
 **Cost of the arrangement program.** Every cone step is a non-negative
 least-squares problem over all ``n K`` stacked patches, so on real images it
