@@ -62,9 +62,9 @@ Deeper networks (:mod:`~geolasso.mirror`, :mod:`~geolasso.deep`, :mod:`~geolasso
     :func:`~geolasso.reflection.reflection_dictionary` (d-D depth-3
     reflection features); imported on demand.
 Convolutional networks (:mod:`geolasso.cnn`, imported on demand)
-    :func:`~geolasso.cnn.patches`, :class:`~geolasso.cnn.ConvexCNN` (global
+    :func:`~geolasso.patches.patches`, :class:`~geolasso.cnn.ConvexCNN` (global
     training of a two-layer CNN over the wedge-patch dictionary) and
-    :class:`~geolasso.cnn.ConvNetwork` (the recovered CNN, convertible to
+    :class:`~geolasso.convnet.ConvNetwork` (the recovered CNN, convertible to
     torch).
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.

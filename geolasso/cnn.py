@@ -33,11 +33,14 @@ solves it with :func:`geolasso.crelu.solve_crelu` (pooled rows), certified
 by its duality gap: the global optimum when the patterns are enumerated
 (small filters, few patches), an upper bound over sampled ones.
 
-This module provides :func:`patches` (1-D signals and 2-D images, channels,
-stride, zero padding; the column order of ``torch.nn.functional.unfold``),
-:class:`ConvexCNN` (the wedge-patch Lasso or the arrangement program,
-pooled features) and :class:`ConvNetwork` (the recovered CNN, convertible
-to torch).
+This module provides :class:`ConvexCNN` (the wedge-patch Lasso or the
+arrangement program, pooled features), :class:`ConvexCNNClassifier` and the
+sizing of their fits to ``memory_limit``. The patches (1-D signals and 2-D
+images, channels, stride, zero padding; the column order of
+``torch.nn.functional.unfold``) are cut by :mod:`geolasso.patches`, and the
+recovered CNN, convertible to torch, is :class:`geolasso.convnet.ConvNetwork`;
+:func:`patches`, :func:`patch_pattern_bound` and :class:`ConvNetwork` are
+re-exported here.
 
 **Cost of the arrangement program.** Every cone step is a non-negative
 least-squares problem over all ``n K`` stacked patches, so on real images it
@@ -73,9 +76,10 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from ._validation import as_float_array, as_nonnegative_float, as_positive_int, forget_fit
+from ._validation import as_float_array, as_positive_int, forget_fit
 from ._warnings import convergence_warnings_collected, solver_reason
 from .algebra import MINORS_MAX_DIM
+from .convnet import ConvNetwork
 from .dictionary import (
     DEFAULT_MEMORY_LIMIT,
     WedgeDictionary,
@@ -87,9 +91,9 @@ from .dictionary import (
 )
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError, GeolassoWarning
 from .memory import format_bytes
+from .patches import as_images, pair, patch_pattern_bound, patch_positions, patches, patches_of
 
 __all__ = ["ConvNetwork", "ConvexCNN", "ConvexCNNClassifier", "patch_pattern_bound", "patches"]
-
 #: At most this many stacked patch rows are pushed through the dictionary per block
 #: (whole images at a time; see _block_images).
 _BLOCK_ROWS = 20_000
@@ -247,306 +251,6 @@ def _count(n_atoms):
     return f"{n_atoms:,}" if n_atoms < 10**12 else f"{float(n_atoms):.2e}"
 
 
-def _pair(value, name, minimum):
-    if np.ndim(value) == 0:
-        value = (value, value)
-    value = tuple(int(v) for v in value)
-    if len(value) != 2 or any(v < minimum for v in value):
-        raise ValueError(f"{name} must be an int or a pair of ints >= {minimum}; got {value}")
-    return value
-
-
-def _as_images(images):
-    """(n, C, H, W) float64 and whether the input was 1-D signals."""
-    try:  # no dtype here: a cast would drop the imaginary part of complex images
-        arr = np.asarray(images)
-    except ValueError as exc:
-        raise ValueError(
-            f"images must all have the same shape (a rectangular array); got ragged input ({exc})"
-        ) from None
-    arr = as_float_array(arr, "images")
-    if arr.ndim == 2:  # (n, L) signals
-        return arr[:, None, None, :], True
-    if arr.ndim == 3:  # (n, H, W) single-channel images
-        return arr[:, None, :, :], False
-    if arr.ndim == 4:
-        return arr, False
-    raise ValueError(
-        f"images must have shape (n, L) (signals), (n, H, W) or (n, C, H, W); got {arr.shape}"
-    )
-
-
-def patches(images, kernel_size, *, stride=1, padding=0):
-    """Patches of 1-D signals or 2-D images, one row per position.
-
-    Parameters
-    ----------
-    images : array_like
-        ``(n, L)`` signals, ``(n, H, W)`` images or ``(n, C, H, W)``
-        multi-channel images.
-    kernel_size : int or (int, int)
-        Filter size (for signals, an int).
-    stride : int or (int, int), default=1
-        Step between patches.
-    padding : int or (int, int), default=0
-        Zeros added on each side.
-
-    Returns
-    -------
-    ndarray of float64, shape (n, K, h)
-        ``K`` patches per image, each flattened channel first, then rows,
-        then columns (the order of ``torch.nn.functional.unfold``);
-        positions in row-major order.
-
-    Raises
-    ------
-    ValueError
-        For ragged input, a filter larger than the (padded) image, or a
-        stride or kernel size below 1.
-
-    Examples
-    --------
-    >>> patches([[1.0, 2.0, 3.0, 4.0]], 2).tolist()
-    [[[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]]]
-    """
-    X, signal = _as_images(images)
-    return _patches_of(X, signal, kernel_size, stride, padding)
-
-
-def _patches_of(X, signal, kernel_size, stride, padding):
-    """:func:`patches` of images already converted by :func:`_as_images` (4-D, and
-    whether they were signals)."""
-    if signal:
-        k = as_positive_int(kernel_size, "kernel_size")
-        s = as_positive_int(stride, "stride")
-        pad = as_positive_int(padding, "padding", minimum=0)
-        kh, kw, sh, sw, ph, pw = 1, k, 1, s, 0, pad
-    else:
-        kh, kw = _pair(kernel_size, "kernel_size", 1)
-        sh, sw = _pair(stride, "stride", 1)
-        ph, pw = _pair(padding, "padding", 0)
-    n, C = X.shape[:2]
-    if ph or pw:
-        X = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    Hp, Wp = X.shape[2:]
-    if kh > Hp or kw > Wp:
-        raise ValueError(
-            f"kernel_size {(kh, kw) if not signal else kw} is larger than the "
-            f"{'signal' if signal else 'image'} ({Hp} x {Wp} with padding)"
-        )
-    win = np.lib.stride_tricks.sliding_window_view(X, (kh, kw), axis=(2, 3))
-    win = win[:, :, ::sh, ::sw]  # (n, C, Ho, Wo, kh, kw)
-    Ho, Wo = win.shape[2:4]
-    out = win.transpose(0, 2, 3, 1, 4, 5).reshape(n, Ho * Wo, C * kh * kw)
-    return np.ascontiguousarray(out)
-
-
-def patch_pattern_bound(n_rows: int, rank: int) -> int:
-    """Upper bound on the activation patterns of a stacked patch matrix (docs/mathematics.md §6).
-
-    ``P ≤ 2 Σ_{l < r} C(N − 1, l)`` for ``N`` stacked rows of rank ``r``
-    (``r ≤ h``, plus one with a bias column): polynomial in the number of
-    images and patches for a fixed filter size.
-
-    Parameters
-    ----------
-    n_rows : int
-        Rows of the stacked patch matrix (images × patches).
-    rank : int
-        Its rank.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> patch_pattern_bound(18, 3)
-    308
-    """
-    n_rows = as_positive_int(n_rows, "n_rows")
-    rank = as_positive_int(rank, "rank")
-    return 2 * sum(math.comb(n_rows - 1, k) for k in range(rank))
-
-
-class ConvNetwork:
-    """A two-layer CNN: ``f(x) = c + Σ_j v_j pool_k (w_j·p_k(x) + b_j)_+``.
-
-    Parameters
-    ----------
-    W : array_like, shape (m, h)
-        Filters, flattened as the rows of :func:`patches`.
-    b : array_like, shape (m,)
-        Filter biases.
-    v : array_like, shape (m,)
-        Output weights.
-    c : float
-        Output intercept.
-    kernel_size, stride, padding
-        As in :func:`patches`.
-    pooling : {"sum", "mean"}, default="sum"
-        Pooling over the patches.
-    in_channels : int, default=1
-        Image channels (for :meth:`to_torch`).
-    signal : bool, default=False
-        1-D signals (``Conv1d``) rather than images.
-    """
-
-    def __init__(
-        self,
-        W,
-        b,
-        v,
-        c=0.0,
-        *,
-        kernel_size,
-        stride=1,
-        padding=0,
-        pooling="sum",
-        in_channels=1,
-        signal=False,
-    ):
-        self.W = as_float_array(W, "W")
-        m = self.W.shape[0]
-        self.b = as_float_array(b, "b").reshape(m)
-        self.v = as_float_array(v, "v").reshape(m)
-        self.c = float(c)
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
-        self.in_channels, self.signal = int(in_channels), bool(signal)
-        if pooling not in ("sum", "mean"):
-            raise ValueError(f"pooling must be 'sum' or 'mean'; got {pooling!r}")
-        self.pooling = pooling
-
-    @property
-    def n_filters(self) -> int:
-        """int: Filters ``m``."""
-        return self.W.shape[0]
-
-    def hidden(self, images) -> np.ndarray:
-        """Pooled filter responses, shape (n, m).
-
-        Parameters
-        ----------
-        images : array_like
-            As in :func:`patches`.
-
-        Returns
-        -------
-        ndarray of float64
-        """
-        return self._pooled(
-            patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
-        )
-
-    def _pooled(self, P):
-        """:meth:`hidden` of the images' patches ``P``, shape (n, K, h)."""
-        act = np.maximum(P @ self.W.T + self.b, 0.0)
-        return act.sum(axis=1) if self.pooling == "sum" else act.mean(axis=1)
-
-    def predict(self, images) -> np.ndarray:
-        """``f(x)`` for each image.
-
-        Parameters
-        ----------
-        images : array_like
-            As in :func:`patches`.
-
-        Returns
-        -------
-        ndarray of float64, shape (n,)
-        """
-        return self.hidden(images) @ self.v + self.c
-
-    def objective(self, images, y, alpha, *, norm="l1", bias="free") -> float:
-        """``‖f − y‖² / (2n) + (α/2) Σ (‖w_j‖² + v_j²)`` (norm of ``w`` as given).
-
-        Parameters
-        ----------
-        images : array_like
-            As in :func:`patches`.
-        y : array_like, shape (n,)
-            Targets.
-        alpha : float
-            Penalty, a finite number ``>= 0``.
-        norm : {"l1", "l2"}, default="l1"
-            First-layer norm.
-        bias : {"free", "none", "regularized"}, default="free"
-            Whether the filter biases are inside the norm.
-
-        Returns
-        -------
-        float
-        """
-        alpha = as_nonnegative_float(alpha, "alpha")
-        P = patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
-        return self._objective(P, as_float_array(y, "y").reshape(-1), alpha, norm, bias)
-
-    def _objective(self, P, y, alpha, norm, bias):
-        """:meth:`objective` of the images' patches ``P`` (shape (n, K, h)), checked
-        targets ``y`` (shape (n,)) and ``alpha >= 0`` (an estimator's fit)."""
-        r = self._pooled(P) @ self.v + self.c - y
-        first = np.column_stack([self.W, self.b]) if bias == "regularized" else self.W
-        norms = np.linalg.norm(first, ord=1 if norm == "l1" else 2, axis=1)
-        pen = 0.5 * float(norms @ norms + self.v @ self.v)
-        return float(r @ r) / (2 * r.size) + alpha * pen
-
-    def to_torch(self, size):
-        """The same network in torch: ``Conv`` + ReLU + global average pooling + ``Linear``.
-
-        Sum pooling is average pooling times the number of patches, folded
-        into the ``Linear`` weights. float64.
-
-        Parameters
-        ----------
-        size : int or (int, int)
-            The input's length (signals) or height and width (images).
-
-        Returns
-        -------
-        torch.nn.Sequential
-            Takes ``(n, 1, L)`` tensors for signals, ``(n, C, H, W)`` for images.
-        """
-        from .network import import_torch
-
-        torch = import_torch()
-        nn = torch.nn
-        m, C = self.n_filters, self.in_channels
-        if self.signal:
-            k = int(self.kernel_size)
-            conv = nn.Conv1d(
-                1, m, k, stride=int(self.stride), padding=int(self.padding), dtype=torch.float64
-            )
-            weight = self.W.reshape(m, 1, k)
-            pool = nn.AdaptiveAvgPool1d(1)
-            K = patches(
-                np.zeros((1, int(size))), k, stride=self.stride, padding=self.padding
-            ).shape[1]
-        else:
-            kh, kw = _pair(self.kernel_size, "kernel_size", 1)
-            conv = nn.Conv2d(
-                C,
-                m,
-                (kh, kw),
-                stride=_pair(self.stride, "stride", 1),
-                padding=_pair(self.padding, "padding", 0),
-                dtype=torch.float64,
-            )
-            weight = self.W.reshape(m, C, kh, kw)
-            pool = nn.AdaptiveAvgPool2d(1)
-            H, W = _pair(size, "size", 1)
-            K = patches(
-                np.zeros((1, C, H, W)), (kh, kw), stride=self.stride, padding=self.padding
-            ).shape[1]
-        lin = nn.Linear(m, 1, dtype=torch.float64)
-        scale = K if self.pooling == "sum" else 1
-        with torch.no_grad():
-            conv.weight.copy_(torch.as_tensor(weight))
-            conv.bias.copy_(torch.as_tensor(self.b))
-            lin.weight.copy_(torch.as_tensor(self.v[None, :] * scale))
-            lin.bias.fill_(self.c)
-        return nn.Sequential(conv, nn.ReLU(), pool, nn.Flatten(), lin)
-
-
 def _check_arrangement(norm, bias, gated):
     """The settings the arrangement program of a CNN is solved for, or a clear error."""
     if norm not in ("l1", "l2"):
@@ -564,15 +268,6 @@ def _check_arrangement(norm, bias, gated):
             "the optimum fits any targets with zero penalty (docs/mathematics.md §2.4). Use "
             "bias='regularized' or bias=False"
         )
-
-
-def _positions(shape4, kernel, stride, padding):
-    """Top-left corner (row, column) of every patch, in unpadded image coordinates."""
-    _, _, H, W = shape4
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    rows = np.arange(0, H + 2 * ph - kh + 1, sh) - ph
-    cols = np.arange(0, W + 2 * pw - kw + 1, sw) - pw
-    return [(int(r), int(c)) for r in rows for c in cols]
 
 
 class ConvexCNN(RegressorMixin, BaseEstimator):
@@ -799,8 +494,8 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             raise ValueError(
                 "gated=True is the gated-ReLU program: use it with method='arrangement'"
             )
-        X4, signal = _as_images(images)
-        P = _patches_of(X4, signal, self.kernel_size, self.stride, self.padding)
+        X4, signal = as_images(images)
+        P = patches_of(X4, signal, self.kernel_size, self.stride, self.padding)
         n, K = P.shape[:2]
         y = as_float_array(y, "y").reshape(-1)
         if y.shape != (n,):
@@ -813,10 +508,10 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
                 (0, int(self.padding)),
             )
         else:
-            kernel = _pair(self.kernel_size, "kernel_size", 1)
-            stride = _pair(self.stride, "stride", 1)
-            pad = _pair(self.padding, "padding", 0)
-        where = _positions(X4.shape, kernel, stride, pad)
+            kernel = pair(self.kernel_size, "kernel_size", 1)
+            stride = pair(self.stride, "stride", 1)
+            pad = pair(self.padding, "padding", 0)
+        where = patch_positions(X4.shape, kernel, stride, pad)
         forget_fit(self, keep=("classes_",))  # nothing of a previous fit survives
         self.n_patches_ = K
         self.n_features_in_ = int(np.prod(X4.shape[1:]))

@@ -1,7 +1,7 @@
 """One fit validates its samples once; the public functions still validate theirs.
 
 The estimators validate ``X`` at their boundary (scikit-learn's
-``validate_data``, or :func:`geolasso.cnn.patches`' conversion for the CNN)
+``validate_data``, or :func:`geolasso.patches.patches`' conversion for the CNN)
 and check its scale once; everything below them (the dictionary, the
 activation patterns, the network's objective, the certificate) receives the
 checked array through internal entry points. The counts are taken by wrapping
