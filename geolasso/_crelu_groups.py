@@ -111,7 +111,9 @@ def restricted_values(Z, masks, signs, lam, norm, gated, free=False, warm=None, 
         return values
     if warm is None:
         warm = np.zeros((0, 0), dtype=np.bool_)
-    H = np.ascontiguousarray((masks * lam) @ Z)  # (G, r), without the signs
+    H = np.empty((G, Z.shape[1]))  # Zᵀ(m_g ⊙ λ) without the signs, 64 groups at a time
+    for lo in range(0, G, 64):
+        H[lo : lo + 64] = (masks[lo : lo + 64] * lam) @ Z
     none = np.zeros((0, 0), dtype=np.bool_)
 
     def price(idx, threshold):
