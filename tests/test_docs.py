@@ -9,8 +9,10 @@ import pytest
 MODULES = [
     "geolasso.algebra",
     "geolasso.arrangements",
+    "geolasso.auto",
     "geolasso.certificate",
     "geolasso.cnn",
+    "geolasso.convnet",
     "geolasso.convex",
     "geolasso.crelu",
     "geolasso.datasets",
@@ -22,6 +24,7 @@ MODULES = [
     "geolasso.lasso",
     "geolasso.mirror",
     "geolasso.network",
+    "geolasso.patches",
     "geolasso.readers",
     "geolasso.reflection",
     "geolasso.snapping",
