@@ -61,6 +61,7 @@ import math
 
 import numpy as np
 
+from . import _numbered
 from ._validation import as_float_array, as_indices, check_option, scale_exponent
 from .exceptions import DictionaryTooLargeError
 from .memory import DEFAULT_MEMORY_LIMIT, check_memory
@@ -551,31 +552,7 @@ class SpatialDictionary:
         values : ndarray of float64
             Their ``K_jᵀ r`` (signed).
         """
-        k = int(k)
-        if k < 0:
-            raise ValueError(f"k must be >= 0; got {k}")
-        pivots = None
-        if through is not None:
-            pivots = np.unique(self._check_samples(through, "through"))
-            if pivots.size == 0:
-                raise ValueError("through must name at least one sample")
-        top, n_above, mags, idx, piv_val, piv_idx = self._pass(
-            r, threshold, min(k, self.n_atoms), np.empty(0), best=spread, pivots=pivots
-        )
-        if spread:  # and the k largest of the best atoms swept from each sample
-            ok = np.flatnonzero(piv_idx >= 0)
-            best = ok[np.lexsort((piv_idx[ok], -piv_val[ok]))[:k]]
-            mags = np.concatenate([piv_val[best], mags])
-            idx = np.concatenate([piv_idx[best], idx])
-            idx, first = np.unique(idx, return_index=True)
-            mags = mags[first]
-        idx = idx[np.lexsort((idx, -mags))]
-        r = np.asarray(r, dtype=float)
-        values = np.empty(idx.size)
-        for start in range(0, idx.size, 256):  # dense columns, a block at a time
-            block = idx[start : start + 256]
-            values[start : start + block.size] = self.columns(block).T @ r
-        return top, n_above, idx, values
+        return _numbered.top_correlations(self, r, k, threshold, spread, through)
 
     def rmatvec(self, r) -> np.ndarray:
         """``Kᵀ r`` in full (``8 n_atoms`` bytes; refused above ``memory_limit``).
@@ -588,16 +565,4 @@ class SpatialDictionary:
         -------
         ndarray of float64, shape (n_atoms,)
         """
-        need = 8 * self.n_atoms + spatial_bytes(self.n_samples)
-        if need > self.memory_limit:
-            raise DictionaryTooLargeError(
-                f"Kᵀ r over all {self.n_atoms:,} atoms needs {_gib(need)}, above memory_limit "
-                f"= {_gib(self.memory_limit)}; use top_correlations(r, k) for its maximum and "
-                "its largest entries",
-                n_atoms=self.n_atoms,
-                required_bytes=int(need),
-                limit_bytes=int(self.memory_limit),
-            )
-        out = np.zeros(self.n_atoms)
-        self._pass(r, np.inf, 0, out)
-        return out
+        return _numbered.rmatvec(self, r, spatial_bytes(self.n_samples))
