@@ -45,10 +45,9 @@ import numpy as np
 
 from ._validation import as_float_array, as_generator, as_positive_int, scale_exponent
 from .algebra import cross, cross_all
-from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
-from .dictionary import first_unique_rows as _first_unique_keys
 from .exceptions import DictionaryTooLargeError
-from .memory import as_memory_limit, check_memory, chunk_rows, format_bytes
+from .memory import DEFAULT_MEMORY_LIMIT, as_memory_limit, check_memory, chunk_rows, format_bytes
+from .wedge_build import bias_name, first_unique_rows
 
 __all__ = ["ActivationPatterns", "enumerate_patterns", "pattern_count", "sample_patterns"]
 
@@ -264,7 +263,7 @@ def _cells(Z, memory_limit=DEFAULT_MEMORY_LIMIT):
     keys = [found[1.0].keys(words), found[-1.0].keys(words), *odd_signs]
     dirs = [found[1.0].dirs(rank), found[-1.0].dirs(rank), *odd_dirs]
     keys, dirs = np.vstack(keys), np.vstack(dirs)
-    first = _first_unique_keys(keys)
+    first = first_unique_rows(keys)
     keys, dirs = keys[first], dirs[first]
     signs = np.where(_unpack(keys, q), np.int8(1), np.int8(-1))
     return signs, dirs @ B.T
@@ -302,7 +301,7 @@ class _Found:
 
     def add(self, rows, dirs):
         keys = _pack(rows)
-        first = _first_unique_keys(keys)
+        first = first_unique_rows(keys)
         self._keys.append(keys[first])
         self._dirs.append(dirs[first])
         self._rows += first.size
@@ -313,7 +312,7 @@ class _Found:
         if not self._keys:
             return
         keys, dirs = np.vstack(self._keys), np.vstack(self._dirs)
-        first = _first_unique_keys(keys)
+        first = first_unique_rows(keys)
         self._keys, self._dirs = [keys[first]], [dirs[first]]
         self._rows = self._distinct = first.size
 
@@ -417,11 +416,11 @@ def _first_unique_rows(rows):
     """Indices (increasing) of the first occurrence of each distinct row of a bool matrix.
 
     Rows are packed into 64-bit words and deduplicated by hash-sorting them
-    (:func:`geolasso.dictionary.first_unique_rows`).
+    (:func:`geolasso.wedge_build.first_unique_rows`).
     """
     if rows.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
-    return _first_unique_keys(_pack(rows))
+    return first_unique_rows(_pack(rows))
 
 
 def _finish(patterns, gates, exact, method, bias, include_zero):

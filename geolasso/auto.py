@@ -27,17 +27,12 @@ from .arrangements import (
     row_space,
     sample_design,
 )
-from .dictionary import (
-    DEFAULT_MEMORY_LIMIT,
-    WedgeDictionary,
-    bias_name,
-    build_bytes,
-    dictionary_size,
-)
+from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary
 from .distributed import active_client
 from .exceptions import GeolassoWarning
 from .planar import PlanarDictionary, planar_bytes
 from .spatial import SpatialDictionary, spatial_bytes
+from .wedge_build import bias_name, build_bytes, dictionary_size
 
 __all__ = ["choose_dictionary", "choose_patterns"]
 
@@ -142,11 +137,7 @@ def choose_dictionary(
     )
 
     def stored(**extra):
-        return (
-            WedgeDictionary._of_checked(X, **kwargs, **extra)
-            if checked
-            else WedgeDictionary(X, **kwargs, **extra)
-        )
+        return WedgeDictionary(X, **kwargs, **extra, check_input=not checked)
 
     free = numbered and bias == "free" and generators == "data+basis"
     planar = (
@@ -203,15 +194,15 @@ def _planar(X, norm, memory_limit, checked):
     the workers, or rebuilt every pass when it takes more than half their memory:
     :class:`geolasso.distributed.PlanarRunner`)."""
     plan = "here" if active_client() is None else "cluster"
-    make = PlanarDictionary._of_checked if checked else PlanarDictionary
-    return make(X, norm=norm, memory_limit=memory_limit, plan=plan)
+    return PlanarDictionary(
+        X, norm=norm, memory_limit=memory_limit, plan=plan, check_input=not checked
+    )
 
 
 def _spatial(X, norm, memory_limit, checked):
     """The numbered 3-D dictionary (its passes run here only: with a Dask client the
     stored or sampled dictionary is used; see :mod:`geolasso.spatial`, Measured)."""
-    make = SpatialDictionary._of_checked if checked else SpatialDictionary
-    return make(X, norm=norm, memory_limit=memory_limit)
+    return SpatialDictionary(X, norm=norm, memory_limit=memory_limit, check_input=not checked)
 
 
 def choose_patterns(

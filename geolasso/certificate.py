@@ -50,9 +50,10 @@ import numpy as np
 
 from ._dual import ray_bound as _ray_bound  # its home is the shared module since the crelu split
 from ._validation import as_float_array, as_positive_int, check_positive, scale_exponent
-from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary, bias_name
+from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary
 from .exceptions import DictionaryTooLargeError
 from .readers import as_network
+from .wedge_build import bias_name
 
 __all__ = ["Certificate", "certify"]
 
@@ -422,8 +423,13 @@ def _certify(
     n, d = X.shape
     top = as_positive_int(top, "top", minimum=0)
     if dictionary is None:
-        dictionary = WedgeDictionary._of_checked(
-            X, bias=setting, generators="data+basis", norm="l1", memory_limit=memory_limit
+        dictionary = WedgeDictionary(
+            X,
+            bias=setting,
+            generators="data+basis",
+            norm="l1",
+            memory_limit=memory_limit,
+            check_input=False,
         )
     else:  # an estimator's ℓ2 fit passes its own exhaustive ℓ2 dictionary: the same atoms
         _check_dictionary(dictionary, X, setting, own_l2=checked and norm == "l2")

@@ -80,18 +80,11 @@ from ._validation import as_float_array, as_positive_int, forget_fit
 from ._warnings import convergence_warnings_collected, solver_reason
 from .algebra import MINORS_MAX_DIM
 from .convnet import ConvNetwork
-from .dictionary import (
-    DEFAULT_MEMORY_LIMIT,
-    WedgeDictionary,
-    bias_name,
-    build_bytes,
-    dictionary_size,
-    setting_of,
-    subset_size,
-)
+from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError, GeolassoWarning
 from .memory import format_bytes
 from .patches import as_images, pair, patch_pattern_bound, patch_positions, patches, patches_of
+from .wedge_build import bias_name, build_bytes, dictionary_size, setting_of, subset_size
 
 __all__ = ["ConvNetwork", "ConvexCNN", "ConvexCNNClassifier", "patch_pattern_bound", "patches"]
 #: At most this many stacked patch rows are pushed through the dictionary per block
@@ -567,7 +560,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
             if max_atoms != "auto":
                 raise ValueError(f"max_atoms must be 'auto', an int or None; got {max_atoms!r}")
             if fits >= total and total <= AUTO_MAX_ATOMS:
-                return WedgeDictionary._of_checked(P.reshape(rows, h), **kwargs)
+                return WedgeDictionary(P.reshape(rows, h), **kwargs, check_input=False)
             size = min(fits, AUTO_SAMPLE_ATOMS // 2 * 2)
             if size == 0:
                 need = _fit_bytes(n, K, h, k, 2)["total"]
@@ -591,7 +584,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
                 GeolassoWarning,
                 stacklevel=_outside_level(),
             )
-            return WedgeDictionary._of_checked(P.reshape(rows, h), max_atoms=size, **kwargs)
+            return WedgeDictionary(P.reshape(rows, h), max_atoms=size, **kwargs, check_input=False)
         if max_atoms is None:
             n_atoms, what = total, "max_atoms=None"
         else:
@@ -600,7 +593,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         if n_atoms > fits:
             need = _fit_bytes(n, K, h, k, n_atoms)["total"]
             self._raise_too_large(what, source, n_atoms, total, need, limit, fits)
-        return WedgeDictionary._of_checked(P.reshape(rows, h), max_atoms=max_atoms, **kwargs)
+        return WedgeDictionary(P.reshape(rows, h), max_atoms=max_atoms, **kwargs, check_input=False)
 
     @staticmethod
     def _raise_too_large(what, source, n_atoms, total, need, limit, fits):

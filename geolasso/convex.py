@@ -59,17 +59,13 @@ from ._validation import check_positive, forget_fit, refuse_complex, scale_expon
 from ._warnings import convergence_warnings_collected
 from .auto import choose_dictionary, choose_patterns
 from .certificate import certify_checked
-from .dictionary import (
-    DEFAULT_MEMORY_LIMIT,
-    WedgeDictionary,
-    bias_name,
-    dictionary_size,
-)
+from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary
 from .distributed import distributed_passes
 from .exceptions import DictionaryTooLargeError
 from .lasso import lasso, lasso_path
 from .network import ReLUNetwork
 from .progress import Progress
+from .wedge_build import bias_name, dictionary_size
 
 __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
@@ -496,7 +492,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         bias = bias_name(self.bias)
         if dictionary_size(n, d, bias=bias, generators="data+basis") > WARM_START_ATOMS:
             return None, None
-        D = WedgeDictionary._of_checked(X, bias=bias, norm="l2", memory_limit=self.memory_limit)
+        D = WedgeDictionary(
+            X, bias=bias, norm="l2", memory_limit=self.memory_limit, check_input=False
+        )
         # only a starting point: whether its Lasso converged does not matter (the solver
         # warns when it does not converge itself), so its warning is not passed on
         with convergence_warnings_collected():

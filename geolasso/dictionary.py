@@ -79,21 +79,21 @@ References
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ._validation import (
-    as_float_array,
-    as_generator,
-    as_positive_int,
-    check_option,
-    scale_exponent,
-)
-from .algebra import cross_all
-from .algebra import subsets as _all_subsets
+from ._validation import as_float_array
 from .exceptions import DictionaryTooLargeError
 from .memory import DEFAULT_MEMORY_LIMIT, format_bytes
+from .wedge_build import (
+    BIAS_NAMES,
+    ZERO_RTOL,
+    Hyperplanes,
+    Samples,
+    dictionary_size,
+    exhaustive_or_sampled,
+    prepare_samples,
+    through_samples,
+)
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -103,150 +103,11 @@ __all__ = [
     "dictionary_size",
 ]
 
-#: Default memory budget of a dictionary and of its dense matrix, in bytes (2 GiB).
-
-_BIAS_OPTIONS = (True, False, "free", "none", "regularized")
-_SETTING = {True: "B", "free": "B", False: "A", "none": "A", "regularized": "C"}
-_BIAS_NAME = {"A": "none", "B": "free", "C": "regularized"}
-_GENERATORS = ("data+basis", "data")
-_NORMS = ("l1", "l2")
-#: Relative quantum used to recognise equal normalised atoms.
-_DEDUPE_RTOL = 1e-9
-
-#: Relative size below which a pre-activation counts as zero (flat atoms, patterns).
-_ZERO_RTOL = 1e-9
-
 
 def _kernels():
     from . import _dictionary_kernels
 
     return _dictionary_kernels
-
-
-def bias_name(bias) -> str:
-    """The bias setting by name, ``"free"``, ``"none"`` or ``"regularized"``.
-
-    Parameters
-    ----------
-    bias : {True, False, "free", "none", "regularized"}
-        As in :class:`WedgeDictionary`.
-
-    Returns
-    -------
-    str
-
-    Raises
-    ------
-    ValueError
-        For any other value, listing the accepted ones.
-    """
-    return _BIAS_NAME[setting_of(bias)]
-
-
-def setting_of(bias):
-    check_option(bias, "bias", _BIAS_OPTIONS)
-    return _SETTING[bias]
-
-
-def subset_size(setting: str, d: int) -> int:
-    return d - 1 if setting == "A" else d
-
-
-def _n_subsets(n: int, d: int, setting: str, generators: str) -> int:
-    """Number of generator subsets of the exhaustive dictionary."""
-    k = subset_size(setting, d)
-    if generators == "data":
-        return math.comb(n, k)
-    if setting == "A":
-        return math.comb(n + d, k)
-    if setting == "B":  # every subset but the one made of the d directions alone
-        return math.comb(n + d, k) - 1
-    return math.comb(n + d + 1, k)
-
-
-def dictionary_size(
-    n_samples: int, n_features: int, *, bias=True, generators: str = "data+basis"
-) -> int:
-    """Number of atoms of an exhaustive wedge dictionary, counted without building it.
-
-    Twice the number of generator subsets (both orientations), before
-    linearly dependent subsets and duplicate atoms are removed (docs/mathematics.md §4.3):
-    ``2 C(n + d, d - 1)`` (no bias), ``2 (C(n + d, d) - 1)`` (free bias),
-    ``2 C(n + d + 1, d)`` (regularized bias) with basis generators, and
-    ``2 C(n, d - 1)`` / ``2 C(n, d)`` with data generators only.
-
-    Parameters
-    ----------
-    n_samples : int
-        Number of training samples ``n``.
-    n_features : int
-        Their dimension ``d``.
-    bias : {True, False, "free", "none", "regularized"}, default=True
-        The setting, as in :class:`WedgeDictionary`.
-    generators : {"data+basis", "data"}, default="data+basis"
-        The generator set, as in :class:`WedgeDictionary`.
-
-    Returns
-    -------
-    int
-
-    Examples
-    --------
-    >>> dictionary_size(160, 2)  # the exact dictionary of the 2-D spiral
-    26080
-    >>> dictionary_size(160, 2, generators="data")
-    25440
-    """
-    n = as_positive_int(n_samples, "n_samples")
-    d = as_positive_int(n_features, "n_features")
-    check_option(generators, "generators", _GENERATORS)
-    return 2 * _n_subsets(n, d, setting_of(bias), generators)
-
-
-def build_bytes(n_subsets: int, k: int, D: int) -> int:
-    """Peak memory of building hyperplanes from ``n_subsets`` subsets (estimate).
-
-    The arrays alive at once (subsets, raw and normalised normals, dedupe keys,
-    the kept copies and a few per-subset scalars) come to ``8 (k + 3D + 4)``
-    bytes per subset; the measured peak resident memory of a build, with its
-    temporaries, is 2.4 to 3.4 times that (2-D to 4-D, with and without a
-    bias, 0.6 to 4.5 million subsets), so the estimate is 3.5 times it.
-    """
-    return n_subsets * 28 * (k + 3 * D + 4)
-
-
-def _sample_subsets(N, k, m, rng, n_data, need_data):
-    """A seeded uniform sample of ``m`` distinct k-subsets of ``range(N)``.
-
-    Subsets whose indices are all ``>= n_data`` are excluded when ``need_data``.
-    Rows are sorted, and the rows are in lexicographic order.
-    """
-    total = math.comb(N, k) - (1 if need_data and N - n_data >= k else 0)
-    if total <= max(4 * m, 2_000_000):
-        every = _all_subsets(N, k)
-        if need_data:
-            every = every[every[:, 0] < n_data]
-        pick = np.sort(rng.choice(every.shape[0], size=m, replace=False))
-        return every[pick]
-    chosen = np.empty((0, k), dtype=np.int64)
-    while chosen.shape[0] < m:
-        batch = int(1.3 * (m - chosen.shape[0])) + 64
-        draw = np.sort(rng.integers(0, N, size=(batch, k)), axis=1)
-        keep = np.all(np.diff(draw, axis=1) > 0, axis=1)
-        if need_data:
-            keep &= draw[:, 0] < n_data
-        chosen = np.concatenate([chosen, draw[keep]])
-        _, first = np.unique(chosen, axis=0, return_index=True)
-        chosen = chosen[np.sort(first)]  # first occurrences, in draw order
-    chosen = chosen[:m]
-    return chosen[np.lexsort(chosen.T[::-1])]
-
-
-def _count_sketch(d, s, rng):
-    """Sparse JL (CountSketch) matrix of shape (d, s): one random ±1 per row."""
-    P = np.zeros((d, s))
-    P[np.arange(d), rng.integers(0, s, size=d)] = rng.choice([-1.0, 1.0], size=d)
-    return P
 
 
 class WedgeDictionary:
@@ -286,6 +147,10 @@ class WedgeDictionary:
         Budget in bytes for building the dictionary and for any dense matrix
         it returns (:meth:`matrix`, :meth:`transform`, :meth:`columns`,
         :meth:`patterns`).
+    check_input : bool, default=True
+        Convert ``X`` to float64 and check it (finite, 2-D). ``False`` skips
+        the conversion and the finiteness check for samples already validated
+        (as estimators do after ``validate_data``); use it only then.
 
     Attributes
     ----------
@@ -371,219 +236,34 @@ class WedgeDictionary:
         random_state=None,
         tol: float = 1e-10,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        check_input: bool = True,
     ):
-        self._configure(X, bias, generators, norm, tol, memory_limit)
-        n, d, setting = self.n_samples, self.n_features, self.setting
-        k = subset_size(setting, d)
-        n_gen = n if generators == "data" else n + d + (setting == "C")
-        if generators == "data" and n < k:
-            raise ValueError(
-                f"X has {n} sample(s); hyperplanes through data points in setting {setting} "
-                f"need subsets of {k} samples (n_samples >= {k}), or use "
-                "generators='data+basis'"
-            )
-        total = _n_subsets(n, d, setting, generators)
-        if max_atoms is not None:
-            max_atoms = as_positive_int(max_atoms, "max_atoms", minimum=2)
-        self.sampled = max_atoms is not None and 2 * total > max_atoms
-        n_draw = max_atoms // 2 if self.sampled else total
-        need = build_bytes(n_draw, k, d + 1)
-        if need > self.memory_limit:
-            self._raise_too_large(2 * n_draw, need, total)
-        need_data = setting == "B" and generators == "data+basis"
-        if self.sampled:
-            chosen = _sample_subsets(n_gen, k, n_draw, as_generator(random_state), n, need_data)
-        else:
-            chosen = _all_subsets(n_gen, k)
-            if need_data and k:
-                chosen = chosen[:-1]  # the last subset is made of the d directions alone
-        self.sketch_dim = None
-        self._build_from_subsets(chosen)
+        s = prepare_samples(X, bias, generators, norm, tol, memory_limit, check_input=check_input)
+        planes, sampled = exhaustive_or_sampled(s, max_atoms, random_state)
+        self._adopt(s, planes, sampled, None)
 
-    @classmethod
-    def _of_checked(cls, X, **kwargs):
-        """The dictionary of samples an estimator has already validated (float64,
-        finite; ``sklearn.utils.validation.validate_data``), built without converting
-        and checking ``X`` again; the keyword arguments are the constructor's."""
-        self = cls.__new__(cls)
-        self._x_checked = True
-        self.__init__(X, **kwargs)
-        return self
-
-    # ------------------------------------------------------------------ construction
-    def _configure(self, X, bias, generators, norm, tol, memory_limit):
-        if not vars(self).pop("_x_checked", False):
-            X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
-        if X.ndim != 2:
-            hint = " (reshape 1-D data with X.reshape(-1, 1))" if X.ndim == 1 else ""
-            raise ValueError(f"X must have shape (n_samples, n_features); got {X.shape}{hint}")
-        if X.shape[0] < 1 or X.shape[1] < 1:
-            raise ValueError(f"X needs at least one sample and one feature; got shape {X.shape}")
-        self.setting = setting_of(bias)
-        check_option(generators, "generators", _GENERATORS)
-        check_option(norm, "norm", _NORMS)
-        if not (isinstance(tol, (int, float, np.floating)) and 0.0 <= tol < 1.0):
-            raise ValueError(f"tol must be a number in [0, 1); got {tol!r}")
-        if not (
-            isinstance(memory_limit, (int, float, np.integer, np.floating)) and memory_limit > 0
-        ):
-            raise ValueError(
-                f"memory_limit must be a positive number of bytes; got {memory_limit!r}"
-            )
-        X = X.copy()
-        X.setflags(write=False)
-        self.X = X
-        self.n_samples, self.n_features = X.shape
-        self.bias = _BIAS_NAME[self.setting]
-        self.fit_intercept = self.setting == "B"
-        self.generators = generators
-        self.norm = norm
-        self.tol = float(tol)
-        self.memory_limit = memory_limit
-        Xa = np.ones((X.shape[0], X.shape[1] + 1))
-        Xa[:, :-1] = X
-        self._Xa = Xa
-        self._XT = np.ascontiguousarray(Xa.T)
+    def _adopt(self, s: Samples, planes: Hyperplanes, sampled: bool, sketch_dim):
+        """Take the samples and hyperplanes of a build (:mod:`geolasso.wedge_build`)."""
+        self.X = s.X
+        self.n_samples, self.n_features = s.X.shape
+        self.setting = s.setting
+        self.bias = BIAS_NAMES[s.setting]
+        self.fit_intercept = s.setting == "B"
+        self.generators, self.norm, self.tol = s.generators, s.norm, s.tol
+        self.memory_limit = s.memory_limit
+        self._Xa, self._XT = s.Xa, s.XT
+        self._Xs, self._Xas, self._std_k = s.Xs, s.Xas, s.std_k
         self._sq_norms_cache = None
-        # hyperplanes are found, and dependence, flatness, duplicates and rank decided, on
-        # the standardised samples 2^k X (k = 0 for ordinary data; setting C, whose
-        # penalised bias is not scale-free, as given), then mapped back exactly (_finish)
-        self._std_k = (
-            0 if self.setting == "C" else scale_exponent(X, "X", even=False, check_range=False)
-        )
-        if self._std_k:
-            self._Xs = np.ldexp(X, self._std_k)
-            self._Xas = np.ones_like(Xa)
-            self._Xas[:, :-1] = self._Xs
-        else:
-            self._Xs, self._Xas = X, Xa
-
-    def _raise_too_large(self, n_atoms, need, total):
-        n, d = self.n_samples, self.n_features
-        what = "sampled" if self.sampled else "exhaustive"
-        fits = int(self.memory_limit / need * n_atoms)  # atoms that fit the budget
-        suggestion = max(2, min(fits, 1_000_000) // 2 * 2)
-        full = f"; the exhaustive one has {2 * total:,}" if self.sampled else ""
-        raise DictionaryTooLargeError(
-            f"the {what} wedge dictionary of {n} samples in R^{d} (setting {self.setting}, "
-            f"{self.generators} generators) has {n_atoms:,} atoms ({n_atoms // 2:,} generator "
-            f"subsets, both orientations{full}); building it "
-            f"needs about {format_bytes(need)}, above memory_limit = "
-            f"{format_bytes(self.memory_limit)}. "
-            f"Sample it instead: WedgeDictionary(X, max_atoms={suggestion:_}, "
-            "random_state=0) draws a seeded uniform sample of its subsets, and "
-            "WedgeDictionary.sample(X, n_atoms, sketch_dim=...) is the randomized "
-            "geometric-algebra sampler; or raise memory_limit.",
-            n_atoms=n_atoms,
-            required_bytes=int(need),
-            limit_bytes=int(self.memory_limit),
-        )
-
-    def _generator_matrix(self):
-        """Generators as rows: (augmented) samples first, then the directions."""
-        X, d, setting = self._Xs, self.n_features, self.setting
-        rows = [X] if setting == "A" else [self._Xas]
-        if self.generators == "data+basis":
-            width = d if setting == "A" else d + 1
-            rows.append(np.eye(d + (setting == "C"), width))
-        return np.ascontiguousarray(np.vstack(rows))
-
-    def _build_from_subsets(self, chosen):
-        """Hyperplanes from generator subsets: drop dependent, normalise, dedupe."""
-        G = self._generator_matrix()
-        self.n_subsets = int(chosen.shape[0])
-        raw = cross_all(G, chosen)
-        if self.setting == "A":
-            raw = np.hstack([raw, np.zeros((raw.shape[0], 1))])
-        scale = np.prod(np.linalg.norm(G, axis=1)[chosen], axis=1) if chosen.shape[1] else 1.0
-        codes = chosen.copy()
-        data = codes < self.n_samples
-        codes[~data] = -(codes[~data] - self.n_samples + 1)
-        self._finish(raw, codes, scale)
-
-    def _finish(self, raw, codes, scale):
-        """Normalise, drop dependent, flat and duplicate hyperplanes; store the rest."""
-        d = self.n_features
-        weight_part = raw if self.setting == "C" else raw[:, :d]
-        size = np.linalg.norm(weight_part, axis=1)
-        keep = size > self.tol * scale
-        self.n_dependent = int(np.count_nonzero(~keep))
-        raw, codes, weight_part = raw[keep], codes[keep], weight_part[keep]
-        ord_ = 1 if self.norm == "l1" else 2
-        normalizer = np.linalg.norm(weight_part, ord=ord_, axis=1)
-        U = raw / normalizer[:, None]
-        self.n_flat = 0
-        rank = np.linalg.matrix_rank(self._Xas if self.setting != "A" else self._Xs)
-        if rank < (d if self.setting == "A" else d + 1) and U.shape[0]:
-            top = np.empty(U.shape[0])
-            XsT = np.ascontiguousarray(self._Xas.T)
-            _kernels()._max_abs_preactivation(XsT, np.ascontiguousarray(U), top)
-            reach = np.linalg.norm(self._Xas, axis=1).max() * np.linalg.norm(U, axis=1)
-            nonflat = top > _ZERO_RTOL * reach
-            self.n_flat = int(np.count_nonzero(~nonflat))
-            U, codes, normalizer = U[nonflat], codes[nonflat], normalizer[nonflat]
-        first = _first_unique(U)
-        self.n_duplicate = int(U.shape[0] - first.size)
-        U, codes, normalizer = U[first], codes[first], normalizer[first]
-        if U.shape[0] == 0:
-            self._raise_nothing_left(rank)
-        self._normalizer_s = normalizer  # of the standardised samples (angular sweeps)
-        if self._std_k:
-            U, normalizer = self._unstandardise(U, codes, normalizer)
-        self._U = np.ascontiguousarray(U)
-        self._codes = np.ascontiguousarray(codes, dtype=np.int64)
-        self._normalizer = normalizer
-        for arr in (self._U, self._codes, self._normalizer, self._normalizer_s):
-            arr.setflags(write=False)
-        self.n_hyperplanes = int(U.shape[0])
+        self.sampled = bool(sampled)
+        self.sketch_dim = sketch_dim
+        self.n_subsets = planes.n_subsets
+        self.n_dependent = planes.n_dependent
+        self.n_flat = planes.n_flat
+        self.n_duplicate = planes.n_duplicate
+        self._U, self._codes = planes.U, planes.codes
+        self._normalizer, self._normalizer_s = planes.normalizer, planes.normalizer_s
+        self.n_hyperplanes = int(planes.U.shape[0])
         self.n_atoms = 2 * self.n_hyperplanes
-
-    def _unstandardise(self, U, codes, normalizer):
-        """Hyperplanes of the standardised samples ``2^k X`` as hyperplanes of ``X``.
-
-        ``w·(2^k x) + b = 0`` is ``w·x + 2^-k b = 0`` after dividing by
-        ``2^k``: the unit weights stay, the bias is divided by ``2^k``. The
-        normaliser (the weight part of the generators' cross product) is a
-        minor with one factor ``2^k`` per sample generator (less one with the
-        ones column), divided back out. Only exponents change.
-        """
-        k = self._std_k
-        U = U.copy()
-        U[:, -1] = np.ldexp(U[:, -1], -k)
-        n_data = np.count_nonzero(codes >= 0, axis=1) if codes.ndim == 2 else 0
-        q = n_data - (self.setting == "B")
-        normalizer = np.ldexp(normalizer, -k * q)
-        if not (np.all(np.isfinite(normalizer)) and np.all(normalizer > 0.0)):
-            top = float(np.abs(self.X).max())
-            raise ValueError(
-                f"X has largest magnitude {top:.3g}: the volumes that normalise its wedge "
-                "atoms (products of up to d - 1 coordinates) leave float64's range. Rescale X "
-                "to magnitudes near 1"
-            )
-        return U, normalizer
-
-    def _raise_nothing_left(self, rank):
-        n, d = self.n_samples, self.n_features
-        full = d if self.setting == "A" else d + 1
-        what = "the matrix X" if self.setting == "A" else "the augmented matrix [X, 1]"
-        geometry = (
-            "all samples are identical"
-            if self.setting != "A" and rank <= 1
-            else "all samples lie on a common hyperplane (for d = 2: they are collinear)"
-            if rank < full
-            else "every generator subset is linearly dependent"
-        )
-        raise ValueError(
-            f"no atom survives for these {n} samples in R^{d}: {geometry}; {what} has rank "
-            f"{rank} < {full}. Dropped {self.n_dependent} dependent and {self.n_flat} flat "
-            f"subset(s) of {self.n_subsets}."
-            + (
-                " Basis generators (generators='data+basis') add atoms that do not pass "
-                "through data points only."
-                if self.generators == "data"
-                else ""
-            )
-        )
 
     @classmethod
     def sample(
@@ -647,59 +327,10 @@ class WedgeDictionary:
         >>> D.n_atoms, D.generator_codes.shape
         (100, (100, 5))
         """
+        s = prepare_samples(X, bias, "data", norm, tol, memory_limit)
+        planes, sampled, sketch = through_samples(s, n_atoms, sketch_dim, random_state)
         self = cls.__new__(cls)
-        self._configure(X, bias, "data", norm, tol, memory_limit)
-        n_atoms = as_positive_int(n_atoms, "n_atoms", minimum=2)
-        rng = as_generator(random_state)
-        n, d, setting = self.n_samples, self.n_features, self.setting
-        self.sampled = True
-        if sketch_dim is None:
-            self.sketch_dim = None
-            k = subset_size(setting, d)
-            if n < k:
-                raise ValueError(
-                    f"X has {n} sample(s); hyperplanes through samples need n_samples >= {k}"
-                )
-            total = math.comb(n, k)
-            m = min(n_atoms // 2, total)
-            self.sampled = m < total
-            need = build_bytes(m, k, d + 1)
-            if need > self.memory_limit:
-                self._raise_too_large(2 * m, need, total)
-            chosen = _sample_subsets(n, k, m, rng, n, False) if self.sampled else _all_subsets(n, k)
-            self._build_from_subsets(chosen)
-            return self
-        s = as_positive_int(sketch_dim, "sketch_dim", minimum=2)
-        if s > d:
-            raise ValueError(f"sketch_dim must be at most n_features = {d}; got {s}")
-        k = s - 1 if setting == "A" else s
-        if n < k:
-            raise ValueError(
-                f"X has {n} sample(s); hyperplanes through sketched samples need "
-                f"n_samples >= {k} (sketch_dim = {s})"
-            )
-        m = n_atoms // 2
-        need = build_bytes(m, k, d + 1) + 8 * m * s * (s + 2)
-        if need > self.memory_limit:
-            self._raise_too_large(2 * m, need, math.comb(n, k))
-        self.sketch_dim = s
-        Pi = _count_sketch(d, s, rng)
-        chosen = _sample_subsets(n, k, min(m, math.comb(n, k)), rng, n, False)
-        self.n_subsets = int(chosen.shape[0])
-        P = self._Xs @ Pi  # sketched (standardised) samples, shape (n, s)
-        if setting == "A":
-            v = cross_all(P, chosen)
-            scale = np.prod(np.linalg.norm(P, axis=1)[chosen], axis=1) if k else 1.0
-            raw = np.hstack([v @ Pi.T, np.zeros((v.shape[0], 1))])
-        else:
-            diffs = P[chosen[:, :-1]] - P[chosen[:, -1]][:, None, :]  # (m, s - 1, s)
-            flat = diffs.reshape(-1, s)
-            idx = np.arange(flat.shape[0]).reshape(diffs.shape[0], s - 1)
-            v = cross_all(flat, idx)
-            scale = np.prod(np.linalg.norm(diffs, axis=2), axis=1)
-            b = -np.einsum("ms,ms->m", P[chosen[:, -1]], v)
-            raw = np.column_stack([v @ Pi.T, b])
-        self._finish(raw, chosen, scale)
+        self._adopt(s, planes, sampled, sketch)
         return self
 
     # ------------------------------------------------------------------ properties
@@ -1145,7 +776,7 @@ class WedgeDictionary:
         h, sign = self._split(idx)
         U = self._U[h]
         pre = (self._Xa @ U.T) * sign
-        zero = _ZERO_RTOL * np.outer(np.linalg.norm(self._Xa, axis=1), np.linalg.norm(U, axis=1))
+        zero = ZERO_RTOL * np.outer(np.linalg.norm(self._Xa, axis=1), np.linalg.norm(U, axis=1))
         return pre >= -zero if boundary else pre > zero
 
     # ------------------------------------------------------------------ reading
@@ -1261,48 +892,6 @@ class WedgeDictionary:
         sample_list = f": {str(listed)[:-1]}{more}]" if active.size else ""
         lines.append(f"  active on {active.size} of {self.n_samples} samples{sample_list}")
         return "\n".join(lines)
-
-
-def _first_unique(U):
-    """Indices of the first occurrence of each hyperplane, up to sign, in order.
-
-    Hyperplanes are equal when their coordinates agree to a relative
-    ``_DEDUPE_RTOL`` (quantised integer keys, up to sign). Rows are sorted by a
-    64-bit hash of the key, stably so that the first of a group is its
-    earliest row; a lexicographic sort of the keys is used only if two
-    different keys share a hash.
-    """
-    if U.shape[0] == 0:
-        return np.empty(0, dtype=np.int64)
-    quantum = _DEDUPE_RTOL * np.maximum(np.abs(U).max(axis=0), np.finfo(float).tiny)
-    keys = np.empty(U.shape, dtype=np.int64)
-    _kernels()._dedupe_keys(np.ascontiguousarray(U), quantum, keys)
-    return first_unique_rows(keys)
-
-
-def first_unique_rows(keys):
-    """Indices (increasing) of the first occurrence of each distinct row of an integer matrix.
-
-    Rows are sorted by a 64-bit rolling hash (splitmix64's odd constants;
-    array products wrap silently), stably so that the first of a group is its
-    earliest row, then compared in full; a lexicographic sort is used only if
-    two different rows share a hash.
-    """
-    if keys.shape[0] == 0:
-        return np.empty(0, dtype=np.int64)
-    digest = np.zeros(keys.shape[0], dtype=np.uint64)
-    for column in keys.T.astype(np.uint64):
-        digest = (digest * np.uint64(0x9E3779B97F4A7C15)) ^ (column * np.uint64(0xBF58476D1CE4E5B9))
-    order = np.argsort(digest, kind="stable")
-    ranked = keys[order]
-    differ = np.any(ranked[1:] != ranked[:-1], axis=1)
-    if np.any(differ & (digest[order][1:] == digest[order][:-1])):  # a hash collision
-        order = np.lexsort(keys.T[::-1])
-        ranked = keys[order]
-        differ = np.any(ranked[1:] != ranked[:-1], axis=1)
-    starts = np.ones(order.size, dtype=bool)
-    starts[1:] = differ
-    return np.sort(order[starts])
 
 
 def alpha_max(dictionary, y, *, fit_intercept: bool | None = None) -> float:

@@ -52,9 +52,10 @@ from itertools import combinations
 import numpy as np
 
 from ._validation import as_float_array, as_positive_int, check_option, check_positive
-from .dictionary import DEFAULT_MEMORY_LIMIT, bias_name
 from .exceptions import DictionaryTooLargeError
+from .memory import DEFAULT_MEMORY_LIMIT
 from .readers import last_layer
+from .wedge_build import bias_name
 
 __all__ = ["Explanation", "explain"]
 

@@ -214,6 +214,10 @@ class PlanarDictionary:
         passes run inside :func:`geolasso.distributed.distributed_passes`;
         ``memory_limit`` then counts only what stays here, and a pass outside
         that context is refused when the plan does not fit it.
+    check_input : bool, default=True
+        Convert ``X`` to float64 and check it (finite, 2-D). ``False`` skips
+        the conversion and the finiteness and range checks for samples already validated
+        (as estimators do after ``validate_data``); use it only then.
 
     Attributes
     ----------
@@ -239,21 +243,16 @@ class PlanarDictionary:
     sampled = False
     sketch_dim = None
 
-    @classmethod
-    def _of_checked(cls, X, **kwargs):
-        """The dictionary of samples an estimator has already validated (float64,
-        finite, in float64's safe range), built without checking ``X`` again; the
-        keyword arguments are the constructor's."""
-        self = cls.__new__(cls)
-        self._x_checked = True
-        self.__init__(X, **kwargs)
-        return self
-
     def __init__(
-        self, X, *, norm: str = "l1", memory_limit: int = DEFAULT_MEMORY_LIMIT, plan: str = "here"
+        self,
+        X,
+        *,
+        norm: str = "l1",
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        plan: str = "here",
+        check_input: bool = True,
     ):
-        checked = vars(self).pop("_x_checked", False)
-        if not checked:
+        if check_input:
             X = as_float_array(X, "X", shape_doc="(n_samples, 2)")
         if X.ndim != 2 or X.shape[1] != 2:
             raise ValueError(f"X must have shape (n_samples, 2); got {X.shape}")
@@ -281,7 +280,7 @@ class PlanarDictionary:
             )
         # hyperplanes are products of two coordinates (x_i ∧ x_j): refused by name where
         # they would overflow or underflow, never computed as inf or 0
-        if not checked:
+        if check_input:
             scale_exponent(X, "X")
         X = np.ascontiguousarray(X.copy())
         X.setflags(write=False)

@@ -152,6 +152,10 @@ class SpatialDictionary:
         Budget for what grows with the data (:func:`spatial_bytes`, dense
         columns, ``Kᵀ r`` in full); above it
         :class:`~geolasso.exceptions.DictionaryTooLargeError`.
+    check_input : bool, default=True
+        Convert ``X`` to float64 and check it (finite, 2-D). ``False`` skips
+        the conversion and the finiteness and range checks for samples already validated
+        (as estimators do after ``validate_data``); use it only then.
 
     Attributes
     ----------
@@ -178,19 +182,15 @@ class SpatialDictionary:
     #: far more samples), so the solver ranks a pool from each full pass instead.
     partial_passes = False
 
-    @classmethod
-    def _of_checked(cls, X, **kwargs):
-        """The dictionary of samples an estimator has already validated (float64,
-        finite, in float64's safe range), built without checking ``X`` again; the
-        keyword arguments are the constructor's."""
-        self = cls.__new__(cls)
-        self._x_checked = True
-        self.__init__(X, **kwargs)
-        return self
-
-    def __init__(self, X, *, norm: str = "l1", memory_limit: int = DEFAULT_MEMORY_LIMIT):
-        checked = vars(self).pop("_x_checked", False)
-        if not checked:
+    def __init__(
+        self,
+        X,
+        *,
+        norm: str = "l1",
+        memory_limit: int = DEFAULT_MEMORY_LIMIT,
+        check_input: bool = True,
+    ):
+        if check_input:
             X = as_float_array(X, "X", shape_doc="(n_samples, 3)")
         if X.ndim != 2 or X.shape[1] != 3:
             raise ValueError(f"X must have shape (n_samples, 3); got {X.shape}")
@@ -215,7 +215,7 @@ class SpatialDictionary:
         )
         # normals are products of three coordinates: refused by name where they would
         # overflow or underflow, never computed as inf or 0
-        if not checked:
+        if check_input:
             scale_exponent(X, "X")
         X = np.ascontiguousarray(X.copy())
         X.setflags(write=False)
@@ -364,7 +364,7 @@ class SpatialDictionary:
         """
         raw, n_data = self._raw(np.asarray(h, dtype=np.int64).ravel())
         # the weight part has one factor 2^k per sample generator but one (as in
-        # WedgeDictionary._unstandardise)
+        # geolasso.wedge_build.unstandardise)
         return np.ldexp(self._norms(raw), -self._std_k * (n_data - 1))
 
     def generators_of(self, j: int) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -217,7 +217,7 @@ def test_features_record_generators_and_signed_volumes():
 def test_auto_dictionary_is_exhaustive_in_2d_past_the_atom_cap(monkeypatch):
     """2-D with a bias: the sweep makes the atom cap moot; only memory_limit samples."""
     import geolasso.auto as auto
-    from geolasso.dictionary import build_bytes
+    from geolasso.wedge_build import build_bytes
 
     monkeypatch.setattr(auto, "AUTO_MAX_ATOMS", 300)
     monkeypatch.setattr(auto, "AUTO_SAMPLE_ATOMS", 200)

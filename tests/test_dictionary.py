@@ -405,7 +405,7 @@ def test_max_atoms_draws_a_seeded_sample_of_the_exhaustive_dictionary(rng):
 
 
 def test_subset_sampler_is_uniform_on_large_populations():
-    from geolasso.dictionary import _sample_subsets
+    from geolasso.wedge_build import sample_subsets as _sample_subsets
 
     N, k, m = 2100, 2, 200_000  # C(2100, 2) = 2.2 million: the rejection-stream path
     rng = np.random.default_rng(0)

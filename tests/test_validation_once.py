@@ -193,13 +193,13 @@ def test_an_l2_fit_builds_one_wedge_dictionary(estimator, monkeypatch):
     """The ℓ2 fit's exhaustive dictionary (the Lasso's, or the arrangement solver's warm
     start's) is the certificate's too: its atoms are the ℓ1 dictionary's, rescaled."""
     built = []
-    configure = WedgeDictionary._configure
+    adopt = WedgeDictionary._adopt
 
     def counted(self, *args, **kwargs):
         built.append(self)
-        return configure(self, *args, **kwargs)
+        return adopt(self, *args, **kwargs)
 
-    monkeypatch.setattr(WedgeDictionary, "_configure", counted)
+    monkeypatch.setattr(WedgeDictionary, "_adopt", counted)
     X, y = spiral(40)
     estimator.fit(X, y)
     assert len(built) == 1
