@@ -134,7 +134,7 @@ def main():
             with Client(cluster) as client:
                 D = PlanarDictionary(X, memory_limit=2**36)
                 with distributed_passes(D, client) as Dd:
-                    runner = Dd._runner
+                    runner = Dd.pass_runner
                     t = time.perf_counter()
                     got = Dd.top_correlations(r, K)
                     plan = time.perf_counter() - t
@@ -268,7 +268,7 @@ def fresh_section(args, say):
             with Client(cluster) as client:
                 D = PlanarDictionary(X, memory_limit=2**31, plan="cluster")
                 with distributed_passes(D, client, keep_plans=False) as Dd:
-                    blocks = len(Dd._runner.edges) - 1
+                    blocks = len(Dd.pass_runner.edges) - 1
                     t = time.perf_counter()
                     got = Dd.top_correlations(r, K)
                     dist = time.perf_counter() - t

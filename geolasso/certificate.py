@@ -347,8 +347,8 @@ def certify_checked(
         checked,
     )
     setting = bias_name(bias)
-    balanced = network.rebalanced(norm=norm, bias=setting)._objective(
-        X, y, cert.alpha, norm=norm, bias=setting
+    balanced = network.rebalanced(norm=norm, bias=setting).objective(
+        X, y, cert.alpha, norm=norm, bias=setting, check_input=False
     )
     return dataclasses.replace(cert, rtol=DEFAULT_RTOL, rebalanced_objective=balanced)
 
@@ -434,10 +434,10 @@ def _certify(
     else:  # an estimator's ℓ2 fit passes its own exhaustive ℓ2 dictionary: the same atoms
         _check_dictionary(dictionary, X, setting, own_l2=checked and norm == "l2")
 
-    objective = network._objective(X, y, alpha, norm=norm, bias=setting)
+    objective = network.objective(X, y, alpha, norm=norm, bias=setting, check_input=False)
     intercept = setting == "free"
     y_t = y - y.mean() if intercept else y
-    r = y - network._predict(X)
+    r = y - network.predict(X, check_input=False)
     if intercept:
         r = r - r.mean()
     # the largest dual ratio over the checked unit-norm neurons, and the bound's scale

@@ -791,7 +791,9 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         self.gates_ = None
         net = to_network(res, patterns, self.norm)
         self.network_ = self._network(net.W, net.b, net.v, net.c, shape)
-        self.objective_ = self.network_._objective(P, y, alpha, self.norm, bias_name(self.bias))
+        self.objective_ = self.network_.objective_of_patches(
+            P, y, alpha, self.norm, bias_name(self.bias)
+        )
         self.exact_ = bool(patterns.exact) and res.relative_gap <= max(self.tol, EXACT_RTOL)
         n_pen = h if patterns.bias == "free" else res.coef.shape[1]
         keep = pen_norms(res.coef, n_pen, self.norm) > 0.0  # the rows to_network keeps

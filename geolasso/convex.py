@@ -463,7 +463,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.network_ = network
         self.intercept_ = network.c
         self.n_neurons_ = network.n_neurons
-        self.objective_ = network._objective(X, y, alpha, norm=self.norm, bias=bias)
+        self.objective_ = network.objective(
+            X, y, alpha, norm=self.norm, bias=bias, check_input=False
+        )
         # exact: every pattern enumerated, and the certified gap small (the interior-point
         # solves give relative gaps of about 1e-8, so a tighter tol is not always reached)
         self.exact_ = bool(patterns.exact) and res.relative_gap <= max(self.tol, EXACT_RTOL)
@@ -610,7 +612,9 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
         self.n_neurons_ = network.n_neurons
         self.lasso_gap_ = gap
         self.n_iter_ = n_iter
-        self.objective_ = network._objective(X, y, alpha, norm=self.norm, bias=bias)
+        self.objective_ = network.objective(
+            X, y, alpha, norm=self.norm, bias=bias, check_input=False
+        )
         self.exact_ = bool(D.exact) and gap <= self.tol
         self.features_ = _features(D, support, values, network)
         self.certificate_ = None
@@ -773,7 +777,7 @@ class _Sparse(NamedTuple):
 
 def _features(D, support, values, network):
     """One record per neuron of ``ReLUNetwork.from_lasso(D, (support, values), c)``."""
-    Xa = D._Xa if D.setting != "A" else np.column_stack([D.X, np.zeros(D.n_samples)])
+    Xa = np.column_stack([D.X, np.ones(D.n_samples) if D.setting != "A" else np.zeros(D.n_samples)])
     records = []
     for k, j in enumerate(support):
         samples, axes = D.generators_of(int(j))

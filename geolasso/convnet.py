@@ -126,11 +126,15 @@ class ConvNetwork:
         """
         alpha = as_nonnegative_float(alpha, "alpha")
         P = patches(images, self.kernel_size, stride=self.stride, padding=self.padding)
-        return self._objective(P, as_float_array(y, "y").reshape(-1), alpha, norm, bias)
+        return self.objective_of_patches(P, as_float_array(y, "y").reshape(-1), alpha, norm, bias)
 
-    def _objective(self, P, y, alpha, norm, bias):
-        """:meth:`objective` of the images' patches ``P`` (shape (n, K, h)), checked
-        targets ``y`` (shape (n,)) and ``alpha >= 0`` (an estimator's fit)."""
+    def objective_of_patches(self, P, y, alpha, norm="l1", bias="free") -> float:
+        """:meth:`objective` from the images' patches (:func:`geolasso.patches.patches`).
+
+        For arguments already checked, as an estimator's fit has them: ``P`` of
+        shape (n, K, h), ``y`` of shape (n,), ``alpha >= 0``; they are not
+        checked again.
+        """
         r = self._pooled(P) @ self.v + self.c - y
         first = np.column_stack([self.W, self.b]) if bias == "regularized" else self.W
         norms = np.linalg.norm(first, ord=1 if norm == "l1" else 2, axis=1)

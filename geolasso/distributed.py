@@ -407,15 +407,19 @@ def distributed_passes(dictionary, client=None, n_blocks=None, keep_plans=None):
         See :class:`PlanarRunner`.
     """
     client = active_client(client)
-    if client is None or not hasattr(dictionary, "_runner") or dictionary._runner is not None:
+    if (
+        client is None
+        or not hasattr(dictionary, "pass_runner")
+        or dictionary.pass_runner is not None
+    ):
         yield dictionary
         return
     runner = PlanarRunner(dictionary, client, n_blocks, keep_plans)
-    dictionary._runner = runner
+    dictionary.pass_runner = runner
     try:
         yield dictionary
     finally:
-        dictionary._runner = None
+        dictionary.pass_runner = None
         runner.close()
 
 

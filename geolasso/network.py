@@ -223,19 +223,22 @@ class ReLUNetwork:
         """:meth:`hidden` of samples already checked (float64, shape (n, n_features))."""
         return np.maximum(X @ self.W.T + self.b, 0.0)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X, *, check_input: bool = True) -> np.ndarray:
         """Network outputs ``f(x)``.
 
         Parameters
         ----------
         X : array_like, shape (n_samples, n_features)
             Inputs.
+        check_input : bool, default=True
+            Convert and check ``X``; ``False`` for inputs already validated
+            (float64, finite, shape (n_samples, n_features)), as estimators pass.
 
         Returns
         -------
         ndarray of float64, shape (n_samples,)
         """
-        return self._predict(self._inputs(X))
+        return self._predict(self._inputs(X) if check_input else X)
 
     def _predict(self, X):
         """:meth:`predict` of samples already checked (float64, shape (n, n_features))."""
@@ -304,7 +307,9 @@ class ReLUNetwork:
             metadata=dict(self.metadata),
         )
 
-    def objective(self, X, y, alpha, *, norm: str = "l1", bias: str = "free") -> float:
+    def objective(
+        self, X, y, alpha, *, norm: str = "l1", bias: str = "free", check_input: bool = True
+    ) -> float:
         """The training objective ``J`` of the module overview (docs/mathematics.md §0.1).
 
         Parameters
@@ -320,6 +325,10 @@ class ReLUNetwork:
             First-layer norm: ℓ1 (exact mode) or ℓ2 (weight decay).
         bias : {"free", "none", "regularized"}, default="free"
             Whether the hidden biases are penalised with the weights.
+        check_input : bool, default=True
+            Check the arguments; ``False`` for arguments already validated (an
+            estimator's fit: ``X`` float64 of shape (n, n_features) with
+            ``n >= 1``, ``y`` of shape (n,), ``alpha`` a float ``>= 0``).
 
         Returns
         -------
@@ -331,19 +340,16 @@ class ReLUNetwork:
             If ``alpha`` is negative or not finite, ``X`` has no samples, or
             the shapes disagree.
         """
-        alpha = as_nonnegative_float(alpha, "alpha")
-        X = self._inputs(X)
-        y = as_float_array(y, "y", shape_doc=f"({X.shape[0]},)")
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have shape {(X.shape[0],)}; got {y.shape}")
-        if X.shape[0] == 0:
-            raise ValueError("X needs at least one sample: the objective is a mean over samples")
-        return self._objective(X, y, alpha, norm=norm, bias=bias)
-
-    def _objective(self, X, y, alpha, *, norm="l1", bias="free"):
-        """:meth:`objective` of arguments already checked (an estimator's fit: ``X``
-        float64 of shape (n, n_features) with n >= 1, ``y`` of shape (n,), ``alpha`` a
-        float >= 0), which it does not check again."""
+        if check_input:
+            alpha = as_nonnegative_float(alpha, "alpha")
+            X = self._inputs(X)
+            y = as_float_array(y, "y", shape_doc=f"({X.shape[0]},)")
+            if y.shape != (X.shape[0],):
+                raise ValueError(f"y must have shape {(X.shape[0],)}; got {y.shape}")
+            if X.shape[0] == 0:
+                raise ValueError(
+                    "X needs at least one sample: the objective is a mean over samples"
+                )
         r = self._predict(X) - y
         return float(r @ r) / (2 * r.size) + alpha * self.penalty(norm=norm, bias=bias)
 

@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from . import _numbered
+from ._numbered import NumberedDictionary
 from ._validation import as_float_array, as_indices, check_option, scale_exponent
 from .exceptions import DictionaryTooLargeError
 from .memory import DEFAULT_MEMORY_LIMIT
@@ -191,7 +191,7 @@ def _axis_orders(X):
     return by_x, by_y
 
 
-class PlanarDictionary:
+class PlanarDictionary(NumberedDictionary):
     """The exhaustive exact wedge dictionary of 2-D data with free biases, matrix-free.
 
     Same atoms, order of orientations and normalisation as
@@ -223,6 +223,9 @@ class PlanarDictionary:
     ----------
     n_atoms : int
         ``n (n - 1) + 4 n``.
+    pass_runner : geolasso.distributed.PlanarRunner or None
+        Where the full passes run: None here; the blocked passes on a Dask
+        cluster while :func:`geolasso.distributed.distributed_passes` is active.
     n_hyperplanes : int
         Half of it.
     n_duplicate : int
@@ -296,7 +299,7 @@ class PlanarDictionary:
         counts = np.bincount(np.unique(X, axis=0, return_inverse=True)[1].ravel())
         self.n_duplicate = int(sum(math.comb(int(c), 2) for c in counts if c > 1))
         self._plan = None
-        self._runner = None  # the blocked passes on a cluster (geolasso.distributed)
+        self.pass_runner = None
 
     # ------------------------------------------------------------------ basics
     @property
@@ -560,8 +563,8 @@ class PlanarDictionary:
         r = as_float_array(r, "r", shape_doc=f"({self.n_samples},)")
         if r.shape != (self.n_samples,):
             raise ValueError(f"r must have shape ({self.n_samples},); got {r.shape}")
-        if self._runner is not None and out.size == 0:
-            return self._runner(r, threshold, k, best, pivots)
+        if self.pass_runner is not None and out.size == 0:
+            return self.pass_runner(r, threshold, k, best, pivots)
         order, counts, by_x, by_y = self._sweep()
         part = pass_block(
             self.X,
@@ -637,7 +640,7 @@ class PlanarDictionary:
         values : ndarray of float64
             Their ``K_jᵀ r`` (signed).
         """
-        return _numbered.top_correlations(self, r, k, threshold, spread, through)
+        return self._top_correlations(r, k, threshold, spread, through)
 
     def rmatvec(self, r) -> np.ndarray:
         """``Kᵀ r`` in full (``8 n_atoms`` bytes; refused above ``memory_limit``).
@@ -650,4 +653,4 @@ class PlanarDictionary:
         -------
         ndarray of float64, shape (n_atoms,)
         """
-        return _numbered.rmatvec(self, r, planar_bytes(self.n_samples))
+        return self._rmatvec(r, planar_bytes(self.n_samples))

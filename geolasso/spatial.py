@@ -61,7 +61,7 @@ import math
 
 import numpy as np
 
-from . import _numbered
+from ._numbered import NumberedDictionary
 from ._validation import as_float_array, as_indices, check_option, scale_exponent
 from .exceptions import DictionaryTooLargeError
 from .memory import DEFAULT_MEMORY_LIMIT, check_memory
@@ -134,7 +134,7 @@ def _cross_rows(A, B, C):
     )
 
 
-class SpatialDictionary:
+class SpatialDictionary(NumberedDictionary):
     """The exhaustive exact wedge dictionary of 3-D data with free biases, matrix-free.
 
     Same atoms, order of orientations and normalisation as
@@ -552,7 +552,7 @@ class SpatialDictionary:
         values : ndarray of float64
             Their ``K_jᵀ r`` (signed).
         """
-        return _numbered.top_correlations(self, r, k, threshold, spread, through)
+        return self._top_correlations(r, k, threshold, spread, through)
 
     def rmatvec(self, r) -> np.ndarray:
         """``Kᵀ r`` in full (``8 n_atoms`` bytes; refused above ``memory_limit``).
@@ -565,4 +565,4 @@ class SpatialDictionary:
         -------
         ndarray of float64, shape (n_atoms,)
         """
-        return _numbered.rmatvec(self, r, spatial_bytes(self.n_samples))
+        return self._rmatvec(r, spatial_bytes(self.n_samples))

@@ -47,11 +47,11 @@ def test_distributed_passes_equal_the_in_process_ones(client, n_blocks, keep_pla
     local = [D.top_correlations(r, 30, threshold=1.0, spread=True)]
     local.append(D.top_correlations(r, 30, threshold=1.0, through=pivots))
     with distributed_passes(D, client, n_blocks=n_blocks, keep_plans=keep_plans):
-        assert D._runner is not None
-        assert D._runner.keep_plans == (keep_plans is not False)
+        assert D.pass_runner is not None
+        assert D.pass_runner.keep_plans == (keep_plans is not False)
         remote = [D.top_correlations(r, 30, threshold=1.0, spread=True)]
         remote.append(D.top_correlations(r, 30, threshold=1.0, through=pivots))
-    assert D._runner is None
+    assert D.pass_runner is None
     for a, b in zip(local, remote, strict=True):
         assert a[0] == b[0]
         assert a[1] == b[1]
@@ -99,7 +99,7 @@ def test_alpha_max_and_the_certificate_use_the_active_backend(client, monkeypatc
         before = len(calls)
         there = certify(net, X, y, top / 50, dictionary=D)
     assert len(calls) > before
-    assert D._runner is None
+    assert D.pass_runner is None
     assert there.max_violation == here.max_violation
     assert there.gap == here.gap
     assert there.lower_bound == here.lower_bound

@@ -98,3 +98,68 @@ def test_no_private_names_from_public_modules():
             found |= {(path.stem, module, n) for n in names if n.startswith("_")}
     assert found - ALLOWED_PRIVATE == set()
     assert ALLOWED_PRIVATE - found == set(), "remove the fixed entries from ALLOWED_PRIVATE"
+
+
+def _private_members(tree):
+    """Private methods and attributes a module's classes define (``_name``, not dunder):
+    methods, class-level names and ``self._name = ...`` assignments."""
+    names = set()
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        for node in ast.walk(cls):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("self", "cls")
+            ):
+                names.add(node.attr)
+        for node in cls.body:
+            if isinstance(node, ast.Assign):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def _private_uses(tree):
+    """``(line, text, name)`` of every ``obj._name`` whose object is not ``self``, ``cls``,
+    ``super()`` or a kernel module (``_kernels()``, a name ending in ``_kernels``)."""
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr.startswith("_")):
+            continue
+        if node.attr.startswith("__"):
+            continue
+        value = node.value
+        if isinstance(value, ast.Call):
+            value = value.func
+        if isinstance(value, ast.Name) and (
+            value.id in ("self", "cls", "super") or value.id.endswith("_kernels")
+        ):
+            continue
+        yield node.lineno, ast.unparse(node), node.attr
+
+
+def test_no_private_members_of_another_modules_classes():
+    """A module uses another module's classes through their public methods and
+    attributes (scikit-learn's ``check_input=False`` for validated input), never
+    their ``_private`` ones."""
+    paths = [*PACKAGE.glob("*.py"), *(REPO / "viz").glob("*.py")]
+    trees = {p: ast.parse(p.read_text()) for p in paths}
+    owners: dict[str, set[str]] = {}
+    for path, tree in trees.items():
+        for name in _private_members(tree):
+            owners.setdefault(name, set()).add(path.stem)
+    found = [
+        f"{path.stem}:{line}: {text} (a private member of {sorted(owners[name])})"
+        for path, tree in trees.items()
+        for line, text, name in _private_uses(tree)
+        if name in owners and path.stem not in owners[name]
+    ]
+    assert found == []
+
+
+def test_the_private_member_check_finds_a_crossing():
+    user = ast.parse("def f(D):\n    return D._pass(1)\n")
+    owner = ast.parse("class A:\n    def _pass(self, r):\n        return r\n")
+    assert "_pass" in _private_members(owner)
+    assert [name for _, _, name in _private_uses(user)] == ["_pass"]
