@@ -72,13 +72,25 @@ import math
 import os
 import sys
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from ._constraints import (
+    BIAS,
+    COUNT,
+    NONNEGATIVE,
+    POSITIVE,
+    RANDOM_STATE,
+    at_least,
+    deprecated,
+    options,
+)
 from ._validation import as_float_array, as_positive_int, forget_fit
 from ._warnings import convergence_warnings_collected, solver_reason
 from .algebra import MINORS_MAX_DIM
+from .arrangements import ActivationPatterns
 from .convnet import ConvNetwork
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary
 from .exceptions import ConvergenceWarning, DictionaryTooLargeError, GeolassoWarning
@@ -405,6 +417,28 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     (True, True)
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "kernel_size": [at_least(1), tuple],
+        "alpha": [POSITIVE],
+        "stride": [at_least(1), tuple],
+        "padding": [at_least(0), tuple],
+        "pooling": [options("sum", "mean")],
+        "norm": [options("l1", "l2")],
+        "bias": BIAS,
+        "generators": [options("data+basis", "data")],
+        "max_atoms": [at_least(2), options("auto"), None],
+        # "dictionary": the former spelling of "wedge" (a FutureWarning in fit)
+        "method": [options("wedge", "arrangement"), deprecated("dictionary")],
+        "patterns": [options("auto", "exact"), at_least(1), ActivationPatterns],
+        "gated": ["boolean"],
+        "start": [options("dictionary"), None],
+        "random_state": RANDOM_STATE,
+        "tol": [NONNEGATIVE],
+        "max_iter": [COUNT],
+        "memory_limit": [POSITIVE],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         kernel_size=3,
@@ -466,8 +500,7 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         """
         from ._validation import check_positive
 
-        if self.pooling not in ("sum", "mean"):
-            raise ValueError(f"pooling must be 'sum' or 'mean'; got {self.pooling!r}")
+        self._validate_params()
         if self.method == "dictionary":
             warnings.warn(
                 "method='dictionary' is now spelled method='wedge', as in ConvexReLU; the old "
@@ -475,12 +508,6 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
                 FutureWarning,
                 stacklevel=2,
             )
-        elif self.method not in ("wedge", "arrangement"):
-            raise ValueError(f"method must be 'wedge' or 'arrangement'; got {self.method!r}")
-        if not isinstance(self.gated, (bool, np.bool_)):
-            raise ValueError(f"gated must be True or False; got {self.gated!r}")
-        if self.start not in ("dictionary", None):
-            raise ValueError(f"start must be 'dictionary' or None; got {self.start!r}")
         if self.method == "arrangement":
             _check_arrangement(self.norm, self.bias, bool(self.gated))
         elif self.gated:
@@ -702,7 +729,6 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     def _dictionary_start(self, P, y, alpha, where, shape, patterns):
         """The wedge-patch dictionary fit's filter patterns added to ``patterns``, and the
         solver's starting point at that fit."""
-        from .arrangements import ActivationPatterns
         from .crelu import start_from_network
         from .network import ReLUNetwork
 

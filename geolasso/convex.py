@@ -50,13 +50,15 @@ back. Samples or targets whose largest magnitude lies outside ``[2^-510,
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
+from ._constraints import BIAS, COUNT, NONNEGATIVE, POSITIVE, RANDOM_STATE, at_least, options
 from ._validation import check_positive, forget_fit, refuse_complex, scale_exponent
 from ._warnings import convergence_warnings_collected
+from .arrangements import ActivationPatterns
 from .auto import choose_dictionary, choose_patterns
 from .certificate import certify_checked
 from .dictionary import DEFAULT_MEMORY_LIMIT, WedgeDictionary
@@ -264,6 +266,24 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     array([0.1, 0.9, 1.7])
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "alpha": [POSITIVE],
+        "method": [options("wedge", "arrangement")],
+        "norm": [options("l1", "l2")],
+        "bias": BIAS,
+        "generators": [options("data+basis", "data")],
+        "max_atoms": [at_least(2), options("auto"), None],
+        "patterns": [options("auto", "exact"), at_least(1), ActivationPatterns],
+        "gated": ["boolean"],
+        "path": [at_least(1), "array-like", None],
+        "tol": [NONNEGATIVE],
+        "max_iter": [COUNT],
+        "certify": ["boolean"],
+        "random_state": RANDOM_STATE,
+        "memory_limit": [POSITIVE],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         alpha=1e-3,
@@ -301,11 +321,10 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _validate_params_here(self):
+        """The parameters, each by its ``_parameter_constraints`` (scikit-learn's
+        validation), then together; returns ``alpha`` (finite)."""
+        self._validate_params()
         alpha = check_positive(self.alpha, "alpha")
-        if self.method not in ("wedge", "arrangement"):
-            raise ValueError(f"method must be 'wedge' or 'arrangement'; got {self.method!r}")
-        if not isinstance(self.gated, (bool, np.bool_)):
-            raise ValueError(f"gated must be True or False; got {self.gated!r}")
         if self.gated and self.method != "arrangement":
             raise ValueError(
                 "gated=True is the gated-ReLU program: use it with method='arrangement'"
@@ -321,11 +340,6 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
             )
         if self.method == "arrangement" and self.path is not None:
             raise ValueError("path is supported by method='wedge' only")
-        if self.norm not in ("l1", "l2"):
-            raise ValueError(f"norm must be 'l1' or 'l2'; got {self.norm!r}")
-        bias_name(self.bias)  # validates
-        if self.generators not in ("data+basis", "data"):
-            raise ValueError(f"generators must be 'data+basis' or 'data'; got {self.generators!r}")
         return alpha
 
     def _dictionary(self, X):

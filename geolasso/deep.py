@@ -35,10 +35,12 @@ the papers' values divided by ``n``.
 from __future__ import annotations
 
 import warnings
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from ._constraints import COUNT, FRACTION, NONNEGATIVE, POSITIVE, RANDOM_STATE, at_least, options
 from ._validation import as_float_array, as_nonnegative_float, check_option, refuse_complex
 from ._warnings import convergence_warnings_collected, solver_reason
 from .exceptions import ConvergenceWarning
@@ -311,6 +313,19 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
     (0.045, array([0.1, 0.9]))
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "depth": [at_least(2)],
+        "activation": [options(*DEPTHS)],
+        "alpha": [POSITIVE],
+        "leak": [FRACTION],
+        "reflections": ["boolean"],
+        "max_features": [at_least(1), None],
+        "random_state": RANDOM_STATE,
+        "tol": [NONNEGATIVE],
+        "max_iter": [COUNT],
+        "memory_limit": [POSITIVE],
+    }
+
     def __init__(
         self,
         depth=3,
@@ -367,6 +382,7 @@ class DeepConvexRegressor(RegressorMixin, BaseEstimator):
 
         from .lasso import lasso
 
+        self._validate_params()
         refuse_complex(X, "X")
         refuse_complex(y, "y")
         X, y = validate_data(

@@ -6,9 +6,12 @@ Importing this module imports scikit-learn; the solver functions in
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from ._constraints import COUNT, NONNEGATIVE, POSITIVE
 from ._validation import refuse_complex
 from .lasso import lasso
 
@@ -58,6 +61,14 @@ class Lasso(RegressorMixin, BaseEstimator):
     [3, 7]
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "alpha": [POSITIVE],
+        "fit_intercept": ["boolean"],
+        "tol": [NONNEGATIVE],
+        "max_iter": [COUNT],
+        "warm_start": ["boolean"],
+    }
+
     def __init__(self, alpha=1.0, *, fit_intercept=True, tol=1e-6, max_iter=500, warm_start=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -82,6 +93,7 @@ class Lasso(RegressorMixin, BaseEstimator):
         """
         from sklearn.utils.validation import validate_data
 
+        self._validate_params()
         refuse_complex(X, "X")
         refuse_complex(y, "y")
         X, y = validate_data(

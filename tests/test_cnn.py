@@ -481,7 +481,7 @@ def test_the_gated_relaxation_and_sampled_patterns(rng):
 
 def test_the_arrangement_settings_are_checked(rng):
     X, y = rng.standard_normal((5, 5)), rng.standard_normal(5)
-    with pytest.raises(ValueError, match="method must be"):
+    with pytest.raises(ValueError, match=r"'method' parameter of ConvexCNN .* Got 'admm'"):
         ConvexCNN(kernel_size=2, method="admm").fit(X, y)
     with pytest.raises(ValueError, match=r"norm='l2'.*method='wedge'"):
         ConvexCNN(kernel_size=2, method="arrangement", norm="l1").fit(X, y)
@@ -500,7 +500,7 @@ def test_the_arrangement_settings_are_checked(rng):
         ConvexCNN(
             kernel_size=3, norm="l2", method="arrangement", patterns="exact", memory_limit=10_000
         ).fit(images, y[:1].repeat(12))
-    with pytest.raises(ValueError, match="start must be"):
+    with pytest.raises(ValueError, match=r"'start' parameter of ConvexCNN .* Got 'zero'"):
         ConvexCNN(kernel_size=2, method="arrangement", norm="l2", bias=False, start="zero").fit(
             X, y
         )
@@ -516,5 +516,8 @@ def test_the_former_method_name_dictionary_still_fits_with_a_future_warning(rng)
         old = ConvexCNN(kernel_size=2, alpha=1e-2, method="dictionary").fit(images, y)
     assert new.exact_
     assert old.objective_ == new.objective_
-    with pytest.raises(ValueError, match="method must be 'wedge' or 'arrangement'"):
+    # the former spelling is accepted but no longer offered
+    with pytest.raises(ValueError, match=r"'method' parameter .* Got 'lasso'") as err:
         ConvexCNN(kernel_size=2, method="lasso").fit(images, y)
+    assert "'wedge'" in str(err.value)
+    assert "'dictionary'" not in str(err.value)

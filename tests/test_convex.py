@@ -269,14 +269,21 @@ def test_too_large_dictionary_is_sampled_with_a_warning(monkeypatch):
 
 def test_bad_parameters_have_clear_errors():
     X, y = teacher(10, 2)
-    with pytest.raises(ValueError, match="method must be 'wedge' or 'arrangement'"):
+    # each names the parameter, what it accepts and what it got (scikit-learn's wording)
+    with pytest.raises(ValueError, match=r"'method' parameter of ConvexReLU must be a str among"):
         ConvexReLU(method="lbfgs").fit(X, y)
-    with pytest.raises(ValueError, match="norm must be"):
+    with pytest.raises(ValueError, match=r"'norm' parameter .* Got 'l3' instead"):
         ConvexReLU(norm="l3").fit(X, y)
-    with pytest.raises(ValueError, match="alpha must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"'alpha' parameter .* range \(0.0, inf\)"):
         ConvexReLU(alpha=-1.0).fit(X, y)
-    with pytest.raises(ValueError, match="max_atoms must be"):
+    with pytest.raises(ValueError, match=r"'alpha' parameter .* Got inf instead"):
+        ConvexReLU(alpha=np.inf).fit(X, y)
+    with pytest.raises(ValueError, match=r"'max_atoms' parameter .* Got 'many' instead"):
         ConvexReLU(max_atoms="many").fit(X, y)
+    with pytest.raises(ValueError, match=r"'random_state' parameter .* Got -3 instead"):
+        ConvexReLU(random_state=-3).fit(X, y)
+    with pytest.raises(ValueError, match=r"'gated' parameter .* Got 1 instead"):
+        ConvexReLU(gated=1).fit(X, y)
     with pytest.raises(ValueError, match=r"Only binary classification is supported.*3 classes"):
         ConvexReLUClassifier().fit(X, np.arange(10) % 3)
 

@@ -183,7 +183,7 @@ def test_bad_input_has_clear_errors(monkeypatch):
         ConvexReLU(method="arrangement", patterns="exact", memory_limit=10_000).fit(X, y)
     with pytest.raises(ValueError, match="gated=True is the gated-ReLU program"):
         ConvexReLU(gated=True).fit(X, y)
-    with pytest.raises(ValueError, match="patterns must be"):
+    with pytest.raises(ValueError, match=r"'patterns' parameter .* Got 'some' instead"):
         ConvexReLU(method="arrangement", patterns="some").fit(X, y)
     other = sample_patterns(X[:5], 10, random_state=0)
     with pytest.raises(ValueError, match="computed on 5 samples"):
