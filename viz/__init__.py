@@ -21,8 +21,8 @@ try:
     import matplotlib as _matplotlib  # noqa: F401
 except ImportError as exc:  # pragma: no cover - matplotlib is a runtime dependency
     raise ImportError(
-        "viz needs matplotlib; install geolasso with its dependencies "
-        "(pip install geolasso) or pip install matplotlib"
+        "viz needs matplotlib: pip install 'geolasso[viz]' (or install geolasso with its "
+        "dependencies, pip install geolasso)"
     ) from exc
 
 from geolasso import __version__
