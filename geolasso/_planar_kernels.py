@@ -130,7 +130,9 @@ def _ranks_below(va, ia, vb, ib):
 def _heap_push(heap_val, heap_idx, size, value, index):
     """Keep the ``len(heap_val)`` largest values in a min-heap; returns the new size.
 
-    Ranked by value, ties by smaller atom (:func:`_ranks_below`)."""
+    Ranked by value, ties by smaller atom (:func:`_ranks_below`). Also compiled into
+    the 3-D pass (:mod:`geolasso._spatial_kernels`): touch that file after editing
+    this one, numba's cache does not follow imports across files."""
     cap = heap_val.size
     if size < cap:
         pos = size

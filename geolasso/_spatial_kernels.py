@@ -46,6 +46,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._numba import njit
+
+# The one kernel taken from another file. numba's cache checks the stamp of the file
+# that defines a cached kernel only: after editing _planar_kernels._heap_push, touch this
+# file (or clear __pycache__) so that the 3-D pass is compiled again.
 from ._planar_kernels import _heap_push
 
 
@@ -201,6 +205,21 @@ def _frame_normal(U, G, c):
     )
 
 
+@njit(inline="always")
+def _sweeps_pair(s, g, n, half, side, full, marked):
+    """Whether the pass sweeps the pair (pivot ``s``, generator ``g``) (see
+    :func:`_spatial_pass`: a full pass keeps the pairs within a half and the
+    sample-direction pairs; a partial one skips the pairs of two pivots from the
+    larger one and the last direction, whose triples another pair sweeps)."""
+    if g == s:
+        return False
+    if g < n:
+        if full:
+            return g > s and (g >= half) == side
+        return not (marked[g] and g < s)
+    return full or g != n + 2
+
+
 @njit
 def _spatial_pass(
     G,
@@ -296,14 +315,7 @@ def _spatial_pass(
         s = pivots[t]
         side = s >= half
         for g in range(n_gen):
-            if g == s:
-                continue
-            if g < n:
-                if full and (g < s or (g >= half) != side):
-                    continue
-                if not full and marked[g] and g < s:
-                    continue
-            elif not full and g == n_gen - 1:
+            if not _sweeps_pair(s, g, n, half, side, full, marked):
                 continue
             if g >= n and not full:
                 # one sample and two directions: evaluated directly, O(n) each
