@@ -106,3 +106,13 @@ def test_citations_are_found():
 def test_every_cited_id_is_on_the_page(ident):
     where = sorted(_citations()[ident])
     assert ident in _anchors(), f"§{ident} cited in {where} is not in docs/mathematics.md"
+
+
+def test_the_module_map_lists_every_module_once():
+    """docs/modules.md (where things are) names every module of geolasso and viz, once."""
+    page = (ROOT / "docs" / "modules.md").read_text()
+    listed = re.findall(r"^\| `((?:geolasso|viz)/[\w]+\.py)` \|", page, flags=re.M)
+    present = sorted(
+        f"{p.parent.name}/{p.name}" for d in ("geolasso", "viz") for p in (ROOT / d).glob("*.py")
+    )
+    assert sorted(listed) == present
