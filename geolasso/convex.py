@@ -73,7 +73,7 @@ __all__ = ["ConvexReLU", "ConvexReLUClassifier"]
 
 #: Largest wedge dictionary whose ℓ2 fit is used as the arrangement program's starting point.
 WARM_START_ATOMS = 200_000
-#: method="arrangement": exact_ needs a certified relative gap below max(tol, EXACT_RTOL).
+#: method="arrangement": ``exact_`` needs a certified relative gap below max(tol, EXACT_RTOL).
 EXACT_RTOL = 1e-6
 
 

@@ -278,7 +278,8 @@ class WedgeDictionary:
         tol: float = 1e-10,
         memory_limit: int = DEFAULT_MEMORY_LIMIT,
     ) -> WedgeDictionary:
-        """The randomized geometric-algebra sampler (docs/mathematics.md §4.7, [2]_).
+        """The randomized geometric-algebra sampler (docs/mathematics.md §4.7; reference [2] of
+        the module).
 
         Draws ``n_atoms // 2`` hyperplanes through random training samples
         (data generators only) and keeps both orientations of each. Without a
