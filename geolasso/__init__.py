@@ -165,7 +165,48 @@ __all__ = [
 ]
 
 
+#: Submodules reachable as attributes (``geolasso.datasets.spiral()``), imported on first use.
+_SUBMODULES = frozenset(
+    {
+        "algebra",
+        "arrangements",
+        "auto",
+        "certificate",
+        "cli",
+        "cnn",
+        "convex",
+        "convnet",
+        "crelu",
+        "datasets",
+        "deep",
+        "dictionary",
+        "distributed",
+        "estimators",
+        "exceptions",
+        "explanation",
+        "interpret",
+        "lasso",
+        "memory",
+        "mirror",
+        "network",
+        "patches",
+        "planar",
+        "progress",
+        "readers",
+        "reflection",
+        "snapping",
+        "spatial",
+        "symbolic",
+        "wedge_build",
+    }
+)
+
+
 def __getattr__(name):
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     # the estimators import scikit-learn, which costs about a second: only on first use
     if name == "Lasso":
         from .estimators import Lasso

@@ -115,3 +115,24 @@ def test_numpydoc_documents_every_parameter(name, func):
             assert re.search(rf"^{re.escape(p)}( :|$)", doc, re.M), f"{name}: {p} undocumented"
     if not inspect.isclass(func):
         assert "Returns\n-------" in doc, f"{name} lacks a Returns section"
+
+
+def test_submodules_are_attributes_of_the_package():
+    """``import geolasso; geolasso.datasets.spiral()`` works (submodules load on first use)."""
+    code = (
+        "import geolasso; X, y = geolasso.datasets.spiral(20); "
+        "print(X.shape, geolasso.cnn.ConvexCNN.__name__, hasattr(geolasso, 'no_such_module'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["(20,", "2)", "ConvexCNN", "False"]
+
+
+def test_every_public_module_is_an_attribute():
+    import pathlib
+
+    public = {
+        p.stem
+        for p in pathlib.Path(geolasso.__file__).parent.glob("*.py")
+        if not p.stem.startswith("_")
+    }
+    assert public == set(geolasso._SUBMODULES)

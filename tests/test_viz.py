@@ -259,3 +259,15 @@ def test_a_failing_script_is_named(tmp_path):
     )
     assert run(tmp_path / "out", scripts=src, quiet=True) == 1
     assert (tmp_path / "out" / "plot_ok_1.png").exists()
+
+
+def test_a_figure_made_for_you_is_a_pyplot_figure():
+    """ax=None draws on a new pyplot figure: it shows in notebooks and with plt.show()."""
+    import viz
+
+    before = set(plt.get_fignums())
+    ax = viz.plot_wedge([[3.0, 1.0], [1.0, 2.0]])
+    new = set(plt.get_fignums()) - before
+    assert len(new) == 1
+    assert plt.figure(new.pop()) is ax.figure
+    plt.close(ax.figure)

@@ -2,9 +2,10 @@
 
 Neurons as hyperplanes through training samples, features as signed volumes,
 Lasso paths and reflections. ``viz`` depends on :mod:`geolasso`; geolasso never
-imports viz or matplotlib. Every plotting function takes ``ax=None``, returns
-the Axes (or a small display object) and leaves matplotlib's global rcParams
-alone; pyplot is imported lazily.
+imports viz or matplotlib. Every plotting function takes ``ax=None`` (then it
+draws on a new pyplot figure, which shows in Jupyter and with ``plt.show()``),
+returns the Axes (or a small display object) and leaves matplotlib's global
+rcParams alone; pyplot is imported lazily.
 
 Functions: :func:`plot_wedge` (parallelograms, parallelepipeds and the
 simplex whose signed volume is a feature), :func:`plot_atoms` and

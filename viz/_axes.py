@@ -22,14 +22,15 @@ def generators_label(samples, axes=()) -> str:
 
 
 def new_axes(ax=None, *, projection=None, figsize=(6.4, 5.2)):
-    """``ax``, or the Axes of a new Figure made without pyplot (no global state)."""
+    """``ax``, or the Axes of a new pyplot figure (so that it shows in Jupyter and with
+    ``plt.show()``, as any matplotlib user expects)."""
     if ax is not None:
         if projection == "3d" and getattr(ax, "name", "") != "3d":
             raise ValueError("this plot is 3-D: pass an Axes made with projection='3d'")
         return ax
-    from matplotlib.figure import Figure
+    import matplotlib.pyplot as plt
 
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = plt.figure(figsize=figsize, layout="constrained")
     return fig.add_subplot(projection=projection)
 
 
