@@ -30,5 +30,7 @@ C = path.coefs.tocsc()
 for ax, k in zip(axes, (6, 15, 29), strict=True):
     coef = np.asarray(C[:, k].toarray()).ravel()
     viz.plot_atoms(D, coef=coef, y=y, ax=ax, max_atoms=8)
-    ax.set_title(f"α = {path.alphas[k]:.2g}: {np.count_nonzero(coef)} atoms", fontsize=10)
+    used = np.count_nonzero(coef)
+    drawn = f"the {min(used, 8)} largest drawn" if used > 8 else "all drawn"
+    ax.set_title(f"α = {path.alphas[k]:.2g}: {used} atoms ({drawn})", fontsize=11)
 plt.show()
