@@ -271,3 +271,79 @@ def test_a_figure_made_for_you_is_a_pyplot_figure():
     assert len(new) == 1
     assert plt.figure(new.pop()) is ax.figure
     plt.close(ax.figure)
+
+
+# ---------------------------------------------------------------------- the visual language
+def _rgb(colour):
+    return tuple(np.round(matplotlib.colors.to_rgb(colour), 3))
+
+
+def test_classes_and_regions_share_one_palette_with_a_legend():
+    """A sample of class +1 has the colour of the f > 0 side: a well-classified sample
+    sits on its own colour (the defect was red +1 samples on a blue f > 0 region)."""
+    from viz import style
+
+    X, y = gl.datasets.spiral(60)
+    model = gl.ConvexReLUClassifier(alpha=1e-3 / 60).fit(X, y)
+    ax = viz.plot_regions(model, X, y)
+    points = ax.collections[-1].get_facecolors()[:, :3]
+    f = model.decision_function(X)
+    positive, negative = np.array(_rgb(style.SIGN_POSITIVE)), np.array(_rgb(style.SIGN_NEGATIVE))
+    assert np.allclose(points[y > 0], positive, atol=2e-3)
+    assert np.allclose(points[y < 0], negative, atol=2e-3)
+    assert np.mean(np.sign(f) == np.sign(y)) == 1.0  # fitted: every sample on its own side
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["f(x) > 0", "f(x) < 0"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("x₁", "x₂")
+
+
+def test_a_classifier_without_classify_shows_its_decision_function():
+    X, y = gl.datasets.spiral(40)
+    model = gl.ConvexReLUClassifier(alpha=1e-3 / 40).fit(X, y)
+    ax = viz.plot_regions(model, X, y, classify=False)
+    levels = ax.collections[0].levels
+    assert levels.min() < -0.5
+    assert levels.max() > 0.5  # the real-valued f, not the labels ±1 alone
+    assert len(ax.figure.axes) == 2  # and its colour bar
+
+
+@pytest.mark.parametrize("d", [2, 3])
+def test_the_output_weight_sign_has_one_cue_in_2d_and_3d(rng, d):
+    from mpl_toolkits.mplot3d.art3d import Poly3DCollection
+
+    from viz import style
+
+    X = rng.standard_normal((12, d))
+    W = rng.standard_normal((4, d))
+    net = gl.ReLUNetwork(W, rng.standard_normal(4), np.array([1.0, -2.0, 0.5, -0.7]), 0.0)
+    fig = plt.figure()
+    ax = fig.add_subplot(projection="3d" if d == 3 else None)
+    viz.plot_neurons(net, X, ax=ax, labels=False)
+    if d == 2:
+        drawn = [(_rgb(line.get_color()), line.get_linestyle()) for line in ax.get_lines()]
+    else:
+        drawn = [
+            (_rgb(c.get_edgecolor()[0]), "--" if c.get_linestyle()[0][1] is not None else "-")
+            for c in ax.collections
+            if isinstance(c, Poly3DCollection)
+        ]
+    assert set(drawn) <= {(_rgb(style.WEIGHT_POSITIVE), "-"), (_rgb(style.WEIGHT_NEGATIVE), "--")}
+    assert {style for _, style in drawn} == {"-", "--"}
+    assert ax.get_legend() is not None
+    if d == 3:
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        aspect = ax.get_box_aspect()
+        assert np.allclose(aspect / aspect.max(), (hi - lo) / (hi - lo).max(), rtol=0.1)
+
+
+def test_the_slides_style_has_no_text_below_11_points():
+    from viz import style
+
+    before = matplotlib.rcParams["font.size"]
+    with style.slides():
+        X, y = gl.datasets.spiral(30)
+        ax = viz.plot_regions(gl.ConvexReLUClassifier(alpha=1e-3 / 30).fit(X, y), X, y)
+        ax.figure.canvas.draw()
+        sizes = [t.get_fontsize() for t in ax.figure.findobj(matplotlib.text.Text) if t.get_text()]
+    assert min(sizes) >= 11
+    assert matplotlib.rcParams["font.size"] == before

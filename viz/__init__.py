@@ -14,8 +14,11 @@ patches), :func:`plot_regions` (the fitted function and the arrangement),
 :func:`plot_path` and :func:`path_frames` (Lasso paths), :func:`plot_reflections`
 (deep features and mirror points), :func:`plot_explanation` (a network beside
 its matched atoms) and :func:`plot_comparison` (convex training against
-SGD/Adam). ``geolasso inspect --plot`` and ``geolasso gallery`` reach viz
-through the ``geolasso.plots`` entry points.
+SGD/Adam). :mod:`viz.style` writes the visual language down: one diverging
+palette for classes and the sign of ``f``, a separate cue (colour and line
+style) for the sign of a neuron's output weight, axis labels, and a
+``slides()`` style with no text below 11 pt. ``geolasso inspect --plot`` and
+``geolasso gallery`` reach viz through the ``geolasso.plots`` entry points.
 """
 
 try:
@@ -28,6 +31,7 @@ except ImportError as exc:  # pragma: no cover - matplotlib is a runtime depende
 
 from geolasso import __version__
 
+from . import style
 from .blades import plot_wedge
 from .comparison import plot_comparison
 from .neurons import plot_atoms, plot_explanation, plot_neurons
@@ -46,4 +50,5 @@ __all__ = [
     "plot_reflections",
     "plot_regions",
     "plot_wedge",
+    "style",
 ]

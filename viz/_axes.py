@@ -6,9 +6,6 @@ import numpy as np
 
 _SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 
-#: Colours for the two orientations / signs (colour-blind safe pair).
-POSITIVE, NEGATIVE = "#1f77b4", "#d95f02"
-
 
 def sub(i) -> str:
     """``3`` -> ``"₃"`` (subscript digits)."""

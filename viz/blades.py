@@ -6,7 +6,9 @@ import numpy as np
 
 from geolasso import algebra
 
-from ._axes import NEGATIVE, POSITIVE, new_axes
+from ._axes import new_axes
+from .style import SIGN_NEGATIVE as NEGATIVE
+from .style import SIGN_POSITIVE as POSITIVE
 
 __all__ = ["plot_wedge"]
 

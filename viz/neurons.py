@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import style as _style
 from ._axes import (
-    NEGATIVE,
-    POSITIVE,
     box,
     check_points,
     clip_line,
@@ -19,12 +18,18 @@ from ._axes import (
 __all__ = ["plot_atoms", "plot_explanation", "plot_neurons"]
 
 
-def _draw_hyperplanes(ax, X, planes, *, y=None, shade=None, label_every=True, linestyles=None):
-    """Data and hyperplanes ``(w, b, weight, color, samples, axes)`` in 2-D or 3-D."""
+def _draw_hyperplanes(
+    ax, X, planes, *, y=None, shade=None, label_every=True, linestyles=None, legend=True
+):
+    """Data and hyperplanes ``(w, b, weight, color, samples, axes)`` in 2-D or 3-D.
+
+    The line style is the output weight's sign cue (:mod:`viz.style`) unless
+    ``linestyles`` says otherwise; with ``legend``, a legend of that cue.
+    """
     d = X.shape[1]
     lo, hi = box(X)
     biggest = max([abs(p[2]) for p in planes] + [1e-300])
-    colour = {"color": "0.45"} if y is None else {"c": np.asarray(y, float), "cmap": "coolwarm"}
+    colour = {"color": "0.45"} if y is None else {"c": _style.class_colors(y)}
     if d == 2:
         ax.scatter(X[:, 0], X[:, 1], s=14, zorder=3, edgecolor="none", **colour)
     else:
@@ -34,7 +39,7 @@ def _draw_hyperplanes(ax, X, planes, *, y=None, shade=None, label_every=True, li
     placed = []
     for k, (w, b, weight, color, samples, axes) in enumerate(planes):
         width = 0.6 + 2.8 * abs(weight) / biggest
-        style = linestyles[k] if linestyles is not None else "-"
+        style = linestyles[k] if linestyles is not None else _style.weight_linestyle(weight)
         if d == 2:
             seg = clip_line(w, b, lo, hi)
             if seg is None:
@@ -64,7 +69,7 @@ def _draw_hyperplanes(ax, X, planes, *, y=None, shade=None, label_every=True, li
                 ax.annotate(
                     generators_label(samples, axes),
                     where,
-                    fontsize=7,
+                    fontsize="small",
                     color=color,
                     xytext=(3, 3),
                     textcoords="offset points",
@@ -76,7 +81,6 @@ def _draw_hyperplanes(ax, X, planes, *, y=None, shade=None, label_every=True, li
             patch = plane_patch(w, b, lo, hi)
             if patch is None:
                 continue
-            color = f"C{k % 10}"  # overlapping patches need distinct colours
             ax.add_collection3d(
                 Poly3DCollection(
                     [patch],
@@ -84,6 +88,7 @@ def _draw_hyperplanes(ax, X, planes, *, y=None, shade=None, label_every=True, li
                     alpha=0.15 + 0.25 * abs(weight) / biggest,
                     edgecolor=color,
                     linewidth=0.6 * width,
+                    linestyle=style,
                 )
             )
             if len(samples):
@@ -93,17 +98,19 @@ def _draw_hyperplanes(ax, X, planes, *, y=None, shade=None, label_every=True, li
                 ax.text(
                     *X[list(samples)].mean(axis=0),
                     " " + generators_label(samples, axes),
-                    fontsize=8,
+                    fontsize="small",
                     color=color,
                 )
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
     if d == 2:
-        ax.set_xlim(lo[0], hi[0])
-        ax.set_ylim(lo[1], hi[1])
         ax.set_aspect("equal", adjustable="box")
     else:
-        ax.set_xlim(lo[0], hi[0])
-        ax.set_ylim(lo[1], hi[1])
         ax.set_zlim(lo[2], hi[2])
+        ax.set_box_aspect(hi - lo)  # equal scale on the three axes: true angles and areas
+    _style.label_axes(ax, d)
+    if legend and linestyles is None:
+        _style.weight_legend(ax)
     return ax
 
 
@@ -152,8 +159,7 @@ def plot_atoms(
     for j in columns:
         samples, axes = dictionary.generators_of(int(j))
         weight = 1.0 if coef is None else float(coef[j])
-        color = POSITIVE if weight >= 0 else NEGATIVE
-        planes.append((W[j], b[j], weight, color, samples, axes))
+        planes.append((W[j], b[j], weight, _style.weight_color(weight), samples, axes))
     ax = new_axes(ax, projection="3d" if X.shape[1] == 3 else None)
     return _draw_hyperplanes(ax, X, planes, y=y, label_every=labels)
 
@@ -175,7 +181,8 @@ def plot_neurons(model, X, y=None, *, ax=None, max_neurons=30, labels=True):
     """A two-layer ReLU network's neurons as hyperplanes through their generator samples.
 
     Each neuron ``(w, b)`` is drawn as its hyperplane (line width by
-    ``|v|·‖w‖``, blue for ``v > 0`` and orange for ``v < 0``), its active
+    ``|v|·‖w‖``; purple solid for ``v > 0``, green dashed for ``v < 0``, as in
+    :mod:`viz.style`), its active
     side lightly shaded, and the training samples of its nearest wedge atom
     (:func:`geolasso.interpret.explain`; exact for networks trained by
     ``ConvexReLU``) circled and labelled.
@@ -208,8 +215,9 @@ def plot_neurons(model, X, y=None, *, ax=None, max_neurons=30, labels=True):
     planes = []
     for r in recs:
         v = float(net.v[r["neuron"]])
-        color = POSITIVE if v >= 0 else NEGATIVE
-        planes.append((r["weight"], r["bias"], r["contribution"], color, r["samples"], r["axes"]))
+        signed = v * r["contribution"]  # the sign picks the cue, the size the width
+        color = _style.weight_color(v)
+        planes.append((r["weight"], r["bias"], signed, color, r["samples"], r["axes"]))
     ax = new_axes(ax, projection="3d" if X.shape[1] == 3 else None)
     return _draw_hyperplanes(ax, X, planes, y=y, label_every=labels)
 

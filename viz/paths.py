@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._axes import NEGATIVE, POSITIVE, generators_label, new_axes
+from ._axes import generators_label, new_axes
+from .style import WEIGHT_NEGATIVE as NEGATIVE
+from .style import WEIGHT_POSITIVE as POSITIVE
 
 __all__ = ["path_frames", "plot_path"]
 

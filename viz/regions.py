@@ -8,6 +8,7 @@ import numpy as np
 
 from geolasso.memory import DEFAULT_MEMORY_LIMIT, as_memory_limit, check_memory
 
+from . import style
 from ._axes import box, check_points, clip_line, new_axes
 
 __all__ = ["plot_regions"]
@@ -77,35 +78,55 @@ def plot_regions(
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid))
     P = np.column_stack([gx.ravel(), gy.ravel()])
     classify = hasattr(model, "classes_") if classify is None else classify
-    if classify and hasattr(model, "decision_function"):
+    # a classifier's real-valued output f, for both pictures (its predict gives labels)
+    if hasattr(model, "decision_function"):
         Z = np.asarray(model.decision_function(P), dtype=float)
     else:
         Z = np.asarray(model.predict(P), dtype=float)
     Z = Z.reshape(gx.shape)
     if classify:
-        ax.contourf(gx, gy, Z > 0, levels=[-0.5, 0.5, 1.5], colors=["#fbe3d2", "#d6e6f4"])
+        colours = [style.REGION_NEGATIVE, style.REGION_POSITIVE]
+        ax.contourf(gx, gy, Z > 0, levels=[-0.5, 0.5, 1.5], colors=colours)
         ax.contour(gx, gy, Z, levels=[0.0], colors="k", linewidths=1.2)
     else:
-        cs = ax.contourf(gx, gy, Z, levels=20, cmap="viridis")
+        import matplotlib as mpl
+
+        top = float(np.abs(Z).max()) or 1.0
+        norm = mpl.colors.TwoSlopeNorm(0.0, -top, top)  # white at f = 0, the sign palette
+        cs = ax.contourf(gx, gy, Z, levels=21, cmap="RdBu", norm=norm)
         ax.figure.colorbar(cs, ax=ax, shrink=0.8, label="f(x)")
     if neurons:
         net = getattr(model, "network_", model)
         W, b = getattr(net, "W", None), getattr(net, "b", None)
         if W is not None:
+            thin = 0.6 if len(W) <= 40 else 0.35  # many lines only hint at the arrangement
             for w, c in zip(W, b, strict=True):
                 seg = clip_line(w, c, lo, hi)
                 if seg is not None:
-                    ax.plot(seg[:, 0], seg[:, 1], color="white", lw=0.6, alpha=0.8)
-    colour = {"color": "k"} if y is None else {"c": _codes(y), "cmap": "coolwarm"}
-    ax.scatter(X[:, 0], X[:, 1], s=14, edgecolor="k", linewidth=0.4, zorder=3, **colour)
+                    ax.plot(seg[:, 0], seg[:, 1], color="white", lw=thin, alpha=0.7)
+    if y is None:
+        ax.scatter(X[:, 0], X[:, 1], s=14, color="k", zorder=3)
+    else:
+        ax.scatter(
+            X[:, 0], X[:, 1], s=16, c=style.class_colors(y), edgecolor="k", linewidth=0.4, zorder=3
+        )
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal", adjustable="box")
+    style.label_axes(ax)
+    if classify or y is not None:
+        labels = _class_labels(model, y)
+        style.sign_legend(ax, regions=classify, samples=y is not None, labels=labels)
     return ax
 
 
-def _codes(y):
-    y = np.asarray(y)
-    if y.dtype.kind in "biuf":
-        return y.astype(float)
-    return np.unique(y, return_inverse=True)[1].astype(float)
+def _class_labels(model, y):
+    """Legend names of the two sample colours: the classes, or the target's sign."""
+    classes = getattr(model, "classes_", None)
+    if classes is not None and len(classes) == 2:
+        return (f"class {classes[1]}", f"class {classes[0]}")
+    if y is not None and np.asarray(y).dtype.kind not in "biuf":
+        labels = np.unique(np.asarray(y))
+        if len(labels) == 2:
+            return (f"class {labels[1]}", f"class {labels[0]}")
+    return ("y > 0", "y ≤ 0")
