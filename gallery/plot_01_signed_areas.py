@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 
 import viz
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(12, 5.4), layout="constrained")
 viz.plot_wedge([[3.0, 1.0], [1.0, 2.0]], x=[2.5, 3.0], ax=axes[0])
 viz.plot_wedge([[1.0, 2.0], [3.0, 1.0]], x=[0.5, -0.5], ax=axes[1])
 axes[0].set_xlabel("counter-clockwise a, b: positive area")

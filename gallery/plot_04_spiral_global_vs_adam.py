@@ -39,7 +39,7 @@ net = gl.ReLUNetwork(
 )
 j_adam = net.objective(X, y, alpha, norm="l2")
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 5), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(13, 6), layout="constrained")
 viz.plot_regions(convex, X, y, ax=axes[0], classify=True)
 axes[0].set_title(f"geolasso: J = {convex.objective_:.4f}, {convex.n_neurons_} neurons")
 viz.plot_regions(net, X, y, ax=axes[1], classify=True)

@@ -38,7 +38,7 @@ model = (mlp.coefs_[0].T, mlp.intercepts_[0], mlp.coefs_[1][:, 0], mlp.intercept
 explanation = gl.explain(model, X, y, alpha=1e-3 / len(y))
 print(explanation.table(max_rows=8))
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
+fig, axes = plt.subplots(1, 2, figsize=(14, 6), layout="constrained")
 viz.plot_explanation(explanation, ax=axes[0])
 viz.plot_explanation(explanation, color_by="agreement", ax=axes[1], annotate=False)
 plt.show()

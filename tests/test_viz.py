@@ -347,3 +347,28 @@ def test_the_slides_style_has_no_text_below_11_points():
         sizes = [t.get_fontsize() for t in ax.figure.findobj(matplotlib.text.Text) if t.get_text()]
     assert min(sizes) >= 11
     assert matplotlib.rcParams["font.size"] == before
+
+
+def test_the_path_animation_keeps_one_scale_and_saves_a_gif(tmp_path, rng):
+    """Every frame's lines use one width scale (the largest |z| on the path) and the
+    background one colour scale; the GIF has one frame per penalty."""
+    from PIL import Image
+
+    X = rng.uniform(-1, 1, (10, 2))
+    y = np.sign(X[:, 0] * X[:, 1])
+    D = gl.WedgeDictionary(X)
+    path = gl.lasso_path(D, y, n_alphas=6, eps=1e-2)
+    anim = viz.animate_path(path, D, y, grid=30)
+    ax = anim._fig.axes[0]
+    norm = ax.collections[0].norm
+    widths = []
+    for f in range(6):
+        anim._func(f)
+        assert ax.collections[0].norm is norm  # one colour scale
+        widths += [line.get_linewidth() for line in ax.get_lines()]
+    z = np.abs(path.coefs.toarray())
+    assert max(widths) == pytest.approx(0.8 + 4.0)  # the path's largest |z| alone is widest
+    assert z.max() > 0
+    files = viz.save_animation(anim, tmp_path / "path.gif", fps=4, dpi=40)
+    with Image.open(files[0]) as gif:
+        assert gif.n_frames == 6

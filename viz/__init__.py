@@ -11,11 +11,13 @@ Functions: :func:`plot_wedge` (parallelograms, parallelepipeds and the
 simplex whose signed volume is a feature), :func:`plot_atoms` and
 :func:`plot_neurons` (hyperplanes through generator samples, 2-D lines or 3-D
 patches), :func:`plot_regions` (the fitted function and the arrangement),
-:func:`plot_path` and :func:`path_frames` (Lasso paths), :func:`plot_reflections`
-(deep features and mirror points), :func:`plot_explanation` (a network beside
-its matched atoms) and :func:`plot_comparison` (convex training against
-SGD/Adam). :mod:`viz.style` writes the visual language down: one diverging
-palette for classes and the sign of ``f``, a separate cue (colour and line
+:func:`plot_path`, :func:`path_frames` and :func:`animate_path` (Lasso
+paths, frame by frame or animated; :func:`save_animation` writes GIF and
+MP4), :func:`plot_reflections` (deep features and mirror points),
+:func:`plot_explanation` (a network beside its matched atoms) and
+:func:`plot_comparison` (convex training against SGD/Adam).
+:mod:`viz.style` writes the visual language down: one diverging palette for
+classes and the sign of ``f``, a separate cue (colour and line
 style) for the sign of a neuron's output weight, axis labels, and a
 ``slides()`` style with no text below 11 pt. ``geolasso inspect --plot`` and
 ``geolasso gallery`` reach viz through the ``geolasso.plots`` entry points.
@@ -35,12 +37,13 @@ from . import style
 from .blades import plot_wedge
 from .comparison import plot_comparison
 from .neurons import plot_atoms, plot_explanation, plot_neurons
-from .paths import path_frames, plot_path
+from .paths import animate_path, path_frames, plot_path, save_animation
 from .reflections import plot_reflections
 from .regions import plot_regions
 
 __all__ = [
     "__version__",
+    "animate_path",
     "path_frames",
     "plot_atoms",
     "plot_comparison",
@@ -50,5 +53,6 @@ __all__ = [
     "plot_reflections",
     "plot_regions",
     "plot_wedge",
+    "save_animation",
     "style",
 ]

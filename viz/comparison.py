@@ -57,5 +57,5 @@ def plot_comparison(runs, optimum=None, *, ax=None, relative=True):
         if optimum is not None:
             ax.axhline(optimum, color="k", lw=0.8, ls="--", label="optimum")
     ax.set_xlabel("time (s)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize="small")
     return ax

@@ -158,10 +158,13 @@ def plot_atoms(
     planes = []
     for j in columns:
         samples, axes = dictionary.generators_of(int(j))
-        weight = 1.0 if coef is None else float(coef[j])
-        planes.append((W[j], b[j], weight, _style.weight_color(weight), samples, axes))
+        if coef is None:  # atoms without weights: thin, neutral lines (no sign, no size)
+            planes.append((W[j], b[j], 0.0, "0.3", samples, axes))
+        else:
+            weight = float(coef[j])
+            planes.append((W[j], b[j], weight, _style.weight_color(weight), samples, axes))
     ax = new_axes(ax, projection="3d" if X.shape[1] == 3 else None)
-    return _draw_hyperplanes(ax, X, planes, y=y, label_every=labels)
+    return _draw_hyperplanes(ax, X, planes, y=y, label_every=labels, legend=coef is not None)
 
 
 def _network_of(model):
@@ -276,7 +279,7 @@ def plot_explanation(explanation, *, color_by="angle", ax=None, max_neurons=30, 
         )
         if annotate:
             for r in recs:
-                ax.annotate(str(r["neuron"]), (100 * r["agreement"], r["angle"]), fontsize=7)
+                ax.annotate(str(r["neuron"]), (100 * r["agreement"], r["angle"]), fontsize="small")
         ax.set_xlabel("activation agreement with the atom (%)")
         ax.set_ylabel("angle to the atom's normal (degrees)")
         ax.set_title(f"{len(recs)} neurons and their nearest wedge atoms ({H.shape[1]}-D inputs)")

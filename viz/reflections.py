@@ -106,7 +106,7 @@ def plot_reflections(source, columns=None, *, ax=None, max_features=6, points=40
                 (r["point"], y0),
                 xytext=(2, 4),
                 textcoords="offset points",
-                fontsize=7,
+                fontsize="small",
                 color=color,
             )
         top = offset + 1.2
@@ -115,10 +115,10 @@ def plot_reflections(source, columns=None, *, ax=None, max_features=6, points=40
     ax.set_yticks([])
     ax.set_xlim(lo, hi)
     ax.set_xlabel("x (ticks: data points)")
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
-    ax.set_title(
-        f"depth-{D.depth} {D.activation} features:\nbreakpoints and reflections", fontsize=10
-    )
+    ax.legend(fontsize="small", loc="upper left", framealpha=0.85)
+    has = any(r["of"] is not None for j in columns for r in D.reflections(j))
+    what = "breakpoints and reflections" if has else "breakpoints (no reflection among these)"
+    ax.set_title(f"depth-{D.depth} {D.activation} features:\n{what}", fontsize="medium")
     return ax
 
 
@@ -130,10 +130,18 @@ def _planes(D, columns, ax, max_features):
         )
     columns = list(range(min(D.n_columns, max_features)) if columns is None else columns)
     columns = columns[:max_features]
-    lo, hi = box(X, pad=0.25)
+    # the box holds the samples and, for each column, the mirror image of x_j (the foot of
+    # the image line nearest the data), so that every image line crosses the axes
+    feet = []
+    for k in columns:
+        h = D.hyperplanes(k)
+        w, b = h["image"]
+        feet.append(X[h["samples"][1]] - (w @ X[h["samples"][1]] + b) * w)
+    lo, hi = box(np.vstack([X, *feet]), pad=0.15)
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 150), np.linspace(lo[1], hi[1], 150))
     F = D.matrix(np.column_stack([gx.ravel(), gy.ravel()]))[:, columns[0]].reshape(gx.shape)
-    ax.contourf(gx, gy, F, levels=15, cmap="Greys", alpha=0.5)
+    cs = ax.contourf(gx, gy, F, levels=15, cmap="Greys", alpha=0.5)
+    ax.figure.colorbar(cs, ax=ax, shrink=0.8, label=f"feature of column {columns[0]}")
     ax.scatter(X[:, 0], X[:, 1], s=12, color="0.3", zorder=3)
     for n, k in enumerate(columns):
         h = D.hyperplanes(k)
@@ -142,15 +150,25 @@ def _planes(D, columns, ax, max_features):
             w, b = h[key]
             seg = clip_line(w, b, lo, hi)
             if seg is not None:
-                ax.plot(seg[:, 0], seg[:, 1], style, color=color, lw=1.3)
+                ax.plot(seg[:, 0], seg[:, 1], style, color=color, lw=1.6)
         i, j = h["samples"]
-        ax.plot(*X[j], "o", color=color, ms=8, mfc="none", mew=1.5)
-        ax.plot(*X[i], "s", color=color, ms=8, mfc="none", mew=1.5)
+        ax.plot(*X[j], "o", color=color, ms=9, mfc="none", mew=1.5)
+        ax.plot(*X[i], "s", color=color, ms=9, mfc="none", mew=1.5)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal", adjustable="box")
-    ax.set_title(
-        "plane through x_j (solid, ○); mirror through x_i (dotted, □);\nimage (dashed)",
-        fontsize=9,
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    from matplotlib.lines import Line2D
+
+    ax.legend(
+        handles=[
+            Line2D([], [], color="0.2", ls="-", marker="o", mfc="none", label="plane through x_j"),
+            Line2D([], [], color="0.2", ls=":", marker="s", mfc="none", label="mirror through x_i"),
+            Line2D([], [], color="0.2", ls="--", label="image of the plane"),
+        ],
+        loc="best",
+        framealpha=0.85,
     )
+    ax.set_title("a depth-3 feature: a plane, its mirror, its image", fontsize="medium")
     return ax
