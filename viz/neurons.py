@@ -108,6 +108,7 @@ def _draw_hyperplanes(
     else:
         ax.set_zlim(lo[2], hi[2])
         ax.set_box_aspect(hi - lo)  # equal scale on the three axes: true angles and areas
+        ax.locator_params(nbins=4)  # a few ticks: readable from any side
     _style.label_axes(ax, d)
     if legend and linestyles is None:
         _style.weight_legend(ax)
