@@ -59,8 +59,20 @@ def test_plot_wedge_3d_needs_a_3d_axes(rng):
     assert f"{float(gl.wedge(V)[0]):g}" in ax.get_title()
     with pytest.raises(ValueError, match="projection='3d'"):
         viz.plot_wedge(V, ax=plt.subplots()[1])
-    with pytest.raises(ValueError, match=r"shape \(2, 2\) or \(3, 3\)"):
-        viz.plot_wedge(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"shape \(2, 2\), \(3, 3\) or \(2, 3\)"):
+        viz.plot_wedge(np.ones((4, 4)))
+
+
+def test_plot_wedge_draws_a_bivector_of_3d_vectors_with_its_dual(rng):
+    """a ∧ b of two vectors of R³: its parallelogram, and a × b normal to it with the
+    parallelogram's area as its length (the title's numbers, checked with numpy)."""
+    a, b = rng.standard_normal((2, 3))
+    ax = viz.plot_wedge([a, b])
+    n = np.cross(a, b)
+    title = ax.get_title()
+    assert f"area {np.linalg.norm(n):.3g}" in title
+    assert f"({n[0]:.2f}, {n[1]:.2f}, {n[2]:.2f})" in title  # geolasso's dual is numpy's a × b
+    assert ax.get_legend() is not None
 
 
 def test_plot_atoms_draws_one_line_per_atom(rng):
