@@ -38,16 +38,18 @@ lo, hi = np.array([-1.5, -2.0]), np.array([5.5, 4.5])
 gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], 300), np.linspace(lo[1], hi[1], 300))
 pre = w[0] * gx + w[1] * gy + b
 
-fig, axes = plt.subplots(1, 4, figsize=(20, 5.6), layout="constrained")
+fig, axes = plt.subplots(2, 2, figsize=(12, 11), layout="constrained")
+axes = axes.ravel()
 for ax in axes:
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal")
     style.label_axes(ax)
-line = {"color": style.WEIGHT_POSITIVE, "lw": 2.5, "label": "the neuron's line"}
-for ax in axes:
-    ax.axline(p, q, **line)
-    ax.plot(*np.array([p, q]).T, "ko", ms=8, label="samples p, q", zorder=4)
+for k, ax in enumerate(axes):
+    first = k == 0  # one legend for what every panel shares
+    name = "the neuron's line" if first else None
+    ax.axline(p, q, color=style.WEIGHT_POSITIVE, lw=2.5, label=name)
+    ax.plot(*np.array([p, q]).T, "ko", ms=8, label="samples p, q" if first else None, zorder=4)
 axes[0].set_title("1. the line through p and q")
 axes[0].annotate("p", p, xytext=(-14, 8), textcoords="offset points")
 axes[0].annotate("q", q, xytext=(6, 8), textcoords="offset points")
@@ -63,7 +65,7 @@ axes[1].text(2.15, 0.5 * 0.3 * w[1], "w", fontsize="large")
 axes[1].set_title("2. active where w·x + b > 0")
 
 ramp = axes[2].contourf(gx, gy, np.maximum(pre, 0.0), levels=20, cmap="Blues")
-fig.colorbar(ramp, ax=axes[2], shrink=0.8, label="max(0, w·x + b)")
+fig.colorbar(ramp, ax=axes[2], shrink=0.7, label="max(0, w·x + b)")
 axes[2].set_title("3. the feature: a ramp")
 
 tri = np.array([r, p, q])
@@ -80,6 +82,6 @@ axes[3].text(
     + rf"at $r$: ${sympy.latex(formula.subs({x1: r[0], x2: r[1]}))} = 2 \cdot {area_r:g}$",
     transform=axes[3].transAxes,
 )
-for ax in axes:
-    ax.legend(loc="upper left")
+axes[0].legend(loc="upper left")
+axes[3].legend(loc="upper right")
 plt.show()

@@ -75,12 +75,13 @@ for name, solver, lr in (
     finals = [v[-1] / J for _, v in runs[name]]
     print(f"{name}: final J / geolasso's J over 3 seeds: " + ", ".join(f"{r:.2f}" for r in finals))
 
-fig, axes = plt.subplots(1, 4, figsize=(22, 5.8), layout="constrained")
+fig, axes = plt.subplots(2, 2, figsize=(13, 12), layout="constrained")
+axes = axes.ravel()
 viz.plot_regions(convex, X, y, ax=axes[0], classify=True)
 axes[0].set_title(f"geolasso: J = {J:.4f}")
 for ax, (name, (net, value)) in zip(axes[1:3], best.items(), strict=True):
-    viz.plot_regions(net, X, y, ax=ax, classify=True)
-    ax.set_title(f"{name.split(' ')[0]}, best of 3 seeds,\n{epochs} epochs: J = {value:.4f}")
+    viz.plot_regions(net, X, y, ax=ax, classify=True, legend=False)
+    ax.set_title(f"{name.split(' ')[0]}, best of 3 seeds, {epochs} epochs: J = {value:.4f}")
 runs["geolasso"] = ([convex_time], [J])
 viz.plot_comparison(runs, relative=False, ax=axes[3])
 axes[3].set_yscale("log")

@@ -726,6 +726,18 @@ def _parser():
     p_gal.add_argument("--out", default="gallery_output", help="output directory")
     p_gal.add_argument("--only", help="run only the scripts whose name contains this")
     p_gal.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_gal.add_argument("--dpi", type=int, default=100, help="image resolution (default 100)")
+    p_gal.add_argument(
+        "--format", choices=("png", "svg", "pdf"), default="png", help="image format"
+    )
+    p_lec = sub.add_parser(
+        "lecture",
+        help="the gallery as a 16:9 slide deck (PDF, text >= 11 pt) and every figure as SVG",
+    )
+    p_lec.add_argument("--out", default="lecture", help="output directory")
+    p_lec.add_argument("--only", help="only the pages whose script name contains this")
+    p_lec.add_argument("--dpi", type=int, default=150, help="resolution of the PNG copies")
+    p_lec.add_argument("--quiet", action="store_true", help="no progress lines")
     _add_fit_parser(sub)
     p_pred = sub.add_parser("predict", help="predict with a model written by 'geolasso fit'")
     p_pred.add_argument("model", help="model file (.npz)")
@@ -835,7 +847,11 @@ def main(argv=None) -> int:
             demo(quiet=args.quiet, plot=args.plot)
             return 0
         if args.command == "gallery":
-            return _plugin("gallery")(args.out, quiet=args.quiet, only=args.only)
+            return _plugin("gallery")(
+                args.out, quiet=args.quiet, only=args.only, dpi=args.dpi, fmt=args.format
+            )
+        if args.command == "lecture":
+            return _plugin("lecture")(args.out, only=args.only, dpi=args.dpi, quiet=args.quiet)
         if args.command == "fit":
             if args.max_atoms not in ("auto",) and not args.max_atoms.isdigit():
                 raise CLIError(

@@ -6,12 +6,14 @@ legend or a colour bar, keep everything it draws inside the figure, and have no
 text below 11 pt. ``geolasso gallery`` and the Sphinx build run the same scripts.
 """
 
+import re
 import runpy
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
 import matplotlib
-import numpy as np
 import pytest
 
 matplotlib.use("Agg")
@@ -23,39 +25,21 @@ GALLERY = Path(__file__).resolve().parents[1] / "gallery"
 SCRIPTS = sorted(GALLERY.glob("plot_*.py"))
 
 
-def problems(fig):
-    """What is wrong with a rendered figure (an empty list when nothing)."""
-    found = []
-    fig.canvas.draw()
-    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float)
-    inked = np.mean(pixels.min(axis=2) < 240)
-    if pixels.std() < 5 or inked < 0.02:
-        found.append(f"blank ({inked:.1%} of the pixels drawn)")
-    colorbar = any(ax.get_label() == "<colorbar>" for ax in fig.axes)
-    legend = bool(fig.legends) or any(ax.get_legend() is not None for ax in fig.axes)
-    if not (colorbar or legend):
-        found.append("no legend and no colour bar")
-    small = sorted(
-        {
-            (t.get_text()[:30], t.get_fontsize())
-            for t in fig.findobj(matplotlib.text.Text)
-            if t.get_visible() and t.get_text().strip() and t.get_fontsize() < 11
-        }
+def _run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "geolasso", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
-    if small:
-        found.append(f"text below 11 pt: {small[:3]}")
-    drawn = fig.get_tightbbox(fig.canvas.get_renderer())
-    width, height = fig.get_size_inches()
-    slack = 0.02  # inches
-    if (
-        drawn.x0 < -slack
-        or drawn.y0 < -slack
-        or drawn.x1 > width + slack
-        or drawn.y1 > height + slack
-    ):
-        where = drawn.extents.round(2)
-        found.append(f"drawn outside the figure: {where} in a {width} x {height} in figure")
-    return found
+
+
+def problems(fig):
+    """What is wrong with a rendered figure (the lecture deck's check of every slide)."""
+    from viz._lecture import figure_problems
+
+    return figure_problems(fig)
 
 
 def test_the_gallery_has_the_pages_a_lecture_needs():
@@ -89,3 +73,29 @@ def test_the_check_finds_a_bad_figure():
     assert any("no legend" in p for p in found)
     assert any("below 11 pt" in p for p in found)
     assert any("outside the figure" in p for p in found)
+
+
+def test_the_lecture_writes_a_16_9_deck_and_svgs(tmp_path):
+    """``geolasso lecture``: a PDF of 16:9 pages (a title slide and one per figure) whose
+    every slide passed the figure checks (exit 0), and one SVG per figure."""
+    out = _run("lecture", "--out", str(tmp_path), "--only", "signed_areas", "--quiet")
+    assert out.returncode == 0, out.stderr
+    pdf = (tmp_path / "geolasso-lecture.pdf").read_bytes()
+    boxes = re.findall(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert len(boxes) == 2  # the title slide and the page's one figure
+    for width, height in boxes:
+        assert float(width) / float(height) == pytest.approx(16 / 9, rel=1e-3)
+    svgs = sorted(p.name for p in (tmp_path / "figures").glob("*.svg"))
+    assert svgs == ["plot_01_signed_areas_1.svg"]
+
+
+def test_the_gallery_writes_svg_at_a_chosen_resolution(tmp_path):
+    out = _run("gallery", "--out", str(tmp_path), "--only", "signed_areas", "--format", "svg")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "plot_01_signed_areas_1.svg").read_text().lstrip().startswith("<?xml")
+    out = _run("gallery", "--out", str(tmp_path), "--only", "signed_areas", "--dpi", "50")
+    assert out.returncode == 0, out.stderr
+    import matplotlib.image as mpimg
+
+    small = mpimg.imread(tmp_path / "plot_01_signed_areas_1.png")
+    assert small.shape[1] == 12 * 50  # the page's 12-inch figure at 50 dpi

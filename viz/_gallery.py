@@ -16,13 +16,13 @@ import json, runpy, sys
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-script, out, stem = sys.argv[1:4]
-DPI = 100
+script, out, stem, DPI, FMT = sys.argv[1:6]
+DPI = int(DPI)
 plt.show = lambda *a, **k: None
 runpy.run_path(script, run_name="__main__")
 names = []
 for k, num in enumerate(plt.get_fignums(), start=1):
-    name = f"{stem}_{k}.png"
+    name = f"{stem}_{k}.{FMT}"
     fig = plt.figure(num)
     fig.savefig(f"{out}/{name}", dpi=DPI)
     names.append(name)
@@ -51,7 +51,7 @@ def _title_and_text(path):
     return title, body
 
 
-def run(out, scripts=None, *, quiet=False, only=None, timeout=300) -> int:
+def run(out, scripts=None, *, quiet=False, only=None, timeout=300, dpi=100, fmt="png") -> int:
     """Run the gallery: one fresh process per script, PNGs and ``index.html`` under ``out``.
 
     Parameters
@@ -66,6 +66,11 @@ def run(out, scripts=None, *, quiet=False, only=None, timeout=300) -> int:
         Run only the scripts whose name contains this text.
     timeout : float, default=300
         Seconds allowed per script.
+    dpi : int, default=100
+        Resolution of the images (PNG; the vector formats keep it for their
+        raster parts).
+    fmt : {"png", "svg", "pdf"}, default="png"
+        Image format.
 
     Returns
     -------
@@ -80,6 +85,10 @@ def run(out, scripts=None, *, quiet=False, only=None, timeout=300) -> int:
     """
     from tqdm.auto import tqdm
 
+    if fmt not in ("png", "svg", "pdf"):
+        raise ValueError(f"fmt must be 'png', 'svg' or 'pdf'; got {fmt!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 10:
+        raise ValueError(f"dpi must be an integer >= 10; got {dpi!r}")
     src = Path(scripts) if scripts is not None else scripts_dir()
     files = sorted(p for p in src.glob("plot_*.py") if only is None or only in p.name)
     if not files:
@@ -94,7 +103,7 @@ def run(out, scripts=None, *, quiet=False, only=None, timeout=300) -> int:
         start = time.perf_counter()
         try:
             proc = subprocess.run(
-                [sys.executable, "-c", _RUNNER, str(path), str(out), path.stem],
+                [sys.executable, "-c", _RUNNER, str(path), str(out), path.stem, str(dpi), fmt],
                 capture_output=True,
                 text=True,
                 env=env,
@@ -175,8 +184,11 @@ def _write_index(out, results):
         parts.append(f"<p>{html.escape(text)}</p>")
         if not ok:
             parts.append(f"<pre class='fail'>{html.escape(err or '')[-2000:]}</pre>")
-        for png in names:
-            parts.append(f"<a href='{png}'><img src='{png}' alt='{html.escape(title)}'></a>")
+        for name in names:
+            if name.endswith(".pdf"):  # browsers do not show a PDF as an image: a link
+                parts.append(f"<a href='{name}'>{html.escape(name)}</a>")
+            else:
+                parts.append(f"<a href='{name}'><img src='{name}' alt='{html.escape(title)}'></a>")
     tmp = Path(out) / "index.html.part"
     tmp.write_text("\n".join(parts), encoding="utf-8")
     os.replace(tmp, Path(out) / "index.html")

@@ -137,7 +137,7 @@ def plot_wedge(vectors, x=None, *, ax=None, annotate=True):
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_zlim(lo[2], hi[2])
-    ax.set_box_aspect(np.maximum(hi - lo, 1e-9))  # equal scale: true angles and volumes
+    ax.set_box_aspect(np.maximum(hi - lo, 1e-9), zoom=0.85)  # equal scale, labels inside
     _finish(ax, d, "volume")
     return ax
 
@@ -188,7 +188,7 @@ def _bivector_3d(V, ax, annotate):
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_zlim(lo[2], hi[2])
-    ax.set_box_aspect(hi - lo)  # equal scale: the dual is visibly normal to the plane
+    ax.set_box_aspect(hi - lo, zoom=0.85)  # equal scale: the dual is visibly normal
     style.label_axes(ax, 3)
     from matplotlib.patches import Patch
 

@@ -107,7 +107,7 @@ def _draw_hyperplanes(
         ax.set_aspect("equal", adjustable="box")
     else:
         ax.set_zlim(lo[2], hi[2])
-        ax.set_box_aspect(hi - lo)  # equal scale on the three axes: true angles and areas
+        ax.set_box_aspect(hi - lo, zoom=0.9)  # equal scale on the three axes, labels inside
         ax.locator_params(nbins=4)  # a few ticks: readable from any side
     _style.label_axes(ax, d)
     if legend and linestyles is None:

@@ -23,6 +23,7 @@ def plot_regions(
     grid=200,
     classify=None,
     neurons=True,
+    legend=True,
     memory_limit=DEFAULT_MEMORY_LIMIT,
 ):
     """The model's output over a grid of the data's box, the samples, the neuron lines.
@@ -44,6 +45,9 @@ def plot_regions(
         Draw two-colour regions (default: when the model has ``classes_``).
     neurons : bool, default=True
         Draw the hyperplane of every neuron (the arrangement).
+    legend : bool, default=True
+        A legend of the regions' and the samples' colours (:mod:`viz.style`);
+        side-by-side panels may keep one.
     memory_limit : int, default=2 GiB
         Budget of the grid's evaluation (``grid²`` points, each with the
         network's hidden values); above it a
@@ -114,7 +118,7 @@ def plot_regions(
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal", adjustable="box")
     style.label_axes(ax)
-    if classify or y is not None:
+    if legend and (classify or y is not None):
         labels = _class_labels(model, y)
         style.sign_legend(ax, regions=classify, samples=y is not None, labels=labels)
     return ax
