@@ -217,6 +217,14 @@ def test_the_gallery_builds_every_script(tmp_path):
             assert img[..., :3].std() > 0.02, f"{png.name} is blank"
     index = (tmp_path / "index.html").read_text()
     assert index.count("<img") == len(pngs)
+    # narrated pages: the reStructuredText rendered (no raw ``literals``), the code, the output
+    import re
+
+    paragraphs = re.findall(r"<(?:p|li)>(.*?)</(?:p|li)>", index, flags=re.S)
+    assert len(paragraphs) >= len(scripts)
+    assert not [p for p in paragraphs if "``" in p]
+    assert index.count("<details><summary>code</summary>") == len(scripts)
+    assert "neuron  generators" in index  # plot_06's printed explanation table
 
 
 def test_a_gallery_out_that_cannot_be_written_is_one_line(tmp_path, monkeypatch, capsys):
@@ -385,3 +393,17 @@ def test_the_path_animation_keeps_one_scale_and_saves_a_gif(tmp_path, rng):
     files = viz.save_animation(anim, tmp_path / "path.gif", fps=4, dpi=40)
     with Image.open(files[0]) as gif:
         assert gif.n_frames == 6
+
+
+def test_plot_explanation_of_exact_matches_has_meaningful_axes(rng):
+    """A network whose neurons are wedge atoms (a ConvexReLU fit) in 3-D: angles of
+    rounding size sit at 0 on an axis at least a degree tall, agreement within 0–100 %."""
+    X = rng.standard_normal((14, 3))
+    y = np.maximum(X @ [1.0, -1.0, 0.5], 0)
+    model = gl.ConvexReLU(alpha=2e-2).fit(X, y)
+    ax = viz.plot_explanation(gl.explain(model, X, y, alpha=2e-2))
+    low, high = ax.get_ylim()
+    assert high - low >= 1.0
+    assert low <= 0.0
+    assert ax.get_xlim()[1] <= 100.5
+    assert len(ax.figure.axes) == 2  # the colour bar

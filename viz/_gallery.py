@@ -115,16 +115,19 @@ def run(out, scripts=None, *, quiet=False, only=None, timeout=300, dpi=100, fmt=
         except subprocess.TimeoutExpired:
             ok, err, proc = False, f"timed out after {timeout} s", None
         seconds = time.perf_counter() - start
-        names = []
+        names, printed = [], []
         if ok:
             for line in proc.stdout.splitlines():
                 if line.startswith("GALLERY-FIGURES "):
                     names = json.loads(line[len("GALLERY-FIGURES ") :])
+                else:
+                    printed.append(line)
             ok = bool(names)
             if not ok:
                 err = "the script drew no figure"
         title, text = _title_and_text(path)
-        results.append((path.name, title, text, names, seconds, ok, err))
+        page = {"text": text, "code": _code_of(path), "printed": "\n".join(printed)}
+        results.append((path.name, title, page, names, seconds, ok, err))
         if not ok:
             failed.append((path.name, err.strip().splitlines()[-3:] if err else []))
     _write_index(out, results)
@@ -176,12 +179,19 @@ def _write_index(out, results):
         "<!doctype html><meta charset='utf-8'><title>geolasso gallery</title>",
         "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
         "img{max-width:320px;border:1px solid #ccc;margin:4px}"
+        "pre{background:#f6f6f6;padding:6px;overflow-x:auto}"
+        "pre.out{border-left:3px solid #2166ac}"
         ".fail{color:#b00}</style><h1>geolasso gallery</h1>",
     ]
-    for name, title, text, names, seconds, ok, err in results:
+    for name, title, page, names, seconds, ok, err in results:
         parts.append(f"<h2>{html.escape(title)}</h2>")
         parts.append(f"<p><code>{html.escape(name)}</code> ({seconds:.1f} s)</p>")
-        parts.append(f"<p>{html.escape(text)}</p>")
+        parts.append(_narration_html(page["text"]))
+        parts.append(
+            f"<details><summary>code</summary><pre>{html.escape(page['code'])}</pre></details>"
+        )
+        if page["printed"].strip():
+            parts.append(f"<pre class='out'>{html.escape(page['printed'])}</pre>")
         if not ok:
             parts.append(f"<pre class='fail'>{html.escape(err or '')[-2000:]}</pre>")
         for name in names:
@@ -192,3 +202,35 @@ def _write_index(out, results):
     tmp = Path(out) / "index.html.part"
     tmp.write_text("\n".join(parts), encoding="utf-8")
     os.replace(tmp, Path(out) / "index.html")
+
+
+def _code_of(path):
+    """The script without its docstring (the page's narration)."""
+    import ast
+
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    doc = tree.body[0] if tree.body and isinstance(tree.body[0], ast.Expr) else None
+    if doc is not None and isinstance(getattr(doc, "value", None), ast.Constant):
+        source = "\n".join(source.splitlines()[doc.end_lineno :])
+    return source.strip()
+
+
+def _narration_html(text):
+    """A page's reStructuredText narration as HTML paragraphs (``literal`` as code,
+    numbered and bulleted lines as lists)."""
+    import re
+
+    marker = re.compile(r"^(\d+\.|[-*])\s")
+    blocks = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        escaped = html.escape(" ".join(line.strip() for line in block.splitlines()))
+        escaped = re.sub(r"``(.+?)``", r"<code>\1</code>", escaped)
+        items = re.split(r"\s(?=\d+\.\s|[-*]\s)", " " + escaped)
+        if len(items) > 2 and all(marker.match(i) for i in items[1:]):
+            head = f"<p>{items[0].strip()}</p>" if items[0].strip() else ""
+            listed = "".join("<li>" + marker.sub("", i) + "</li>" for i in items[1:])
+            blocks.append(f"{head}<ol>{listed}</ol>")
+        else:
+            blocks.append(f"<p>{escaped}</p>")
+    return "\n".join(blocks)

@@ -284,6 +284,13 @@ def plot_explanation(explanation, *, color_by="angle", ax=None, max_neurons=30, 
         ax.set_xlabel("activation agreement with the atom (%)")
         ax.set_ylabel("angle to the atom's normal (degrees)")
         ax.set_title(f"{len(recs)} neurons and their nearest wedge atoms ({H.shape[1]}-D inputs)")
+        # fixed, meaningful ranges: agreement is a percentage, angles start at 0 and span at
+        # least a degree (exact matches sit at 0, not on an axis of rounding noise)
+        top = max([r["angle"] for r in recs] + [1.0])
+        ax.set_xlim(min([100 * r["agreement"] for r in recs] + [90.0]) - 1.0, 100.5)
+        ax.set_ylim(-0.05 * top, 1.1 * top)
+        sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+        ax.figure.colorbar(sm, ax=ax, label=label, shrink=0.8)
         return ax
     planes, styles = [], []
     for r, color in zip(recs, colors, strict=True):
