@@ -128,7 +128,8 @@ def _class_labels(model, y):
     """Legend names of the two sample colours: the classes, or the target's sign."""
     classes = getattr(model, "classes_", None)
     if classes is not None and len(classes) == 2:
-        return (f"class {classes[1]}", f"class {classes[0]}")
+        names = [f"{c:g}" if isinstance(c, (int, float, np.number)) else str(c) for c in classes]
+        return (f"class {names[1]}", f"class {names[0]}")
     if y is not None and np.asarray(y).dtype.kind not in "biuf":
         labels = np.unique(np.asarray(y))
         if len(labels) == 2:
