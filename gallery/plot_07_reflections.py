@@ -8,7 +8,7 @@ features that *cap* a ramp between two data points; a fourth adds breakpoints
 at **reflections** ``2 x_i − x_j`` of data points about each other. What depth
 buys is read off the features and the penalty at the optimum, one depth per
 panel (each panel: the fit, its features scaled by their coefficients, and the
-optimal objective J).
+optimal objective J, split into its loss and its penalty).
 """
 
 # %%
@@ -32,7 +32,12 @@ for ax, depth in zip(axes, (2, 3, 4), strict=True):
         ax.plot(grid, model.coef_[j] * F[:, j], lw=1.2, alpha=0.6, label=label)
     ax.plot(grid, model.predict(grid), color="k", lw=2.4, label="the fit f(x)")
     ax.plot(x, y, "o", color="crimson", ms=7, label="data", zorder=3)
-    ax.set_title(f"depth {depth}: {len(model.features_)} features, J = {model.objective_:.4f}")
+    loss = 0.5 * float(np.mean((model.predict(x) - y) ** 2))
+    penalty = model.objective_ - loss  # what the depth-L penalty charges for these features
+    ax.set_title(
+        f"depth {depth}: {len(model.features_)} features\n"
+        f"J = {model.objective_:.4f} = loss {loss:.4f} + penalty {penalty:.4f}"
+    )
     ax.set_xlabel("x")
     ax.set_ylim(-1.5, 4.5)  # the fit's range: large features leave the panel
     ax.legend(loc="upper left")
