@@ -35,8 +35,8 @@ for ax, depth in zip(axes, (2, 3, 4), strict=True):
     loss = 0.5 * float(np.mean((model.predict(x) - y) ** 2))
     penalty = model.objective_ - loss  # what the depth-L penalty charges for these features
     ax.set_title(
-        f"depth {depth}: {len(model.features_)} features\n"
-        f"J = {model.objective_:.4f} = loss {loss:.4f} + penalty {penalty:.4f}"
+        f"depth {depth}: {len(model.features_)} features, J = {model.objective_:.4f}\n"
+        f"= loss {loss:.4f} + penalty {penalty:.4f}"
     )
     ax.set_xlabel("x")
     ax.set_ylim(-1.5, 4.5)  # the fit's range: large features leave the panel
