@@ -418,10 +418,11 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints: ClassVar[dict] = {
-        "kernel_size": [at_least(1), tuple],
+        # an int or a pair of ints (any sequence: checked by patches.pair)
+        "kernel_size": [at_least(1), "array-like"],
         "alpha": [POSITIVE],
-        "stride": [at_least(1), tuple],
-        "padding": [at_least(0), tuple],
+        "stride": [at_least(1), "array-like"],
+        "padding": [at_least(0), "array-like"],
         "pooling": [options("sum", "mean")],
         "norm": [options("l1", "l2")],
         "bias": BIAS,

@@ -521,3 +521,15 @@ def test_the_former_method_name_dictionary_still_fits_with_a_future_warning(rng)
         ConvexCNN(kernel_size=2, method="lasso").fit(images, y)
     assert "'wedge'" in str(err.value)
     assert "'dictionary'" not in str(err.value)
+
+
+def test_a_filter_size_given_as_a_list_is_a_pair(rng):
+    """kernel_size, stride and padding take an int or any pair (tuple or list), as before
+    the parameters were declared to scikit-learn; a bad pair is refused by name."""
+    X, y = rng.standard_normal((6, 5, 5)), rng.standard_normal(6)
+    kwargs = {"alpha": 1e-2, "max_atoms": 2000, "random_state": 0}
+    as_list = ConvexCNN(kernel_size=[2, 3], stride=[1, 2], **kwargs).fit(X, y)
+    as_tuple = ConvexCNN(kernel_size=(2, 3), stride=(1, 2), **kwargs).fit(X, y)
+    assert as_list.objective_ == as_tuple.objective_
+    with pytest.raises(ValueError, match="kernel_size must be an int or a pair of ints >= 1"):
+        ConvexCNN(kernel_size=[2, 0]).fit(X, y)
