@@ -320,11 +320,12 @@ def test_classes_and_regions_share_one_palette_with_a_legend():
 
 def test_a_classifier_without_classify_shows_its_decision_function():
     X, y = gl.datasets.spiral(40)
-    model = gl.ConvexReLUClassifier(alpha=1e-3 / 40).fit(X, y)
-    ax = viz.plot_regions(model, X, y, classify=False)
+    labels = np.where(y > 0, "up", "down")  # predict gives these strings, not numbers
+    model = gl.ConvexReLUClassifier(alpha=1e-3 / 40).fit(X, labels)
+    ax = viz.plot_regions(model, X, labels, classify=False)
     levels = ax.collections[0].levels
     assert levels.min() < -0.5
-    assert levels.max() > 0.5  # the real-valued f, not the labels ±1 alone
+    assert levels.max() > 0.5  # the real-valued f on a scale centred at 0
     assert len(ax.figure.axes) == 2  # and its colour bar
 
 
@@ -382,14 +383,16 @@ def test_the_path_animation_keeps_one_scale_and_saves_a_gif(tmp_path, rng):
     anim = viz.animate_path(path, D, y, grid=30)
     ax = anim._fig.axes[0]
     norm = ax.collections[0].norm
-    widths = []
+    z = np.abs(path.coefs.toarray())  # (atoms, penalties), from the path, not the drawing
+    widest = []
     for f in range(6):
         anim._func(f)
         assert ax.collections[0].norm is norm  # one colour scale
-        widths += [line.get_linewidth() for line in ax.get_lines()]
-    z = np.abs(path.coefs.toarray())
-    assert max(widths) == pytest.approx(0.8 + 4.0)  # the path's largest |z| alone is widest
-    assert z.max() > 0
+        widths = [line.get_linewidth() for line in ax.get_lines()]
+        widest.append(max(widths, default=0.0))
+        if z[:, f].max() > 0:  # each frame's widest line on the path's scale, not its own
+            assert widest[-1] == pytest.approx(0.8 + 4.0 * z[:, f].max() / z.max())
+    assert min(w for w in widest if w > 0) < 0.8 + 4.0 - 0.5  # so a frame-wise scale would fail
     files = viz.save_animation(anim, tmp_path / "path.gif", fps=4, dpi=40)
     with Image.open(files[0]) as gif:
         assert gif.n_frames == 6

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = [
     "REGION_NEGATIVE",
     "REGION_POSITIVE",
@@ -78,8 +80,6 @@ def weight_linestyle(v) -> str:
 
 def class_colors(y):
     """One colour per sample: its class (or the sign of its target)."""
-    import numpy as np
-
     y = np.asarray(y)
     if y.dtype.kind in "biuf":
         positive = y.astype(float) > 0
