@@ -66,6 +66,10 @@ Convolutional networks (:mod:`geolasso.cnn`, imported on demand)
     training of a two-layer CNN over the wedge-patch dictionary) and
     :class:`~geolasso.convnet.ConvNetwork` (the recovered CNN, convertible to
     torch).
+Extensions (imported on demand)
+    :class:`ConvexBatchNormReLU` and :class:`ConvexBatchNormReLUClassifier`
+    (:mod:`geolasso.batchnorm`: two-layer networks with batch normalisation,
+    a convex program on the whitened samples).
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
@@ -121,6 +125,8 @@ __all__ = [
     "Certificate",
     "ComplexDataError",
     "ConvergenceWarning",
+    "ConvexBatchNormReLU",
+    "ConvexBatchNormReLUClassifier",
     "ConvexReLU",
     "ConvexReLUClassifier",
     "DictionaryTooLargeError",
@@ -171,6 +177,7 @@ _SUBMODULES = frozenset(
         "algebra",
         "arrangements",
         "auto",
+        "batchnorm",
         "certificate",
         "cli",
         "cnn",
@@ -216,4 +223,8 @@ def __getattr__(name):
         from . import convex
 
         return getattr(convex, name)
+    if name in ("ConvexBatchNormReLU", "ConvexBatchNormReLUClassifier"):
+        from . import batchnorm
+
+        return getattr(batchnorm, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
