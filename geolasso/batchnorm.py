@@ -119,6 +119,7 @@ __all__ = [
     "ConvexBatchNormReLU",
     "ConvexBatchNormReLUClassifier",
     "Whitening",
+    "alpha_max",
     "whiten",
 ]
 
@@ -213,6 +214,65 @@ def whiten(X, *, rtol: float | None = None) -> Whitening:
             "is 0 and batch normalisation divides by 0; give at least two distinct samples"
         )
     return Whitening(mean, Vt[keep].T.copy(), s[keep].copy(), np.ascontiguousarray(Uf[:, keep]))
+
+
+def alpha_max(
+    X,
+    y,
+    *,
+    normalization: str = "norm",
+    fit_intercept: bool = True,
+    patterns="auto",
+    random_state=None,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
+) -> float:
+    """The smallest penalty at which the zero network (``f = c``) is optimal.
+
+    ``max_i`` of the dual value of the centred targets over the patterns of
+    ``[U, 1]``, divided by ``n`` (docs/mathematics.md §2.3; computed by
+    the arrangement solver's pricing, an upper bound on each value that is
+    exact at its NNLS optimum). Over sampled patterns it is that of the
+    program over those patterns.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+    y : array_like, shape (n_samples,)
+    normalization : {"norm", "std"}, default="norm"
+    fit_intercept : bool, default=True
+    patterns : "auto", "exact", int or ActivationPatterns, default="auto"
+    random_state : int, Generator or None, default=None
+    memory_limit : int, default=2 GiB
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0.0, 0.0, 1.0, 2.0])
+    >>> top = alpha_max(X, y)
+    >>> ConvexBatchNormReLU(alpha=1.01 * top).fit(X, y).n_neurons_
+    0
+    >>> ConvexBatchNormReLU(alpha=0.99 * top).fit(X, y).n_neurons_ > 0
+    True
+    """
+    X = as_float_array(X, "X", shape_doc="(n_samples, n_features)")
+    y = as_float_array(y, "y", shape_doc="(n_samples,)").reshape(-1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y has {y.shape[0]} entries; X has {X.shape[0]} samples")
+    if normalization not in ("norm", "std"):
+        raise ValueError(f"normalization must be 'norm' or 'std'; got {normalization!r}")
+    white = whiten(X)
+    n = X.shape[0]
+    Z = white.U * (1.0 if normalization == "norm" else math.sqrt(n))
+    patterns = choose_patterns(
+        Z, patterns, bias="regularized", random_state=random_state, memory_limit=memory_limit
+    )
+    lam = y - y.mean() if fit_intercept else y
+    Za = np.column_stack([Z, np.ones(n)])
+    values = price_patterns(Za, patterns.patterns, lam, Za.shape[1], False, "l2", False, -1.0)
+    return float(np.max(values, initial=0.0)) / n
 
 
 # ---------------------------------------------------------------------- the network
