@@ -384,6 +384,23 @@ class BatchNormReLUNetwork:
             mean, divisor = self.running_mean, self.running_scale
         return self.gamma * ((X @ self.W.T - mean) / divisor) + self.beta
 
+    def hyperplanes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each neuron as an affine function of the input, with the stored statistics.
+
+        ``BN(x)_j = a_jᵀx + c_j`` (inference mode; on the training batch, the
+        training-mode value): the neuron's hyperplane ``a_jᵀx + c_j = 0`` in
+        the original coordinates.
+
+        Returns
+        -------
+        A : ndarray, shape (m, d)
+        c : ndarray, shape (m,)
+        """
+        if self.running_mean is None:
+            raise ValueError("no stored statistics: call fix_statistics(X_train) first")
+        ratio = self.gamma / self.running_scale
+        return self.W * ratio[:, None], self.beta - ratio * self.running_mean
+
     def forward(self, X, *, training: bool = True) -> np.ndarray:
         """Outputs with the batch's own statistics (training) or the stored ones."""
         return np.maximum(self.normalized(X, training=training), 0.0) @ self.v + self.c
@@ -732,7 +749,9 @@ class ConvexBatchNormReLU(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     network_ : BatchNormReLUNetwork
-        The BN network, with the training batch's statistics stored.
+        The BN network, with the training batch's statistics stored. For the
+        classifier its outputs fit the labels as ``±1`` (``classes_[1]`` is
+        ``+1``): pass those to ``network_.objective``.
     objective_ : float
         The convex objective reached; equal to ``network_.objective(X, y,
         alpha)`` (training mode) for ``norm="l2"``.

@@ -126,6 +126,28 @@ def test_wedge_l2_is_an_upper_bound_certified_by_the_patterns():
     assert model.exact_ == (model.relative_gap_ <= 1e-6)
 
 
+def test_hyperplanes_and_the_regions_picture():
+    """hyperplanes() is each neuron's BN output as an affine map; viz draws those lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import viz
+
+    X, y = data(55, n=12)
+    model = ConvexBatchNormReLUClassifier(alpha=1e-3).fit(X, np.sign(y - np.median(y)))
+    A, c = model.network_.hyperplanes()
+    assert np.allclose(X @ A.T + c, model.network_.normalized(X), atol=1e-10)
+    new = np.random.default_rng(2).normal(size=(4, 2))
+    assert np.allclose(new @ A.T + c, model.network_.normalized(new, training=False), atol=1e-10)
+    fig, ax = plt.subplots()
+    before = len(ax.lines)
+    viz.plot_regions(model, X, neurons=True, ax=ax)
+    assert len(ax.lines) - before == model.n_neurons_  # every neuron's line crosses the view
+    plt.close(fig)
+
+
 def test_scale_invariance():
     """BN divides the scale of w out: X and 1000 X give the same fit."""
     X, y = data(50)

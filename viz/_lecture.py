@@ -41,6 +41,10 @@ ORDER = (
     "neurons_3d",
     "3d_views",
     "cnn_filters",
+    "batchnorm",
+    "attention",
+    "diffusion",
+    "wgan",
 )
 
 

@@ -101,7 +101,10 @@ def plot_regions(
         ax.figure.colorbar(cs, ax=ax, shrink=0.8, label="f(x)")
     if neurons:
         net = getattr(model, "network_", model)
-        W, b = getattr(net, "W", None), getattr(net, "b", None)
+        if hasattr(net, "hyperplanes"):  # a batch-normalised network: its affine neurons
+            W, b = net.hyperplanes()
+        else:
+            W, b = getattr(net, "W", None), getattr(net, "b", None)
         if W is not None:
             thin = 0.6 if len(W) <= 40 else 0.35  # many lines only hint at the arrangement
             for w, c in zip(W, b, strict=True):
