@@ -406,9 +406,12 @@ def enumerate_design(design, include_zero, max_patterns, memory_limit):
             required_bytes=int(need),
             limit_bytes=int(memory_limit),
         )
-    signs, gates = _cells(Z[~zero_rows], memory_limit)
+    # repeated samples lie on the same hyperplane of the arrangement: enumerate the cells of
+    # the distinct rows (fewer, identical cells) and give each copy its row's sign
+    distinct, inverse = np.unique(Z[~zero_rows], axis=0, return_inverse=True)
+    signs, gates = _cells(distinct, memory_limit)
     patterns = np.zeros((signs.shape[0], n), dtype=bool)
-    patterns[:, ~zero_rows] = signs > 0
+    patterns[:, ~zero_rows] = (signs > 0)[:, inverse.reshape(-1)]
     return _finish(patterns, _unscale_gates(gates, k, name), True, "exact", name, include_zero)
 
 

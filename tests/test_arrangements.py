@@ -41,6 +41,20 @@ def test_enumeration_equals_the_oracle_and_gates_realise_patterns(seed, n, d, bi
     assert np.all(np.abs(pre) > 0)
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_repeated_samples_share_their_rows_signs(bias):
+    """Every sample three times (in shuffled order): the oracle's cells, copies agreeing."""
+    rng = np.random.default_rng(11)
+    base = rng.normal(size=(6, 2))
+    order = rng.permutation(18)
+    X = np.repeat(base, 3, axis=0)[order]
+    found = enumerate_patterns(X, bias=bias, include_zero=True)
+    Z = _Z(X, bias)
+    assert _set(found.patterns) == _set(activation_patterns(Z))
+    assert np.array_equal((Z @ found.gates.T > 0).T, found.patterns)
+    assert found.n_patterns == enumerate_patterns(base, bias=bias, include_zero=True).n_patterns
+
+
 def test_degenerate_data_repeated_collinear_and_concurrent():
     rng = np.random.default_rng(5)
     X = rng.normal(size=(10, 2))
