@@ -69,7 +69,9 @@ Convolutional networks (:mod:`geolasso.cnn`, imported on demand)
 Extensions (imported on demand)
     :class:`ConvexBatchNormReLU` and :class:`ConvexBatchNormReLUClassifier`
     (:mod:`geolasso.batchnorm`: two-layer networks with batch normalisation,
-    a convex program on the whitened samples).
+    a convex program on the whitened samples);
+    :class:`ConvexWGAN` (:mod:`geolasso.gan`: Wasserstein GANs whose
+    two-layer critic's inner maximum is a constraint on the generator).
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
@@ -129,6 +131,7 @@ __all__ = [
     "ConvexBatchNormReLUClassifier",
     "ConvexReLU",
     "ConvexReLUClassifier",
+    "ConvexWGAN",
     "DictionaryTooLargeError",
     "Explanation",
     "GeolassoWarning",
@@ -191,6 +194,7 @@ _SUBMODULES = frozenset(
         "estimators",
         "exceptions",
         "explanation",
+        "gan",
         "interpret",
         "lasso",
         "memory",
@@ -227,4 +231,8 @@ def __getattr__(name):
         from . import batchnorm
 
         return getattr(batchnorm, name)
+    if name == "ConvexWGAN":
+        from .gan import ConvexWGAN
+
+        return ConvexWGAN
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

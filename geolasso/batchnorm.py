@@ -157,13 +157,31 @@ class Whitening:
         return self.singular_values.size
 
     def transform(self, X) -> np.ndarray:
-        """Whitened coordinates of samples: ``(X - x̄) V Σ⁻¹`` (the rows of ``U`` on the batch)."""
+        """Whitened coordinates of samples: ``(X - x̄) V Σ⁻¹`` (the rows of ``U`` on the batch).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples, r)
+        """
         return ((np.asarray(X, dtype=np.float64) - self.mean) @ self.components) / (
             self.singular_values
         )
 
     def direction(self, q) -> np.ndarray:
-        """A hidden weight ``w = V Σ⁻¹ q`` whose centred pre-activation is ``U q``."""
+        """A hidden weight ``w = V Σ⁻¹ q`` whose centred pre-activation is ``U q``.
+
+        Parameters
+        ----------
+        q : array_like, shape (r,)
+
+        Returns
+        -------
+        ndarray, shape (d,)
+        """
         return self.components @ (np.asarray(q, dtype=np.float64) / self.singular_values)
 
 
@@ -288,16 +306,23 @@ class BatchNormReLUNetwork:
     ----------
     W : array_like, shape (m, d)
         Hidden weights ``w_j`` (rows; scale-free).
-    gamma, beta, v : array_like, shape (m,)
-        BN scales, BN shifts and output weights.
+    gamma : array_like, shape (m,)
+        BN scales.
+    beta : array_like, shape (m,)
+        BN shifts.
+    v : array_like, shape (m,)
+        Output weights.
     c : float, default=0.0
         Output intercept.
     normalization : {"norm", "std"}, default="norm"
         Divide the centred pre-activation by its norm, or by its biased
         standard deviation (torch, as ``eps → 0``).
-    running_mean, running_scale : array_like, shape (m,), optional
-        The training batch's mean and divisor of each pre-activation (set by
+    running_mean : array_like, shape (m,), optional
+        The training batch's mean of each pre-activation (set by
         :meth:`fix_statistics`; needed by :meth:`predict`).
+    running_scale : array_like, shape (m,), optional
+        The training batch's divisor of each pre-activation (its norm, or its
+        standard deviation for ``normalization="std"``).
     """
 
     def __init__(
@@ -352,7 +377,16 @@ class BatchNormReLUNetwork:
         return X
 
     def batch_statistics(self, X):
-        """Mean and divisor of every pre-activation over the batch ``X``; shapes (m,), (m,)."""
+        """Mean and divisor of every pre-activation over the batch ``X``.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        mean, divisor : ndarray, shape (m,)
+        """
         Zp = self._inputs(X) @ self.W.T
         mean = Zp.mean(axis=0)
         divisor = self._divisor(Zp - mean)
@@ -365,13 +399,33 @@ class BatchNormReLUNetwork:
         return mean, divisor
 
     def fix_statistics(self, X) -> BatchNormReLUNetwork:
-        """Store the batch statistics of ``X`` (the training batch) for :meth:`predict`."""
+        """Store the batch statistics of ``X`` (the training batch) for :meth:`predict`.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        self
+        """
         self.running_mean, self.running_scale = self.batch_statistics(X)
         self.n_batch = int(np.shape(X)[0])
         return self
 
     def normalized(self, X, *, training: bool = True) -> np.ndarray:
-        """The BN outputs ``γ (z - mean) / divisor + β``, shape (n, m)."""
+        """The BN outputs ``γ (z - mean) / divisor + β``.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        training : bool, default=True
+            The batch's own statistics, or the stored ones.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, m)
+        """
         X = self._inputs(X)
         if training:
             mean, divisor = self.batch_statistics(X)
@@ -402,15 +456,39 @@ class BatchNormReLUNetwork:
         return self.W * ratio[:, None], self.beta - ratio * self.running_mean
 
     def forward(self, X, *, training: bool = True) -> np.ndarray:
-        """Outputs with the batch's own statistics (training) or the stored ones."""
+        """Outputs with the batch's own statistics (training) or the stored ones.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        training : bool, default=True
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
         return np.maximum(self.normalized(X, training=training), 0.0) @ self.v + self.c
 
     def predict(self, X) -> np.ndarray:
-        """Outputs with the stored training statistics (torch's ``eval()`` mode)."""
+        """Outputs with the stored training statistics (torch's ``eval()`` mode).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
         return self.forward(X, training=False)
 
     def penalty(self) -> float:
-        """``½ Σ_j (γ_j² + β_j² + v_j²)``."""
+        """``½ Σ_j (γ_j² + β_j² + v_j²)``.
+
+        Returns
+        -------
+        float
+        """
         return 0.5 * float(self.gamma @ self.gamma + self.beta @ self.beta + self.v @ self.v)
 
     def objective(self, X, y, alpha) -> float:

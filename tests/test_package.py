@@ -74,6 +74,8 @@ DOCUMENTED_MODULES = [
     "geolasso.readers",
     "geolasso.explanation",
     "geolasso.snapping",
+    "geolasso.batchnorm",
+    "geolasso.gan",
 ]
 
 
