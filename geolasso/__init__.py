@@ -70,6 +70,9 @@ Extensions (imported on demand)
     :class:`ConvexBatchNormReLU` and :class:`ConvexBatchNormReLUClassifier`
     (:mod:`geolasso.batchnorm`: two-layer networks with batch normalisation,
     a convex program on the whitened samples);
+    :class:`ConvexAttention` and :class:`ConvexAttentionClassifier`
+    (:mod:`geolasso.attention`: a self-attention block with linear or
+    gated-ReLU activation, a nuclear-norm program whose SVD gives the heads);
     :class:`ConvexWGAN` (:mod:`geolasso.gan`: Wasserstein GANs whose
     two-layer critic's inner maximum is a constraint on the generator).
 Data (:mod:`geolasso.datasets`)
@@ -127,6 +130,8 @@ __all__ = [
     "Certificate",
     "ComplexDataError",
     "ConvergenceWarning",
+    "ConvexAttention",
+    "ConvexAttentionClassifier",
     "ConvexBatchNormReLU",
     "ConvexBatchNormReLUClassifier",
     "ConvexReLU",
@@ -179,6 +184,7 @@ _SUBMODULES = frozenset(
     {
         "algebra",
         "arrangements",
+        "attention",
         "auto",
         "batchnorm",
         "certificate",
@@ -231,6 +237,10 @@ def __getattr__(name):
         from . import batchnorm
 
         return getattr(batchnorm, name)
+    if name in ("ConvexAttention", "ConvexAttentionClassifier"):
+        from . import attention
+
+        return getattr(attention, name)
     if name == "ConvexWGAN":
         from .gan import ConvexWGAN
 

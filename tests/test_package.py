@@ -76,6 +76,7 @@ DOCUMENTED_MODULES = [
     "geolasso.snapping",
     "geolasso.batchnorm",
     "geolasso.gan",
+    "geolasso.attention",
 ]
 
 
