@@ -250,7 +250,7 @@ def run_bn(args, rows, ratios):
 
 
 def run_attention(args, rows, ratios):
-    from geolasso.attention import ConvexAttentionClassifier, alpha_max
+    from geolasso.attention import ConvexAttentionClassifier
 
     warm_X, warm_y = digits_tokens(60)
     start = time.perf_counter()
@@ -259,7 +259,8 @@ def run_attention(args, rows, ratios):
     for n in args.digits_sizes:
         X, labels = digits_tokens(n)
         Y = np.eye(10)[labels]
-        top = alpha_max(X, Y)
+        # alpha_max_: the smallest penalty with the zero block (read from any fit)
+        top = ConvexAttentionClassifier(alpha=1.0).fit(X, labels).alpha_max_
         for div in args.attention_divisors:
             alpha = top / div
             label = f"attention digits (n={n}, 8x8 tokens), α_max/{div:g}"
