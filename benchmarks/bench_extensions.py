@@ -16,7 +16,7 @@ Sections (``--sections``), one run, one thread everywhere (BLAS, torch, numba):
   program's objective. Width ``max(300, 2 × geolasso's neurons)``.
 * ``attention``: :class:`geolasso.attention.ConvexAttentionClassifier` on
   scikit-learn's digits (bundled): each 8×8 image as 8 tokens (rows) of
-  dimension 8, 10 classes, one-hot targets, ``n`` images, linear attention
+  dimension 8, 10 classes, targets ±1 per class (as the classifier fits), ``n`` images, linear attention
   (nuclear norm) at ``α = α_max/100`` (``α_max``: the smallest penalty with the
   zero block). Local search: the same block in torch (``m`` heads, W and V per
   head, mean over tokens, free output bias) with the weight decay
@@ -258,7 +258,7 @@ def run_attention(args, rows, ratios):
     print(f"attention: warm-up fit {time.perf_counter() - start:.2f} s")
     for n in args.digits_sizes:
         X, labels = digits_tokens(n)
-        Y = np.eye(10)[labels]
+        Y = 2.0 * np.eye(10)[labels] - 1.0  # the classifier's targets: ±1 per class
         # alpha_max_: the smallest penalty with the zero block (read from any fit)
         top = ConvexAttentionClassifier(alpha=1.0).fit(X, labels).alpha_max_
         for div in args.attention_divisors:
