@@ -1,6 +1,6 @@
 """
 Convex self-attention: which rows of a digit the optimal heads compare
-=====================================================================
+======================================================================
 
 A self-attention block with a linear score, ``f(X) = Σ_j (X W_j Xᵀ) X V_j``,
 read out by the mean over tokens, and trained with weight decay on every

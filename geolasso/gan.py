@@ -191,7 +191,7 @@ from .network import ReLUNetwork, import_torch
 
 __all__ = ["ConvexWGAN", "discrepancy", "linear_generator", "quadratic_generator"]
 
-#: Neurons whose |δ| lies within this relative distance of Δ are the critic's active ones.
+#: Neurons whose ``|δ|`` lies within this relative distance of Δ are the critic's active ones.
 ACTIVE_RTOL = 1e-4
 #: Relative agreement of a closed form's cost with the bound of its proof (``optimal_``).
 BOUND_RTOL = 1e-6
