@@ -74,7 +74,10 @@ Extensions (imported on demand)
     (:mod:`geolasso.attention`: a self-attention block with linear or
     gated-ReLU activation, a nuclear-norm program whose SVD gives the heads);
     :class:`ConvexWGAN` (:mod:`geolasso.gan`: Wasserstein GANs whose
-    two-layer critic's inner maximum is a constraint on the generator).
+    two-layer critic's inner maximum is a constraint on the generator);
+    :class:`ConvexScoreModel` (:mod:`geolasso.diffusion`: two-layer ReLU
+    score models by denoising or explicit score matching, and Langevin
+    sampling).
 Data (:mod:`geolasso.datasets`)
     :func:`~geolasso.datasets.spiral`, :func:`~geolasso.datasets.teacher`.
 Exceptions and warnings (:mod:`geolasso.exceptions`)
@@ -136,6 +139,7 @@ __all__ = [
     "ConvexBatchNormReLUClassifier",
     "ConvexReLU",
     "ConvexReLUClassifier",
+    "ConvexScoreModel",
     "ConvexWGAN",
     "DictionaryTooLargeError",
     "Explanation",
@@ -196,6 +200,7 @@ _SUBMODULES = frozenset(
         "datasets",
         "deep",
         "dictionary",
+        "diffusion",
         "distributed",
         "estimators",
         "exceptions",
@@ -241,6 +246,10 @@ def __getattr__(name):
         from . import attention
 
         return getattr(attention, name)
+    if name == "ConvexScoreModel":
+        from .diffusion import ConvexScoreModel
+
+        return ConvexScoreModel
     if name == "ConvexWGAN":
         from .gan import ConvexWGAN
 

@@ -77,6 +77,7 @@ DOCUMENTED_MODULES = [
     "geolasso.batchnorm",
     "geolasso.gan",
     "geolasso.attention",
+    "geolasso.diffusion",
 ]
 
 
