@@ -191,6 +191,7 @@ _SUBMODULES = frozenset(
         "attention",
         "auto",
         "batchnorm",
+        "bn_network",
         "certificate",
         "cli",
         "cnn",

@@ -75,6 +75,7 @@ DOCUMENTED_MODULES = [
     "geolasso.explanation",
     "geolasso.snapping",
     "geolasso.batchnorm",
+    "geolasso.bn_network",
     "geolasso.gan",
     "geolasso.attention",
     "geolasso.diffusion",
