@@ -16,11 +16,12 @@ Sections (``--sections``), one run, one thread everywhere (BLAS, torch, numba):
   program's objective. Width ``max(300, 2 × geolasso's neurons)``.
 * ``attention``: :class:`geolasso.attention.ConvexAttentionClassifier` on
   scikit-learn's digits (bundled): each 8×8 image as 8 tokens (rows) of
-  dimension 8, 10 classes, targets ±1 per class (as the classifier fits), ``n`` images, linear attention
-  (nuclear norm) at ``α = α_max/100`` (``α_max``: the smallest penalty with the
-  zero block). Local search: the same block in torch (``m`` heads, W and V per
-  head, mean over tokens, free output bias) with the weight decay
-  ``(α/2) Σ (‖W_j‖² + ‖V_j‖²)``; ``m = max(2 × rank, 16)``.
+  dimension 8, 10 classes, targets ±1 per class (as the classifier fits),
+  ``n`` images, linear attention (nuclear norm) at ``α = α_max/100``
+  (``α_max``: the smallest penalty with the zero block). Local search: the
+  same block in torch (``m`` heads, W and V per head, mean over tokens, free
+  output bias) with the weight decay ``(α/2) Σ (‖W_j‖² + ‖V_j‖²)``;
+  ``m = max(2 × rank, 16)``.
 
 geolasso is timed as the whole ``fit`` (whitening, pattern enumeration, solves,
 network, certificate): the median of ``--repeats`` fits after one warm-up fit
