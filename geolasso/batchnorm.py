@@ -649,7 +649,7 @@ class ConvexBatchNormReLU(RegressorMixin, BaseEstimator):
 
     def _bn_network(self, inner, white, unit, X):
         """The BN network of a network on the whitened samples (module overview)."""
-        A = inner.W  # (m, r): γ q / unit ... the coefficient on unit · U
+        A = inner.W  # (m, r): each row γ q, the neuron's weights on unit · U
         sizes = np.linalg.norm(A, axis=1)
         Q = np.where(sizes[:, None] > 0, A / np.where(sizes > 0, sizes, 1.0)[:, None], 0.0)
         Q[sizes == 0, 0] = 1.0  # γ = 0: any direction
