@@ -51,6 +51,7 @@ from pathlib import Path
 
 import _harness  # first, before numpy: pins BLAS to one thread
 import numpy as np
+from bench_convex_vs_sgd import first_within
 
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
@@ -152,11 +153,6 @@ def _run(objective, opt, budget, max_steps=1_000_000):
         loss.backward()
         opt.step()
     return np.array(times), np.array(values)
-
-
-def first_within(times, values, target):
-    hit = np.flatnonzero(values <= target)
-    return float(times[hit[0]]) if hit.size else np.inf
 
 
 def compare(label, ref, geo_time, local, args, rows, ratios):

@@ -184,8 +184,7 @@ def alpha_max(
         Z, patterns, bias="regularized", random_state=random_state, memory_limit=memory_limit
     )
     lam = y - y.mean() if fit_intercept else y
-    Za = np.column_stack([Z, np.ones(n)])
-    values = price_patterns(Za, patterns.patterns, lam, Za.shape[1], False, "l2", False, -1.0)
+    values = _pattern_values(Z, lam, patterns, "l2", -1.0)
     return float(np.max(values, initial=0.0)) / n
 
 
@@ -202,6 +201,13 @@ class _Solved:
     extra: dict
 
 
+def _pattern_values(Z, lam, patterns, norm, threshold):
+    """Upper bounds on every pattern's dual value at ``±λ`` over ``[Z, 1]`` (whole vector
+    penalised: the BN program's setting), by the arrangement solver's pricing."""
+    Za = np.column_stack([Z, np.ones(Z.shape[0])])
+    return price_patterns(Za, patterns.patterns, lam, Za.shape[1], False, norm, False, threshold)
+
+
 def _residual_bound(Z, y, residual, alpha, patterns, norm, fit_intercept):
     """A dual lower bound from a residual: price every pattern of ``[Z, 1]`` at it.
 
@@ -212,8 +218,7 @@ def _residual_bound(Z, y, residual, alpha, patterns, norm, fit_intercept):
     n = Z.shape[0]
     y_t = y - y.mean() if fit_intercept else y
     lam = residual - residual.mean() if fit_intercept else residual
-    Za = np.column_stack([Z, np.ones(n)])
-    values = price_patterns(Za, patterns.patterns, lam, Za.shape[1], False, norm, False, n * alpha)
+    values = _pattern_values(Z, lam, patterns, norm, n * alpha)
     return ray_bound(y_t, lam, dual_ratio(values, n * alpha))
 
 
