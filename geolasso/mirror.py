@@ -760,6 +760,11 @@ class MirrorDictionary:
             for r in self.reflections(j)
         }
         suffix = "".join(f" ({notes[k]})" for k in kinks if k in notes)
+        if kinks.size == 0:  # e.g. a ReLU that never switches on (deduplicate=False keeps it)
+            f = _chain_function(self.anchors[j], self.signs[j], self.activation, self.leak)
+            if f.left == 0.0:
+                return f"constant {_num(float(f.at(0.0)))}"
+            return f"{self.activation} chain: linear, slope {_num(f.left)}"
         if self.activation in ("sign", "threshold"):
             return f"step at {', '.join(_num(k) for k in kinks)}" + suffix
         f = _chain_function(self.anchors[j], self.signs[j], self.activation, self.leak)

@@ -137,6 +137,26 @@ def test_chain_values_match_the_definition(rng):
             np.testing.assert_allclose(V[m], ref, rtol=0, atol=1e-12)
 
 
+def test_describe_words_match_chains_without_kinks(rng):
+    """Without deduplication a ReLU chain can stay switched off (or be linear) on the whole
+    line. Its words must say so, and agree with the definition evaluated on a wide grid."""
+    x = rng.normal(size=12)
+    D = mirror_dictionary(x, depth=3, deduplicate=False)
+    flat = [j for j in range(D.n_columns) if D.breakpoints(j).size == 0]
+    assert flat  # such chains exist here (the dictionary keeps every chain)
+    t = np.linspace(-50.0, 50.0, 2001)
+    for j in flat:
+        words = D.describe(j)
+        ref = reference_chain(t, D.anchors[j], D.signs[j], SIGMA["relu"])
+        slope = np.diff(ref) / np.diff(t)
+        np.testing.assert_allclose(slope, slope[0], rtol=0, atol=1e-9)
+        if abs(slope[0]) < 1e-12:
+            assert words.startswith("constant "), words
+            assert float(words.split()[1]) == pytest.approx(ref[0], rel=1e-5, abs=1e-9)
+        else:
+            assert "linear" in words, words
+
+
 def test_row_dedupe_keeps_first_occurrences_across_calls():
     d = RowDedupe(1.0)
     V = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0 + 1e-15], [2.0, 2.0]])
