@@ -203,9 +203,17 @@ def sample_subsets(N, k, m, rng, n_data, need_data):
 
 
 def count_sketch(d, s, rng):
-    """Sparse JL (CountSketch) matrix of shape (d, s): one random ±1 per row."""
+    """Sparse JL (CountSketch) matrix of shape (d, s), ``s <= d``: one random ±1 per row.
+
+    Every column receives at least one row (``s`` distinct rows are dealt one
+    to each column, the other ``d - s`` hashed uniformly, then shuffled), so
+    ``w = Π v`` is zero only when ``v`` is. A plain uniform hash leaves a
+    column empty with probability about ``s (1 − 1/s)^d`` — most draws for
+    ``d = 3, s = 3`` — and every normal along it maps to ``w = 0``.
+    """
+    buckets = rng.permutation(np.concatenate([np.arange(s), rng.integers(0, s, size=d - s)]))
     P = np.zeros((d, s))
-    P[np.arange(d), rng.integers(0, s, size=d)] = rng.choice([-1.0, 1.0], size=d)
+    P[np.arange(d), buckets] = rng.choice([-1.0, 1.0], size=d)
     return P
 
 
@@ -551,11 +559,12 @@ def _raise_nothing_left(s: Samples, rank, n_subsets_, n_dependent, n_flat):
         if s.setting != "A" and rank <= 1
         else "all samples lie on a common hyperplane (for d = 2: they are collinear)"
         if rank < full
-        else "every generator subset is linearly dependent"
+        else "every generator subset drawn is linearly dependent"
     )
+    rank_text = f"has rank {rank} < {full}" if rank < full else f"has full rank {full}"
     raise ValueError(
-        f"no atom survives for these {n} samples in R^{d}: {geometry}; {what} has rank "
-        f"{rank} < {full}. Dropped {n_dependent} dependent and {n_flat} flat "
+        f"no atom survives for these {n} samples in R^{d}: {geometry}; {what} "
+        f"{rank_text}. Dropped {n_dependent} dependent and {n_flat} flat "
         f"subset(s) of {n_subsets_}."
         + (
             " Basis generators (generators='data+basis') add atoms that do not pass "

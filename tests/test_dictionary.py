@@ -442,6 +442,15 @@ def test_randomized_geometric_algebra_sampler(rng):
     assert not A.biases.any()
     pre = X @ A.hyperplanes[:, :-1].T
     assert np.abs(np.take_along_axis(pre, A._codes.T, axis=0)).max() < 1e-12 * np.abs(pre).max()
+    # small d: the sketch keeps every direction (a plain hash often leaves a column empty,
+    # and then every atom had w = 0 and the build failed)
+    for d, sk, bias in [(3, 2, True), (3, 3, True), (3, 2, False), (5, 3, True), (4, 4, False)]:
+        for seed in range(8):
+            S = WedgeDictionary.sample(X[:, :d], 30, bias=bias, sketch_dim=sk, random_state=seed)
+            assert S.n_atoms >= 2
+            pre = np.hstack([X[:, :d], np.ones((80, 1))]) @ S.hyperplanes.T
+            on = np.take_along_axis(pre, S._codes.T, axis=0)
+            assert np.abs(on).max() < 1e-12 * np.abs(pre).max()
     plain = WedgeDictionary.sample(X[:, :2], 50, random_state=2)
     assert plain.generators == "data"
     assert plain.norm == "l2"
