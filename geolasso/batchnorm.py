@@ -448,7 +448,8 @@ class ConvexBatchNormReLU(RegressorMixin, BaseEstimator):
     memory_limit : int, default=2 GiB
         Budget in bytes for the patterns or the dictionary.
     verbose : bool, default=False
-        A progress bar over the intercept search.
+        Progress over the intercept search (a bar on a terminal, plain lines
+        in logs; :class:`~geolasso.convex.ConvexReLU`).
 
     Attributes
     ----------

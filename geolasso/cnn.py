@@ -369,8 +369,9 @@ class ConvexCNN(RegressorMixin, BaseEstimator):
         Budget in bytes of the dictionary fit (see ``max_atoms``; of the
         patterns with ``method="arrangement"``).
     verbose : bool, default=False
-        Show a progress bar (tqdm, on standard error) over the Lasso or
-        pricing rounds, with the objective and the gap.
+        Show progress over the Lasso or pricing rounds, with the objective and
+        the gap, on standard error: a tqdm bar on a terminal, otherwise (logs,
+        CI) a plain line every 30 s and one at the end.
 
     Attributes
     ----------

@@ -181,7 +181,8 @@ class ConvexReLU(RegressorMixin, BaseEstimator):
     memory_limit : int, default=2 GiB
         Budget in bytes for building dictionaries.
     verbose : bool, default=False
-        Show a progress bar (tqdm, on standard error) over the Lasso rounds.
+        Show progress over the Lasso rounds on standard error: a tqdm bar on a
+        terminal, otherwise (logs, CI) a plain line every 30 s and one at the end.
 
     Attributes
     ----------

@@ -1,26 +1,65 @@
-"""Progress of long fits: a tqdm bar over solver rounds with the current objective and gap."""
+"""Progress of long fits: a tqdm bar over solver rounds with the current objective and gap.
+
+On a terminal the bar updates in place. When standard error is not a terminal
+(a log file, CI, a batch job) a bar would fill the log with carriage returns,
+so plain lines are written instead: one every ``LOG_INTERVAL`` seconds and one
+when the fit ends.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
+
 __all__ = ["Progress"]
+
+#: Seconds between the plain progress lines written when standard error is not a terminal.
+LOG_INTERVAL = 30.0
 
 
 class Progress:
-    """A tqdm progress bar over Lasso rounds, or nothing."""
+    """A tqdm progress bar over Lasso rounds, plain log lines, or nothing."""
 
     def __init__(self, enabled, desc):
         self.bar = None
-        if enabled:
+        self.log = False
+        self.desc = desc
+        self.last = None
+        if not enabled:
+            return
+        isatty = getattr(sys.stderr, "isatty", None)
+        if callable(isatty) and isatty():
             from tqdm.auto import tqdm
 
-            # disable=None: no bar when standard error is not a terminal (logs, CI)
-            self.bar = tqdm(desc=desc, unit=" rounds", leave=False, disable=None)
+            self.bar = tqdm(desc=desc, unit=" rounds", leave=False)
+        else:
+            self.log = True
+            self.start = time.monotonic()
+            self.next = self.start + LOG_INTERVAL
 
     def __call__(self, it, objective, gap, support):
         if self.bar is not None:
             self.bar.update(1)
             self.bar.set_postfix(objective=f"{objective:.6g}", gap=f"{gap:.1e}", atoms=support)
+        elif self.log:
+            self.last = (it, objective, gap, support)
+            now = time.monotonic()
+            if now >= self.next:
+                self._line(now, "")
+                self.next = now + LOG_INTERVAL
+
+    def _line(self, now, tail):
+        it, objective, gap, support = self.last
+        print(
+            f"[{self.desc}] round {it}: objective {objective:.6g}, relative gap {gap:.1e}, "
+            f"{support} atoms, {now - self.start:.1f} s{tail}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def close(self):
         if self.bar is not None:
             self.bar.close()
+        elif self.log and self.last is not None:
+            self._line(time.monotonic(), " (done)")
+            self.last = None

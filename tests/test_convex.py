@@ -298,12 +298,22 @@ def test_classifier_labels_and_decision():
     assert_allclose(model.decision_function(X), regressor.predict(X))
 
 
-def test_progress_bar_reports_rounds_on_a_terminal_only(capsys, monkeypatch):
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_logs(capsys, monkeypatch):
     import sys
 
     X, y = spiral(30)
     ConvexReLU(alpha=1e-4, verbose=True).fit(X, y)
-    assert capsys.readouterr().err == ""  # not a terminal: no bar in logs
+    err = capsys.readouterr().err
+    # not a terminal: no bar (no carriage returns), one plain line when the fit ends
+    assert "\r" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("[geolasso fit] round "), err
+    assert lines[0].endswith("(done)")
+    assert "objective " in lines[0], lines[0]
+    assert "relative gap " in lines[0], lines[0]
+    ConvexReLU(alpha=1e-4).fit(X, y)
+    assert capsys.readouterr().err == ""  # verbose=False: nothing
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     ConvexReLU(alpha=1e-4, verbose=True).fit(X, y)
     assert "rounds" in capsys.readouterr().err
