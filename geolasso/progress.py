@@ -1,9 +1,9 @@
 """Progress of long fits: a tqdm bar over solver rounds with the current objective and gap.
 
-On a terminal the bar updates in place. When standard error is not a terminal
-(a log file, CI, a batch job) a bar would fill the log with carriage returns,
-so plain lines are written instead: one every ``LOG_INTERVAL`` seconds and one
-when the fit ends.
+On a terminal (or in a Jupyter notebook) the bar updates in place. When standard
+error is not a terminal (a log file, CI, a batch job) a bar would fill the log with
+carriage returns, so plain lines are written instead: one every ``LOG_INTERVAL``
+seconds and one when the fit ends.
 """
 
 from __future__ import annotations
@@ -17,6 +17,17 @@ __all__ = ["Progress"]
 LOG_INTERVAL = 30.0
 
 
+def _interactive():
+    """Whether a live bar can be drawn: standard error is a terminal, or a Jupyter kernel
+    runs this process (tqdm.auto then draws its notebook bar)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    if callable(isatty) and isatty():
+        return True
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 class Progress:
     """A tqdm progress bar over Lasso rounds, plain log lines, or nothing."""
 
@@ -27,8 +38,7 @@ class Progress:
         self.last = None
         if not enabled:
             return
-        isatty = getattr(sys.stderr, "isatty", None)
-        if callable(isatty) and isatty():
+        if _interactive():
             from tqdm.auto import tqdm
 
             self.bar = tqdm(desc=desc, unit=" rounds", leave=False)

@@ -319,6 +319,24 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_in_logs(capsys, monkeyp
     assert "rounds" in capsys.readouterr().err
 
 
+def test_a_jupyter_kernel_gets_the_bar(monkeypatch):
+    import sys
+    import types
+
+    from geolasso.progress import Progress
+
+    class ZMQInteractiveShell:  # the class name IPython's kernel shell has
+        pass
+
+    fake = types.SimpleNamespace(get_ipython=ZMQInteractiveShell)
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    progress = Progress(True, "geolasso fit")
+    assert progress.bar is not None
+    progress.close()
+    fake.get_ipython = lambda: None  # IPython imported, no kernel: plain lines
+    assert Progress(True, "geolasso fit").bar is None
+
+
 @pytest.mark.parametrize("Estimator", [ConvexReLU, ConvexReLUClassifier])
 @pytest.mark.parametrize(
     ("first", "second"),
